@@ -1,0 +1,1 @@
+"""Onboard Telegram bot (an HTTP client of the service; built in a later issue)."""

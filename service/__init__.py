@@ -1,0 +1,1 @@
+"""Onboard service: electronic migration-card registry and its HTTP API."""

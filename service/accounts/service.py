@@ -1,0 +1,78 @@
+"""Account and API-key operations. Keyword-only; the caller owns the transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session, select
+
+from service.accounts.access import Principal
+from service.accounts.models import ApiKey, Role, Scope, User
+from service.core import clock
+from service.core.errors import Conflict, NotFound
+from service.core.security import apikeys, passwords
+
+
+def create_user(*, session: Session, username: str, password: str, role: Role) -> User:
+    username = username.strip().lower()
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise Conflict(f"user {username!r} already exists")
+    user = User(username=username, password_hash=passwords.hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    """The active user with this password, or None. Same work whether or not they exist."""
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    ok = passwords.verify_password(password, user.password_hash if user else None)
+    if user is None or not ok or not user.is_active:
+        return None
+    return user
+
+
+def set_user_active(*, session: Session, user_id: uuid.UUID, active: bool) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    user.is_active = active
+    session.add(user)
+    return user
+
+
+def create_api_key(*, session: Session, name: str, scopes: list[Scope]) -> tuple[ApiKey, str]:
+    key, prefix, key_hash = apikeys.new_api_key()
+    row = ApiKey(name=name, prefix=prefix, key_hash=key_hash, scopes=sorted({s.value for s in scopes}))
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def revoke_api_key(*, session: Session, key_id: uuid.UUID) -> ApiKey:
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise NotFound("no such API key")
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()
+        session.add(row)
+    return row
+
+
+def principal_for_api_key(*, session: Session, key: str) -> Principal | None:
+    prefix = apikeys.split_prefix(key)
+    if prefix is None:
+        return None
+    row = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    if row is None or row.revoked_at is not None or not apikeys.matches(key, row.key_hash):
+        return None
+    return Principal(
+        kind="api_key", id=row.id, name=row.name, scopes=frozenset(Scope(s) for s in row.scopes)
+    )
+
+
+def principal_for_user(*, session: Session, user_id: uuid.UUID) -> Principal | None:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    return Principal(kind="user", id=user.id, name=user.username, role=Role(user.role))

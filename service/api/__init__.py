@@ -1,0 +1,1 @@
+"""HTTP layer: dependencies shared by every router."""

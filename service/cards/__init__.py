@@ -1,0 +1,1 @@
+"""Persons, migration cards, their lifecycle and their events."""

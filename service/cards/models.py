@@ -1,0 +1,371 @@
+"""Tables and public shapes for persons (holders), cards and card events."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic import Field as PField
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.core import clock
+from service.core.ids import uuid7
+from service.core.types import UTCDateTime
+from service.reference.codes import DocumentType, HostKind, Purpose, Sex, is_country, is_ru_region
+from service.reference.translit import to_icao_latin
+
+LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
+
+
+class Status(StrEnum):
+    pending_entry = "pending_entry"
+    active = "active"
+    expired = "expired"  # derived: active or pending with stay_until in the past
+    closed = "closed"
+    revoked = "revoked"
+
+
+class EventKind(StrEnum):
+    created = "created"
+    entry = "entry"
+    exit = "exit"
+    extended = "extended"
+    revoked = "revoked"
+
+
+def _tz(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("citizenship", "document_type", "document_number", name="uq_person_document"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    surname: str | None = Field(default=None, max_length=100)
+    given_names: str | None = Field(default=None, max_length=100)
+    surname_latin: str | None = Field(default=None, max_length=100)
+    given_names_latin: str | None = Field(default=None, max_length=100)
+    date_of_birth: date | None = None
+    sex: str | None = Field(default=None, max_length=1)
+    citizenship: str = Field(max_length=3, index=True)
+    document_type: str | None = Field(default=None, max_length=32)
+    document_number: str | None = Field(default=None, max_length=32, index=True)
+    language: str = Field(default="ru", max_length=8)
+    created_at: datetime = Field(default_factory=clock.now, sa_column=_tz())
+    erased_at: datetime | None = Field(default=None, sa_column=_tz(nullable=True))
+
+
+class Card(SQLModel, table=True):
+    __table_args__ = (Index("ix_card_person_status", "person_id", "status"),)
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    number: str = Field(max_length=16, unique=True, index=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    status: str = Field(max_length=16, index=True)
+    purpose: str = Field(max_length=16)
+    visa_number: str | None = Field(default=None, max_length=32)
+    planned_from: date
+    planned_until: date
+    stay_until: date = Field(index=True)
+    host_kind: str | None = Field(default=None, max_length=16)
+    host_name: str | None = Field(default=None, max_length=200)
+    host_address: str | None = Field(default=None, max_length=300)
+    region: str = Field(max_length=8, index=True)
+    occupation: str | None = Field(default=None, max_length=120)
+    telegram_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, index=True))
+    entered_on: date | None = None
+    entry_point: str | None = Field(default=None, max_length=100)
+    exited_on: date | None = None
+    exit_point: str | None = Field(default=None, max_length=100)
+    revoked_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=clock.now, sa_column=_tz())
+    updated_at: datetime = Field(default_factory=clock.now, sa_column=_tz())
+    created_by: str = Field(max_length=120)
+
+
+class CardEvent(SQLModel, table=True):
+    """Append-only: database triggers refuse UPDATE and DELETE on this table."""
+
+    __tablename__ = "card_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: uuid.UUID = Field(foreign_key="card.id", index=True)
+    kind: str = Field(max_length=16)
+    actor: str = Field(max_length=120)
+    at: datetime = Field(default_factory=clock.now, sa_column=_tz())
+    reason: str | None = Field(default=None, max_length=500)
+    data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("principal", "key", name="uq_idempotency_principal_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    principal: str = Field(max_length=120)
+    key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    response: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=clock.now, sa_column=_tz())
+
+
+# ---------------------------------------------------------------------------- input
+
+_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’ʻʼ.-][^\W\d_]+)*\.?$")
+_LATIN_RE = re.compile(r"^[A-Z]+(?:[ -][A-Z]+)*$")
+_DOC_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{5,20}$")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean_text(value: str) -> str:
+    if _CONTROL_RE.search(value):
+        raise ValueError("must not contain control characters")
+    value = re.sub(r"\s+", " ", value.strip())
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+def _name(value: str) -> str:
+    value = _clean_text(value)
+    if not _NAME_RE.match(value):
+        raise ValueError("may hold only letters, spaces, hyphens and apostrophes")
+    return value
+
+
+def _latin(value: str) -> str:
+    value = re.sub(r"\s+", " ", value.strip().upper())
+    if not _LATIN_RE.match(value):
+        raise ValueError("must be ICAO 9303 Latin: letters A-Z, spaces and hyphens")
+    return value
+
+
+def _document_number(value: str) -> str:
+    value = re.sub(r"[\s-]", "", value.strip().upper())
+    if not _DOC_RE.match(value):
+        raise ValueError("must be 5-20 Latin letters and digits with at least one digit")
+    return value
+
+
+def _birth_date(value: date) -> date:
+    if value > clock.today():
+        raise ValueError("is in the future")
+    if value.year < 1900:
+        raise ValueError("is before 1900")
+    return value
+
+
+def _country(value: str) -> str:
+    value = value.strip().upper()
+    if not is_country(value):
+        raise ValueError("is not an ISO 3166-1 alpha-3 country code")
+    if value == "RUS":
+        raise ValueError("citizens of Russia do not need a migration card")
+    return value
+
+
+def _region(value: str) -> str:
+    value = value.strip().upper()
+    if not is_ru_region(value):
+        raise ValueError("is not an ISO 3166-2:RU region code (e.g. RU-MOW)")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+Name = Annotated[str, PField(min_length=1, max_length=100), AfterValidator(_name)]
+LatinName = Annotated[str, PField(min_length=1, max_length=100), AfterValidator(_latin)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class DocumentIn(_Input):
+    type: DocumentType
+    number: Annotated[str, PField(min_length=1, max_length=32), AfterValidator(_document_number)]
+
+
+class HolderIn(_Input):
+    surname: Name
+    given_names: Name | None = None
+    surname_latin: LatinName | None = None
+    given_names_latin: LatinName | None = None
+    date_of_birth: Annotated[date, AfterValidator(_birth_date)]
+    sex: Sex
+    citizenship: Annotated[str, PField(min_length=3, max_length=3), AfterValidator(_country)]
+    document: DocumentIn
+
+    @model_validator(mode="after")
+    def _check(self) -> HolderIn:
+        if self.surname_latin is None:
+            latin = to_icao_latin(self.surname)
+            if not latin:
+                raise ValueError("surname_latin is required: the surname has no Latin form")
+            self.surname_latin = latin
+        if self.given_names and self.given_names_latin is None:
+            latin = to_icao_latin(self.given_names)
+            if not latin:
+                raise ValueError("given_names_latin is required: given names have no Latin form")
+            self.given_names_latin = latin
+        return self
+
+
+class StayIn(_Input):
+    from_: date = PField(alias="from")
+    until: date
+
+    @field_validator("until")
+    @classmethod
+    def _check_until(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("from_")
+        if start is not None and value < start:
+            raise ValueError("is before planned_stay.from")
+        if start is not None and (value - start).days > 5 * 366:
+            raise ValueError("is more than five years after planned_stay.from")
+        if value < clock.today():
+            raise ValueError("is in the past")
+        return value
+
+
+class HostIn(_Input):
+    kind: HostKind
+    name: Annotated[Text, PField(min_length=1, max_length=200)]
+    address: Annotated[Text, PField(min_length=1, max_length=300)]
+
+
+class CardCreate(_Input):
+    holder: HolderIn
+    purpose: Purpose
+    visa_number: Annotated[str, PField(max_length=32), AfterValidator(_document_number)] | None = None
+    planned_stay: StayIn
+    host: HostIn
+    region: Annotated[str, PField(min_length=4, max_length=8), AfterValidator(_region)]
+    occupation: Annotated[Text, PField(min_length=1, max_length=120)] | None = None
+    language: Annotated[str, PField(pattern=r"^(ru|en|uz|tg|ky|kk)$")] = "ru"
+    telegram_user_id: Annotated[int, PField(gt=0, lt=2**53)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CardCreate:
+        if self.planned_stay.from_ < self.holder.date_of_birth:
+            raise ValueError("planned_stay.from is before date_of_birth")
+        return self
+
+
+class EntryIn(_Input):
+    crossing_point: Annotated[Text, PField(min_length=1, max_length=100)]
+    entered_on: date | None = None
+
+
+class ExitIn(_Input):
+    crossing_point: Annotated[Text, PField(min_length=1, max_length=100)]
+    exited_on: date | None = None
+
+
+class ExtendIn(_Input):
+    stay_until: date
+    basis: Annotated[Text, PField(min_length=1, max_length=200)]
+
+
+class RevokeIn(_Input):
+    reason: Annotated[Text, PField(min_length=3, max_length=500)]
+
+
+# ---------------------------------------------------------------------------- output
+
+
+class DocumentOut(BaseModel):
+    type: str | None
+    number: str | None
+
+
+class HolderOut(BaseModel):
+    surname: str | None
+    given_names: str | None
+    surname_latin: str | None
+    given_names_latin: str | None
+    date_of_birth: date | None
+    sex: str | None
+    citizenship: str
+    document: DocumentOut
+
+
+class StayOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    from_: date = PField(alias="from")
+    until: date
+
+
+class HostOut(BaseModel):
+    kind: str | None
+    name: str | None
+    address: str | None
+
+
+class CrossingOut(BaseModel):
+    on: date
+    crossing_point: str | None
+
+
+class CardPublic(BaseModel):
+    id: uuid.UUID
+    number: str
+    status: Status
+    person_id: uuid.UUID
+    holder: HolderOut
+    purpose: Purpose
+    visa_number: str | None
+    planned_stay: StayOut
+    stay_until: date
+    host: HostOut
+    region: str
+    occupation: str | None
+    language: str
+    telegram_user_id: int | None
+    entry: CrossingOut | None
+    exit: CrossingOut | None
+    revoked_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CardPage(BaseModel):
+    items: list[CardPublic]
+    next_cursor: str | None
+
+
+class EventPublic(BaseModel):
+    id: int
+    kind: EventKind
+    actor: str
+    at: datetime
+    reason: str | None
+    data: dict[str, Any] | None
+
+
+class EventList(BaseModel):
+    items: list[EventPublic]
+
+
+class PersonPublic(BaseModel):
+    id: uuid.UUID
+    holder: HolderOut
+    language: str
+    created_at: datetime

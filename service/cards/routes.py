@@ -1,0 +1,151 @@
+"""HTTP routes for cards. Thin: validate, check access, delegate, shape the answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from service.accounts.access import Action
+from service.api.deps import CurrentPrincipal, SessionDep
+from service.cards import idempotency
+from service.cards import service as cards
+from service.cards.models import (
+    CardCreate,
+    CardPage,
+    CardPublic,
+    EntryIn,
+    EventList,
+    EventPublic,
+    ExitIn,
+    ExtendIn,
+    PersonPublic,
+    RevokeIn,
+    Status,
+)
+from service.core.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api/v1", tags=["cards"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/cards", status_code=status.HTTP_201_CREATED, response_model=CardPublic)
+def create_card(
+    body: CardCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+) -> CardPublic | JSONResponse:
+    """Register a holder (or find them by document) and issue a card in pending_entry."""
+    principal.require(Action.cards_create)
+    key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
+    body_hash = idempotency.request_hash(body.model_dump_json(by_alias=True))
+    if key is not None:
+        record = idempotency.find(session=session, principal=principal.actor, key=key,
+                                  body_hash=body_hash)
+        if record is not None:
+            return _replay(record.status_code, record.response)
+    card, person = cards.issue_card(session=session, data=body, actor=principal.actor)
+    public = cards.to_public(card, person)
+    response.headers["Location"] = f"/api/v1/cards/{card.id}"
+    if key is not None and not idempotency.remember(
+        session=session, principal=principal.actor, key=key, body_hash=body_hash,
+        status_code=201, response=public.model_dump(mode="json", by_alias=True),
+    ):
+        session.rollback()  # a concurrent twin with the same key won; answer with its card
+        record = idempotency.find(session=session, principal=principal.actor, key=key,
+                                  body_hash=body_hash)
+        assert record is not None
+        return _replay(record.status_code, record.response)
+    return public
+
+
+def _replay(status_code: int, body: dict) -> JSONResponse:  # type: ignore[type-arg]
+    headers = {"Idempotent-Replayed": "true", "Location": f"/api/v1/cards/{body.get('id')}"}
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+@router.get("/cards", response_model=CardPage)
+def list_cards(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    number: Annotated[str | None, Query(max_length=32)] = None,
+    document_number: Annotated[str | None, Query(max_length=32)] = None,
+    telegram_user_id: Annotated[int | None, Query(gt=0, lt=2**53)] = None,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> CardPage:
+    """List cards, filtered, oldest first, with cursor pagination."""
+    principal.require(Action.cards_read)
+    rows, next_cursor = cards.list_cards(
+        session=session,
+        filters=cards.CardFilter(number=number, document_number=document_number,
+                                 telegram_user_id=telegram_user_id, status=status_),
+        cursor=cursor, limit=limit,
+    )
+    return CardPage(items=[cards.to_public(c, p) for c, p in rows], next_cursor=next_cursor)
+
+
+@router.get("/cards/{card_id}", response_model=CardPublic)
+def get_card(card_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> CardPublic:
+    """One card with its holder."""
+    principal.require(Action.cards_read)
+    card = cards.get_card(session=session, card_id=card_id)
+    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+
+
+@router.post("/cards/{card_id}/entry", response_model=CardPublic)
+def record_entry(card_id: uuid.UUID, body: EntryIn, session: SessionDep,
+                 principal: CurrentPrincipal) -> CardPublic:
+    """Border officer records entry: pending_entry → active."""
+    principal.require(Action.cards_entry)
+    card = cards.record_entry(session=session, card_id=card_id, data=body, actor=principal.actor)
+    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+
+
+@router.post("/cards/{card_id}/exit", response_model=CardPublic)
+def record_exit(card_id: uuid.UUID, body: ExitIn, session: SessionDep,
+                principal: CurrentPrincipal) -> CardPublic:
+    """Border officer records exit: active (or expired) → closed."""
+    principal.require(Action.cards_exit)
+    card = cards.record_exit(session=session, card_id=card_id, data=body, actor=principal.actor)
+    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+
+
+@router.post("/cards/{card_id}/extend", response_model=CardPublic)
+def extend_stay(card_id: uuid.UUID, body: ExtendIn, session: SessionDep,
+                principal: CurrentPrincipal) -> CardPublic:
+    """Extend the permitted stay of an active card (e.g. on a work permit)."""
+    principal.require(Action.cards_extend)
+    card = cards.extend_stay(session=session, card_id=card_id, data=body, actor=principal.actor)
+    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+
+
+@router.post("/cards/{card_id}/revoke", response_model=CardPublic)
+def revoke_card(card_id: uuid.UUID, body: RevokeIn, session: SessionDep,
+                principal: CurrentPrincipal) -> CardPublic:
+    """Revoke a card (administrative decision; reason required)."""
+    principal.require(Action.cards_revoke)
+    card = cards.revoke_card(session=session, card_id=card_id, data=body, actor=principal.actor)
+    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+
+
+@router.get("/cards/{card_id}/events", response_model=EventList)
+def list_events(card_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> EventList:
+    """The card's append-only history."""
+    principal.require(Action.cards_read)
+    events = cards.list_events(session=session, card_id=card_id)
+    return EventList(items=[EventPublic.model_validate(e, from_attributes=True) for e in events])
+
+
+@router.get("/persons/{person_id}", response_model=PersonPublic)
+def get_person(person_id: uuid.UUID, session: SessionDep,
+               principal: CurrentPrincipal) -> PersonPublic:
+    """A holder's personal data (the cards refer to it)."""
+    principal.require(Action.cards_read)
+    person = cards.get_person(session=session, person_id=person_id)
+    return PersonPublic(id=person.id, holder=cards.holder_out(person), language=person.language,
+                        created_at=person.created_at)

@@ -1,0 +1,341 @@
+"""The card registry: issuing cards and moving them through their lifecycle.
+
+Stored statuses are pending_entry, active, closed and revoked; ``expired`` is derived from
+the dates (stay_until before today, in Moscow) and never written by a job.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from service.cards import numbers
+from service.cards.models import (
+    Card,
+    CardCreate,
+    CardEvent,
+    CardPublic,
+    CrossingOut,
+    DocumentOut,
+    EntryIn,
+    EventKind,
+    ExitIn,
+    ExtendIn,
+    HolderOut,
+    HostOut,
+    Person,
+    RevokeIn,
+    Status,
+    StayOut,
+)
+from service.core import clock
+from service.core.errors import Conflict, IllegalTransition, NotFound, field_error
+
+_OPEN = (Status.pending_entry.value, Status.active.value)
+_NUMBER_ATTEMPTS = 5
+
+
+def effective_status(card: Card, today: date | None = None) -> Status:
+    today = today or clock.today()
+    if card.status in _OPEN and card.stay_until < today:
+        return Status.expired
+    return Status(card.status)
+
+
+# ------------------------------------------------------------------------- issuing
+
+
+def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card, Person]:
+    """Create (or reuse) the holder and a new card in pending_entry."""
+    person = _find_or_create_person(session=session, data=data)
+    today = clock.today()
+    open_cards = session.exec(
+        select(Card).where(Card.person_id == person.id, col(Card.status).in_(_OPEN))
+    ).all()
+    if any(effective_status(c, today) != Status.expired for c in open_cards):
+        raise Conflict(
+            "the holder already has an open card; close or revoke it first",
+            reason="open-card-exists",
+        )
+    if person.language != data.language:
+        person.language = data.language
+        session.add(person)
+    for _attempt in range(_NUMBER_ATTEMPTS):
+        card = Card(
+            number=numbers.generate(),
+            person_id=person.id,
+            status=Status.pending_entry.value,
+            purpose=data.purpose.value,
+            visa_number=data.visa_number,
+            planned_from=data.planned_stay.from_,
+            planned_until=data.planned_stay.until,
+            stay_until=data.planned_stay.until,
+            host_kind=data.host.kind.value,
+            host_name=data.host.name,
+            host_address=data.host.address,
+            region=data.region,
+            occupation=data.occupation,
+            telegram_user_id=data.telegram_user_id,
+            created_by=actor,
+        )
+        try:
+            with session.begin_nested():
+                session.add(card)
+                session.flush()
+        except IntegrityError:
+            continue  # number collision (45 random bits): draw again
+        _record(session=session, card=card, kind=EventKind.created, actor=actor,
+                data={"purpose": card.purpose, "region": card.region})
+        return card, person
+    raise Conflict("could not allocate a card number; try again")
+
+
+def _find_or_create_person(*, session: Session, data: CardCreate) -> Person:
+    h = data.holder
+    key = (Person.citizenship == h.citizenship, Person.document_type == h.document.type.value,
+           Person.document_number == h.document.number)
+    existing = session.exec(select(Person).where(*key).with_for_update()).first()
+    if existing is None:
+        person = Person(
+            surname=h.surname, given_names=h.given_names, surname_latin=h.surname_latin,
+            given_names_latin=h.given_names_latin, date_of_birth=h.date_of_birth, sex=h.sex.value,
+            citizenship=h.citizenship, document_type=h.document.type.value,
+            document_number=h.document.number, language=data.language,
+        )
+        try:
+            with session.begin_nested():
+                session.add(person)
+                session.flush()
+            return person
+        except IntegrityError:
+            # Another request registered the same document at the same moment.
+            existing = session.exec(select(Person).where(*key).with_for_update()).first()
+            if existing is None:
+                raise
+    if not _same_holder(existing, data):
+        raise Conflict(
+            "this document is already registered to a holder with other personal data",
+            errors=[{"field": "holder.document.number", "reason": "registered to another holder"}],
+        )
+    return existing
+
+
+def _same_holder(person: Person, data: CardCreate) -> bool:
+    h = data.holder
+    return (
+        (person.surname or "").casefold() == h.surname.casefold()
+        and (person.given_names or "").casefold() == (h.given_names or "").casefold()
+        and person.date_of_birth == h.date_of_birth
+        and person.sex == h.sex.value
+    )
+
+
+# ------------------------------------------------------------------------- lifecycle
+
+
+def get_card(*, session: Session, card_id: uuid.UUID, for_update: bool = False) -> Card:
+    stmt = select(Card).where(Card.id == card_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    card = session.exec(stmt).first()
+    if card is None:
+        raise NotFound("no card with this id")
+    return card
+
+
+def _refuse(card: Card, action: str, allowed: tuple[Status, ...]) -> IllegalTransition:
+    status = effective_status(card)
+    return IllegalTransition(
+        f"cannot {action} a card in status {status.value}",
+        card_status=status.value,
+        action=action,
+        allowed_from=[s.value for s in allowed],
+    )
+
+
+def record_entry(*, session: Session, card_id: uuid.UUID, data: EntryIn, actor: str) -> Card:
+    card = get_card(session=session, card_id=card_id, for_update=True)
+    if effective_status(card) != Status.pending_entry:
+        raise _refuse(card, "record entry on", (Status.pending_entry,))
+    entered_on = data.entered_on or clock.today()
+    if entered_on > clock.today():
+        raise field_error("entered_on", "is in the future")
+    if entered_on > card.stay_until:
+        raise field_error("entered_on", "is after the end of the permitted stay")
+    card.status = Status.active.value
+    card.entered_on = entered_on
+    card.entry_point = data.crossing_point
+    _touch(session, card)
+    _record(session=session, card=card, kind=EventKind.entry, actor=actor,
+            data={"entered_on": entered_on.isoformat(), "crossing_point": data.crossing_point})
+    return card
+
+
+def record_exit(*, session: Session, card_id: uuid.UUID, data: ExitIn, actor: str) -> Card:
+    card = get_card(session=session, card_id=card_id, for_update=True)
+    # An expired card is still an active one that overstayed: its holder must be able to leave.
+    if card.status != Status.active.value:
+        raise _refuse(card, "record exit on", (Status.active, Status.expired))
+    exited_on = data.exited_on or clock.today()
+    if exited_on > clock.today():
+        raise field_error("exited_on", "is in the future")
+    if card.entered_on is not None and exited_on < card.entered_on:
+        raise field_error("exited_on", "is before the date of entry")
+    card.status = Status.closed.value
+    card.exited_on = exited_on
+    card.exit_point = data.crossing_point
+    _touch(session, card)
+    _record(session=session, card=card, kind=EventKind.exit, actor=actor,
+            data={"exited_on": exited_on.isoformat(), "crossing_point": data.crossing_point,
+                  "overstay": exited_on > card.stay_until})
+    return card
+
+
+def extend_stay(*, session: Session, card_id: uuid.UUID, data: ExtendIn, actor: str) -> Card:
+    card = get_card(session=session, card_id=card_id, for_update=True)
+    if effective_status(card) != Status.active:
+        raise _refuse(card, "extend", (Status.active,))
+    if data.stay_until <= card.stay_until:
+        raise field_error("stay_until", f"must be after the current stay_until {card.stay_until}")
+    previous = card.stay_until
+    card.stay_until = data.stay_until
+    _touch(session, card)
+    _record(session=session, card=card, kind=EventKind.extended, actor=actor, reason=data.basis,
+            data={"from": previous.isoformat(), "to": data.stay_until.isoformat()})
+    return card
+
+
+def revoke_card(*, session: Session, card_id: uuid.UUID, data: RevokeIn, actor: str) -> Card:
+    card = get_card(session=session, card_id=card_id, for_update=True)
+    if card.status not in _OPEN:
+        raise _refuse(card, "revoke", (Status.pending_entry, Status.active, Status.expired))
+    card.status = Status.revoked.value
+    card.revoked_reason = data.reason
+    _touch(session, card)
+    _record(session=session, card=card, kind=EventKind.revoked, actor=actor, reason=data.reason)
+    return card
+
+
+def _touch(session: Session, card: Card) -> None:
+    card.updated_at = clock.now()
+    session.add(card)
+
+
+def _record(*, session: Session, card: Card, kind: EventKind, actor: str,
+            reason: str | None = None, data: dict[str, Any] | None = None) -> CardEvent:
+    event = CardEvent(card_id=card.id, kind=kind.value, actor=actor, reason=reason, data=data)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(*, session: Session, card_id: uuid.UUID) -> list[CardEvent]:
+    get_card(session=session, card_id=card_id)
+    return list(session.exec(
+        select(CardEvent).where(CardEvent.card_id == card_id).order_by(col(CardEvent.id))
+    ).all())
+
+
+# ------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class CardFilter:
+    number: str | None = None
+    document_number: str | None = None
+    telegram_user_id: int | None = None
+    status: Status | None = None
+
+
+def list_cards(
+    *, session: Session, filters: CardFilter, cursor: str | None, limit: int
+) -> tuple[list[tuple[Card, Person]], str | None]:
+    stmt = select(Card, Person).join(Person, col(Person.id) == col(Card.person_id))
+    if filters.number is not None:
+        canonical = numbers.normalize(filters.number)
+        if canonical is None:
+            raise field_error("number", "is not a valid card number (check symbol does not match)")
+        stmt = stmt.where(Card.number == canonical)
+    if filters.document_number is not None:
+        doc = filters.document_number.strip().upper().replace(" ", "").replace("-", "")
+        stmt = stmt.where(Person.document_number == doc)
+    if filters.telegram_user_id is not None:
+        stmt = stmt.where(Card.telegram_user_id == filters.telegram_user_id)
+    if filters.status is not None:
+        stmt = stmt.where(_status_clause(filters.status))
+    if cursor is not None:
+        stmt = stmt.where(col(Card.id) > _decode_cursor(cursor))
+    rows = list(session.exec(stmt.order_by(col(Card.id)).limit(limit + 1)).all())
+    next_cursor = _encode_cursor(rows[limit - 1][0].id) if len(rows) > limit else None
+    return [(c, p) for c, p in rows[:limit]], next_cursor
+
+
+def _status_clause(status: Status):  # type: ignore[no-untyped-def]
+    today = clock.today()
+    if status == Status.expired:
+        return and_(col(Card.status).in_(_OPEN), col(Card.stay_until) < today)
+    if status.value in _OPEN:
+        return and_(Card.status == status.value, col(Card.stay_until) >= today)
+    return or_(Card.status == status.value)
+
+
+def _encode_cursor(card_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(card_id.bytes).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> uuid.UUID:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        return uuid.UUID(bytes=raw)
+    except (binascii.Error, ValueError):
+        raise field_error("cursor", "is not a cursor this API returned") from None
+
+
+def holder_out(person: Person) -> HolderOut:
+    return HolderOut(
+        surname=person.surname, given_names=person.given_names,
+        surname_latin=person.surname_latin, given_names_latin=person.given_names_latin,
+        date_of_birth=person.date_of_birth, sex=person.sex, citizenship=person.citizenship,
+        document=DocumentOut(type=person.document_type, number=person.document_number),
+    )
+
+
+def to_public(card: Card, person: Person) -> CardPublic:
+    return CardPublic(
+        id=card.id,
+        number=numbers.display(card.number),
+        status=effective_status(card),
+        person_id=person.id,
+        holder=holder_out(person),
+        purpose=card.purpose,
+        visa_number=card.visa_number,
+        planned_stay=StayOut(from_=card.planned_from, until=card.planned_until),
+        stay_until=card.stay_until,
+        host=HostOut(kind=card.host_kind, name=card.host_name, address=card.host_address),
+        region=card.region,
+        occupation=card.occupation,
+        language=person.language,
+        telegram_user_id=card.telegram_user_id,
+        entry=CrossingOut(on=card.entered_on, crossing_point=card.entry_point) if card.entered_on else None,
+        exit=CrossingOut(on=card.exited_on, crossing_point=card.exit_point) if card.exited_on else None,
+        revoked_reason=card.revoked_reason,
+        created_at=card.created_at,
+        updated_at=card.updated_at,
+    )
+
+
+def get_person(*, session: Session, person_id: uuid.UUID) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("no person with this id")
+    return person
+
+

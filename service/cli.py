@@ -1,0 +1,220 @@
+"""The `onboard` command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import secrets
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlmodel import Session, col, select
+
+from service.accounts import service as accounts
+from service.accounts.models import ApiKey, Role, Scope, User
+from service.core.config import SettingsError, get_settings
+from service.core.db import get_engine, session_scope
+from service.core.errors import OnboardError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        print(f"onboard: {exc}", file=sys.stderr)
+        return 2
+    except OnboardError as exc:
+        print(f"onboard: {exc.detail}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="onboard", description="Onboard service administration")
+    sub = p.add_subparsers()
+
+    serve = sub.add_parser("serve", help="apply migrations and serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=_serve)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers()
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=_db_upgrade)
+
+    users = sub.add_parser("users", help="accounts").add_subparsers()
+    uc = users.add_parser("create", help="create an account")
+    uc.add_argument("username")
+    uc.add_argument("--role", required=True, choices=[r.value for r in Role])
+    uc.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    uc.set_defaults(func=_users_create)
+    up = users.add_parser("set-password", help="set an account's password")
+    up.add_argument("username")
+    up.add_argument("--password-stdin", action="store_true")
+    up.set_defaults(func=_users_set_password)
+    users.add_parser("list", help="list accounts").set_defaults(func=_users_list)
+
+    keys = sub.add_parser("api-keys", help="API keys for integrators and the bot").add_subparsers()
+    kc = keys.add_parser("create", help="create a key; prints only the key")
+    kc.add_argument("name")
+    kc.add_argument("--scope", action="append", required=True, choices=[s.value for s in Scope])
+    kc.set_defaults(func=_keys_create)
+    keys.add_parser("list", help="list keys (no secrets)").set_defaults(func=_keys_list)
+    kr = keys.add_parser("revoke", help="revoke a key by id or prefix")
+    kr.add_argument("key")
+    kr.set_defaults(func=_keys_revoke)
+    return p
+
+
+def _migrate() -> None:
+    from service.core.migrate import upgrade
+
+    upgrade(get_settings().resolved_database_url)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    _migrate()
+    print("database is at the latest schema", file=sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.core.logs import configure
+
+    settings = get_settings()
+    settings.token_secret()  # create the secret before workers race for it
+    _migrate()
+    _bootstrap_admin(args.host, args.port)
+    configure(settings.log_level)
+    uvicorn.run("service.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                log_config=None, access_log=False, proxy_headers=False)
+    return 0
+
+
+def _bootstrap_admin(host: str, port: int) -> None:
+    """On an empty database, create `admin` with a one-time password shown here once."""
+    with Session(get_engine()) as session:
+        if session.exec(select(User).limit(1)).first() is not None:
+            return
+        password = secrets.token_urlsafe(15)
+        accounts.create_user(session=session, username="admin", password=password, role=Role.admin)
+        session.commit()
+    url = f"http://{host}:{port}"
+    print(
+        "\n"
+        "  First start: an administrator account was created.\n"
+        "    username: admin\n"
+        f"    password: {password}\n"
+        "  This password is shown only now. Change it with\n"
+        "    .venv/bin/onboard users set-password admin\n"
+        f"  Open {url}/docs, press 'Authorize' and sign in with these credentials.\n",
+        flush=True,
+    )
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if first != getpass.getpass("again: "):
+            raise OnboardError("the passwords differ")
+        return first
+    return None
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 12:
+        raise OnboardError("the password must have at least 12 characters")
+
+
+def _users_create(args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)
+    generated = password is None
+    if password is None:
+        password = secrets.token_urlsafe(15)
+    _check_password(password)
+    with _session() as session:
+        accounts.create_user(session=session, username=args.username, password=password,
+                             role=Role(args.role))
+    if generated:
+        print(password)
+        print(f"user {args.username} created; the password above is shown once", file=sys.stderr)
+    else:
+        print(f"user {args.username} created", file=sys.stderr)
+    return 0
+
+
+def _users_set_password(args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)
+    if password is None:
+        raise OnboardError("give the password on stdin with --password-stdin")
+    _check_password(password)
+    from service.core.security.passwords import hash_password
+
+    with _session() as session:
+        user = session.exec(select(User).where(User.username == args.username.lower())).first()
+        if user is None:
+            raise OnboardError(f"no user {args.username!r}")
+        user.password_hash = hash_password(password)
+        session.add(user)
+    print("password changed", file=sys.stderr)
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    with _session() as session:
+        for user in session.exec(select(User).order_by(col(User.username))):
+            state = "active" if user.is_active else "disabled"
+            print(f"{user.username}\t{user.role}\t{state}")
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    with _session() as session:
+        row, key = accounts.create_api_key(session=session, name=args.name,
+                                           scopes=[Scope(s) for s in args.scope])
+        key_id = row.id
+    print(key)
+    print(f"API key {key_id} created; the key above is shown once", file=sys.stderr)
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    with _session() as session:
+        for row in session.exec(select(ApiKey).order_by(col(ApiKey.created_at))):
+            state = "revoked" if row.revoked_at else "active"
+            print(f"{row.id}\t{row.prefix}\t{row.name}\t{','.join(row.scopes)}\t{state}")
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    with _session() as session:
+        try:
+            row = session.get(ApiKey, uuid.UUID(args.key))
+        except ValueError:
+            row = session.exec(select(ApiKey).where(ApiKey.prefix == args.key)).first()
+        if row is None:
+            raise OnboardError(f"no API key {args.key!r}")
+        accounts.revoke_api_key(session=session, key_id=row.id)
+    print("revoked", file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session for one CLI command, after migrations; commits when the command succeeds."""
+    _migrate()
+    yield from session_scope(get_engine())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

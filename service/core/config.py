@@ -1,0 +1,86 @@
+"""The one settings object. Every value comes from ONBOARD_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "please-change", "dev", "test"}
+_MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """Settings that must not be used (a placeholder secret in production, say)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONBOARD_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    secret_key: SecretStr | None = None
+    redis_url: str | None = None
+
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    page_size_max: int = Field(default=100, ge=1)
+    log_level: str = "INFO"
+    issuer: str = "onboard"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.env == "production" and self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+            if value.strip().lower() in _PLACEHOLDERS or len(value) < _MIN_SECRET_LENGTH:
+                raise SettingsError(
+                    "ONBOARD_SECRET_KEY is a placeholder or shorter than "
+                    f"{_MIN_SECRET_LENGTH} characters; refusing to start in production"
+                )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'onboard.db').resolve()}"
+
+    def token_secret(self) -> str:
+        """The access-token secret: configured, or generated once into the data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return _read_or_create_secret(self.data_dir / "secret_key")
+
+
+def _read_or_create_secret(path: Path) -> str:
+    if path.exists():
+        value = path.read_text().strip()
+        if len(value) >= _MIN_SECRET_LENGTH:
+            return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write a private temp file, then link it into place: link fails if another worker won
+    # the race, and nobody ever reads a half-written secret.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,99 @@
+"""The domain's exception hierarchy, mapped once to RFC 9457 problem+json responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_BASE = "https://onboard.example/problems/"
+
+
+class OnboardError(Exception):
+    """Base of every error the service reports to a client on purpose."""
+
+    status = 400
+    code = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+    def to_problem(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.code,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        body.update(self.extra)
+        return body
+
+
+class InvalidInput(OnboardError):
+    status = 422
+    code = "validation-error"
+    title = "The request has invalid fields"
+
+
+class BadRequest(OnboardError):
+    status = 400
+    code = "bad-request"
+    title = "The request cannot be read"
+
+
+class NotAuthenticated(OnboardError):
+    status = 401
+    code = "not-authenticated"
+    title = "Authentication required"
+
+
+class Forbidden(OnboardError):
+    status = 403
+    code = "forbidden"
+    title = "Not allowed for this account"
+
+
+class NotFound(OnboardError):
+    status = 404
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(OnboardError):
+    status = 409
+    code = "conflict"
+    title = "Conflicts with the current state"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal-transition"
+    title = "This change is not allowed in the card's current status"
+
+
+class IdempotencyMismatch(InvalidInput):
+    code = "idempotency-key-reused"
+    title = "Idempotency-Key was already used with a different request"
+
+
+class PayloadTooLarge(OnboardError):
+    status = 413
+    code = "payload-too-large"
+    title = "Request body too large"
+
+
+class TooManyRequests(OnboardError):
+    status = 429
+    code = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
+def field_error(field: str, reason: str) -> InvalidInput:
+    """An InvalidInput naming one field, in the same shape as request validation errors."""
+    return InvalidInput(
+        f"{field}: {reason}", errors=[{"field": field, "reason": reason}]
+    )

@@ -1,0 +1,113 @@
+"""RFC 9457 problem+json: the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.core.errors import PROBLEM_BASE, OnboardError, TooManyRequests
+
+PROBLEM_TYPE = "application/problem+json"
+log = logging.getLogger("onboard.errors")
+
+
+class FieldProblem(BaseModel):
+    field: str
+    reason: str
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+def _doc(description: str) -> dict[str, Any]:
+    return {"description": description, "model": Problem,
+            "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+# Documented on every API route so clients (and contract tests) know the error shape.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("The request cannot be read"),
+    401: _doc("Authentication required"),
+    403: _doc("Not allowed for this account"),
+    404: _doc("Not found"),
+    409: _doc("Conflicts with the current state"),
+    413: _doc("Request body too large"),
+    422: _doc("Invalid fields"),
+    429: _doc("Too many requests"),
+}
+
+
+def problem_response(status: int, body: dict[str, Any],
+                     headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts).replace("from_", "from") or "body"
+
+
+def _reason(err: dict[str, Any]) -> str:
+    msg = str(err.get("msg", "is invalid"))
+    return msg.removeprefix("Value error, ")
+
+
+async def _on_onboard_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OnboardError)
+    headers: dict[str, str] = {}
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem_response(exc.status, exc.to_problem(), headers)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": _field_name(tuple(e.get("loc", ()))), "reason": _reason(e)}
+              for e in exc.errors()]
+    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
+    return problem_response(422, {
+        "type": PROBLEM_BASE + "validation-error", "title": "The request has invalid fields",
+        "status": 422, "detail": detail, "errors": errors,
+    })
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not found", 405: "Method not allowed"}
+    title = titles.get(exc.status_code, "HTTP error")
+    code = title.lower().replace(" ", "-")
+    return problem_response(exc.status_code, {
+        "type": PROBLEM_BASE + code, "title": title, "status": exc.status_code,
+        "detail": str(exc.detail),
+    }, dict(exc.headers or {}))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    log.exception("unhandled error", extra={"request_id": request_id})
+    return problem_response(500, {
+        "type": PROBLEM_BASE + "internal-error", "title": "Internal error", "status": 500,
+        "detail": "The server could not complete the request; nothing was saved.",
+        "request_id": request_id,
+    })
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(OnboardError, _on_onboard_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

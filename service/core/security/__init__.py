@@ -1,0 +1,1 @@
+"""Security primitives, one small module per concern."""

@@ -1,0 +1,1 @@
+"""Reference data: countries, regions of Russia, fixed lists, transliteration."""
