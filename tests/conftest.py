@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from service.core import clock
 from service.core.config import Settings
-from service.core.db import make_engine
+from service.core.db import make_engine, read_only
 from service.core.migrate import upgrade
 from service.main import create_app
 from tests import factories
@@ -84,7 +84,7 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
-    with Session(engine) as s:
+    with Session(read_only(engine)) as s:
         yield s
 
 

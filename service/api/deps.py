@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from service.accounts import service as accounts
 from service.accounts.access import Principal
-from service.core.db import session_scope
+from service.core.db import read_only, session_scope
 from service.core.errors import NotAuthenticated
 from service.core.security import tokens
 
@@ -19,8 +19,14 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
+_READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.engine)
+    engine = request.app.state.engine
+    if request.method in _READ_METHODS:
+        engine = read_only(engine)
+    yield from session_scope(engine)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

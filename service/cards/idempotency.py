@@ -40,14 +40,25 @@ def find(*, session: Session, principal: str, key: str, body_hash: str) -> Idemp
     return record
 
 
-def remember(*, session: Session, principal: str, key: str, body_hash: str,
-             status_code: int, response: dict[str, Any]) -> bool:
-    """Store the answer in the caller's transaction; False when a concurrent twin won."""
+def claim(*, session: Session, principal: str, key: str, body_hash: str) -> IdempotencyRecord | None:
+    """Reserve the key in the caller's transaction before doing the work.
+
+    A concurrent request with the same key waits on the unique index until this transaction
+    ends, then finds the stored answer. None means a twin finished first: call find() again.
+    """
+    record = IdempotencyRecord(principal=principal, key=key, request_hash=body_hash,
+                               status_code=0, response={})
     try:
         with session.begin_nested():
-            session.add(IdempotencyRecord(principal=principal, key=key, request_hash=body_hash,
-                                          status_code=status_code, response=response))
+            session.add(record)
             session.flush()
-        return True
+        return record
     except IntegrityError:
-        return False
+        return None
+
+
+def complete(*, session: Session, record: IdempotencyRecord, status_code: int,
+             response: dict[str, Any]) -> None:
+    record.status_code = status_code
+    record.response = response
+    session.add(record)

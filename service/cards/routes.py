@@ -41,24 +41,22 @@ def create_card(
     """Register a holder (or find them by document) and issue a card in pending_entry."""
     principal.require(Action.cards_create)
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
-    body_hash = idempotency.request_hash(body.model_dump_json(by_alias=True))
+    claimed = None
     if key is not None:
-        record = idempotency.find(session=session, principal=principal.actor, key=key,
-                                  body_hash=body_hash)
+        body_hash = idempotency.request_hash(body.model_dump_json(by_alias=True))
+        ident = {"session": session, "principal": principal.actor, "key": key, "body_hash": body_hash}
+        record = idempotency.find(**ident)
+        if record is None:
+            claimed = idempotency.claim(**ident)
+            record = idempotency.find(**ident) if claimed is None else None
         if record is not None:
             return _replay(record.status_code, record.response)
     card, person = cards.issue_card(session=session, data=body, actor=principal.actor)
     public = cards.to_public(card, person)
     response.headers["Location"] = f"/api/v1/cards/{card.id}"
-    if key is not None and not idempotency.remember(
-        session=session, principal=principal.actor, key=key, body_hash=body_hash,
-        status_code=201, response=public.model_dump(mode="json", by_alias=True),
-    ):
-        session.rollback()  # a concurrent twin with the same key won; answer with its card
-        record = idempotency.find(session=session, principal=principal.actor, key=key,
-                                  body_hash=body_hash)
-        assert record is not None
-        return _replay(record.status_code, record.response)
+    if claimed is not None:
+        idempotency.complete(session=session, record=claimed, status_code=201,
+                             response=public.model_dump(mode="json", by_alias=True))
     return public
 
 

@@ -42,8 +42,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 def _sqlite_begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
     # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
     # another writer committed in between; taking the write lock up front makes concurrent
-    # writers wait their turn (busy_timeout) instead.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # writers wait their turn (busy_timeout) instead. Readers (see read_only) stay deferred
+    # and never wait, thanks to WAL.
+    if conn.get_execution_options().get("onboard_read_only"):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine for transactions that only read (no write lock taken on SQLite)."""
+    return engine.execution_options(onboard_read_only=True)
 
 
 @lru_cache

@@ -87,9 +87,9 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Not found", 405: "Method not allowed"}
-    title = titles.get(exc.status_code, "HTTP error")
-    code = title.lower().replace(" ", "-")
+    known = {404: ("Not found", "not-found"), 405: ("Method not allowed", "method-not-allowed"),
+             413: ("Request body too large", "payload-too-large")}
+    title, code = known.get(exc.status_code, ("HTTP error", "http-error"))
     return problem_response(exc.status_code, {
         "type": PROBLEM_BASE + code, "title": title, "status": exc.status_code,
         "detail": str(exc.detail),

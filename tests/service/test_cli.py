@@ -1,0 +1,59 @@
+"""The `onboard` command as an operator runs it (a real process)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx  # noqa: F401  (the service's client library is installed)
+import pytest
+
+
+def _onboard(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
+    env["ONBOARD_DATA_DIR"] = str(tmp_path)
+    return env
+
+
+def test_api_key_create_prints_only_the_key(cli_env: dict[str, str]) -> None:
+    r = _onboard(["api-keys", "create", "employer", "--scope", "cards:read", "--scope", "cards:write"], cli_env)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("obk_")
+    listed = _onboard(["api-keys", "list"], cli_env)
+    assert "employer" in listed.stdout and "cards:read,cards:write" in listed.stdout
+    assert lines[0] not in listed.stdout
+    key_id = listed.stdout.split("\t")[0]
+    assert _onboard(["api-keys", "revoke", key_id], cli_env).returncode == 0
+    assert "revoked" in _onboard(["api-keys", "list"], cli_env).stdout
+
+
+def test_users_create_with_password_stdin(cli_env: dict[str, str]) -> None:
+    r = _onboard(["users", "create", "border1", "--role", "border", "--password-stdin"], cli_env,
+                 stdin="a sufficiently long one\n")
+    assert r.returncode == 0, r.stderr and r.stdout == ""
+    assert "border1\tborder\tactive" in _onboard(["users", "list"], cli_env).stdout
+    dup = _onboard(["users", "create", "border1", "--role", "border", "--password-stdin"], cli_env,
+                   stdin="a sufficiently long one\n")
+    assert dup.returncode == 1 and "already exists" in dup.stderr
+    short = _onboard(["users", "create", "b2", "--role", "border", "--password-stdin"], cli_env, stdin="short\n")
+    assert short.returncode == 1 and "12 characters" in short.stderr
+
+
+def test_bad_role_is_a_usage_error(cli_env: dict[str, str]) -> None:
+    r = _onboard(["users", "create", "x", "--role", "king"], cli_env)
+    assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_production_refuses_placeholder_secret(cli_env: dict[str, str]) -> None:
+    env = cli_env | {"ONBOARD_ENV": "production", "ONBOARD_SECRET_KEY": "changeme"}
+    r = _onboard(["db", "upgrade"], env)
+    assert r.returncode == 2 and "placeholder" in r.stderr and "Traceback" not in r.stderr
