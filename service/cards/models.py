@@ -23,7 +23,16 @@ from sqlmodel import Field, SQLModel
 from service.core import clock
 from service.core.ids import uuid7
 from service.core.types import UTCDateTime
-from service.reference.codes import DocumentType, HostKind, Purpose, Sex, is_country, is_ru_region
+from service.reference.codes import (
+    DocumentType,
+    HostKind,
+    Purpose,
+    Sex,
+    countries,
+    is_country,
+    is_ru_region,
+    ru_regions,
+)
 from service.reference.translit import to_icao_latin
 
 LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
@@ -189,7 +198,8 @@ def _region(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_clean_text)]
+_NO_CONTROL = {"pattern": r"^[^\u0000-\u001f\u007f]*\S[^\u0000-\u001f\u007f]*$"}
+Text = Annotated[str, AfterValidator(_clean_text), PField(json_schema_extra=_NO_CONTROL)]
 Name = Annotated[str, PField(min_length=1, max_length=100), AfterValidator(_name)]
 LatinName = Annotated[str, PField(min_length=1, max_length=100), AfterValidator(_latin)]
 
@@ -210,7 +220,12 @@ class HolderIn(_Input):
     given_names_latin: LatinName | None = None
     date_of_birth: Annotated[date, AfterValidator(_birth_date)]
     sex: Sex
-    citizenship: Annotated[str, PField(min_length=3, max_length=3), AfterValidator(_country)]
+    citizenship: Annotated[
+        str,
+        PField(min_length=3, max_length=3,
+               json_schema_extra={"enum": sorted(set(countries()) - {"RUS"})}),
+        AfterValidator(_country),
+    ]
     document: DocumentIn
 
     @model_validator(mode="after")
@@ -257,7 +272,11 @@ class CardCreate(_Input):
     visa_number: Annotated[str, PField(max_length=32), AfterValidator(_document_number)] | None = None
     planned_stay: StayIn
     host: HostIn
-    region: Annotated[str, PField(min_length=4, max_length=8), AfterValidator(_region)]
+    region: Annotated[
+        str,
+        PField(min_length=4, max_length=8, json_schema_extra={"enum": sorted(ru_regions())}),
+        AfterValidator(_region),
+    ]
     occupation: Annotated[Text, PField(min_length=1, max_length=120)] | None = None
     language: Annotated[str, PField(pattern=r"^(ru|en|uz|tg|ky|kk)$")] = "ru"
     telegram_user_id: Annotated[int, PField(gt=0, lt=2**53)] | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -90,10 +91,29 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     known = {404: ("Not found", "not-found"), 405: ("Method not allowed", "method-not-allowed"),
              413: ("Request body too large", "payload-too-large")}
     title, code = known.get(exc.status_code, ("HTTP error", "http-error"))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     return problem_response(exc.status_code, {
         "type": PROBLEM_BASE + code, "title": title, "status": exc.status_code,
         "detail": str(exc.detail),
-    }, dict(exc.headers or {}))
+    }, headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the path supports (Starlette lists only the first matching route's)."""
+    app = request.app
+    table = getattr(app.state, "allowed_methods", None)
+    if table is None:
+        table = []
+        for path, ops in app.openapi().get("paths", {}).items():
+            pattern = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$")
+            table.append((pattern, sorted(m.upper() for m in ops)))
+        app.state.allowed_methods = table
+    for pattern, methods in table:
+        if pattern.match(request.url.path):
+            return methods
+    return []
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
