@@ -43,6 +43,7 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix service bot tests bench
 
 bench: $(VENV)/.dev
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench
 
 clean:

@@ -1,7 +1,7 @@
 """ASGI entry point for uvicorn workers: ``uvicorn service.asgi:app``."""
 
-from service.core.logs import configure
 from service.core.config import get_settings
+from service.core.logs import configure
 from service.main import create_app
 
 configure(get_settings().log_level)

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from service.accounts import service as accounts
 from service.accounts.models import ApiKey, Role, Scope, User
 from service.core.config import SettingsError, get_settings
-from service.core.db import get_engine, session_scope
+from service.core.db import get_engine, transaction
 from service.core.errors import OnboardError
 
 
@@ -94,8 +94,15 @@ def _serve(args: argparse.Namespace) -> int:
     _migrate()
     _bootstrap_admin(args.host, args.port)
     configure(settings.log_level)
-    uvicorn.run("service.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_config=None, access_log=False, proxy_headers=False)
+    uvicorn.run(
+        "service.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -143,8 +150,9 @@ def _users_create(args: argparse.Namespace) -> int:
         password = secrets.token_urlsafe(15)
     _check_password(password)
     with _session() as session:
-        accounts.create_user(session=session, username=args.username, password=password,
-                             role=Role(args.role))
+        accounts.create_user(
+            session=session, username=args.username, password=password, role=Role(args.role)
+        )
     if generated:
         print(password)
         print(f"user {args.username} created; the password above is shown once", file=sys.stderr)
@@ -180,8 +188,9 @@ def _users_list(args: argparse.Namespace) -> int:
 
 def _keys_create(args: argparse.Namespace) -> int:
     with _session() as session:
-        row, key = accounts.create_api_key(session=session, name=args.name,
-                                           scopes=[Scope(s) for s in args.scope])
+        row, key = accounts.create_api_key(
+            session=session, name=args.name, scopes=[Scope(s) for s in args.scope]
+        )
         key_id = row.id
     print(key)
     print(f"API key {key_id} created; the key above is shown once", file=sys.stderr)
@@ -213,7 +222,8 @@ def _keys_revoke(args: argparse.Namespace) -> int:
 def _session() -> Iterator[Session]:
     """A session for one CLI command, after migrations; commits when the command succeeds."""
     _migrate()
-    yield from session_scope(get_engine())
+    with transaction(get_engine()) as session:
+        yield session
 
 
 if __name__ == "__main__":

@@ -60,8 +60,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
-    return Settings(env="development", data_dir=tmp_path / "data", database_url=db_url,
-                    secret_key="x" * 40)
+    return Settings(
+        env="development", data_dir=tmp_path / "data", database_url=db_url, secret_key="x" * 40
+    )
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -38,8 +38,15 @@ def card_payload(**overrides: Any) -> dict[str, Any]:
             "document": {"type": "passport", "number": document_number()},
         },
         "purpose": "work",
-        "planned_stay": {"from": today.isoformat(), "until": (today + timedelta(days=90)).isoformat()},
-        "host": {"kind": "organisation", "name": "ООО «Стройка»", "address": "Москва, ул. Ленина, 1"},
+        "planned_stay": {
+            "from": today.isoformat(),
+            "until": (today + timedelta(days=90)).isoformat(),
+        },
+        "host": {
+            "kind": "organisation",
+            "name": "ООО «Стройка»",
+            "address": "Москва, ул. Ленина, 1",
+        },
         "region": "RU-MOW",
         "occupation": "builder",
         "language": "uz",
@@ -75,8 +82,9 @@ class Actors:
 
 
 def bearer_for(user_id: Any, role: str) -> dict[str, str]:
-    token = tokens.issue_access_token(user_id=user_id, role=role, secret=TOKEN_SECRET,
-                                      issuer="onboard", minutes=15)
+    token = tokens.issue_access_token(
+        user_id=user_id, role=role, secret=TOKEN_SECRET, issuer="onboard", minutes=15
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -98,8 +106,9 @@ def make_actors(engine: Engine) -> Actors:
             session.flush()
             actors.users[role.value] = user.id
         for scope in Scope:
-            _, key = accounts.create_api_key(session=session, name=f"{scope.value} key",
-                                             scopes=[scope])
+            _, key = accounts.create_api_key(
+                session=session, name=f"{scope.value} key", scopes=[scope]
+            )
             actors.headers[scope.value] = {"X-API-Key": key}
         session.commit()
     return actors

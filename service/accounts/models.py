@@ -89,5 +89,5 @@ class ApiKeyCreated(ApiKeyPublic):
 
 class Token(SQLModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int

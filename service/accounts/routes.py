@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from service.accounts import service as accounts
-from service.accounts.access import Action
+from service.accounts.access import Action, Principal
 from service.accounts.models import (
     ApiKey,
     ApiKeyCreate,
@@ -21,7 +21,7 @@ from service.accounts.models import (
     UserCreate,
     UserPublic,
 )
-from service.api.deps import CurrentPrincipal, SessionDep
+from service.api.deps import UnitOfWorkDep
 from service.core.errors import NotAuthenticated, TooManyRequests
 from service.core.problems import PROBLEM_RESPONSES
 from service.core.security import tokens
@@ -30,8 +30,10 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPON
 
 
 @router.post("/auth/token", response_model=Token)
-def login(
-    request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+async def login(
+    request: Request,
+    uow: UnitOfWorkDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Token:
     """Exchange a username and password for a short-lived bearer token."""
     limiter = request.app.state.login_failures
@@ -39,15 +41,24 @@ def login(
     wait = limiter.retry_after(*keys)
     if wait:
         raise TooManyRequests("too many failed log-ins; wait and try again", retry_after=wait)
-    user = accounts.authenticate(session=session, username=form.username, password=form.password)
+
+    def work(session: Session) -> User | None:
+        return accounts.authenticate(
+            session=session, username=form.username, password=form.password
+        )
+
+    user = await uow.run_anonymous(work)
     if user is None:
         limiter.fail(*keys)
         raise NotAuthenticated("wrong username or password")
     limiter.reset(keys[0])
     settings = request.app.state.settings
     token = tokens.issue_access_token(
-        user_id=user.id, role=user.role, secret=request.app.state.token_secret,
-        issuer=settings.issuer, minutes=settings.access_token_minutes,
+        user_id=user.id,
+        role=user.role,
+        secret=request.app.state.token_secret,
+        issuer=settings.issuer,
+        minutes=settings.access_token_minutes,
     )
     return Token(access_token=token, expires_in=settings.access_token_minutes * 60)
 
@@ -57,53 +68,91 @@ def _client_ip(request: Request) -> str:
 
 
 @router.get("/auth/me")
-def whoami(principal: CurrentPrincipal) -> dict[str, object]:
+async def whoami(uow: UnitOfWorkDep) -> dict[str, object]:
     """Who the credentials belong to, with role or scopes."""
-    return {"kind": principal.kind, "id": str(principal.id), "name": principal.name,
-            "role": principal.role, "scopes": sorted(s.value for s in principal.scopes)}
+
+    def work(session: Session, principal: Principal) -> dict[str, object]:
+        return {
+            "kind": principal.kind,
+            "id": str(principal.id),
+            "name": principal.name,
+            "role": principal.role,
+            "scopes": sorted(s.value for s in principal.scopes),
+        }
+
+    return await uow.run(work)
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
-def create_user(body: UserCreate, session: SessionDep, principal: CurrentPrincipal) -> User:
+async def create_user(body: UserCreate, uow: UnitOfWorkDep) -> UserPublic:
     """Create an account (admin)."""
-    principal.require(Action.accounts_manage)
-    return accounts.create_user(session=session, username=body.username,
-                                password=body.password, role=body.role)
+
+    def work(session: Session, principal: Principal) -> UserPublic:
+        principal.require(Action.accounts_manage)
+        user = accounts.create_user(
+            session=session, username=body.username, password=body.password, role=body.role
+        )
+        return UserPublic.model_validate(user, from_attributes=True)
+
+    return await uow.run(work)
 
 
 @router.get("/users", response_model=list[UserPublic])
-def list_users(session: SessionDep, principal: CurrentPrincipal) -> list[User]:
+async def list_users(uow: UnitOfWorkDep) -> list[UserPublic]:
     """All accounts (admin)."""
-    principal.require(Action.accounts_manage)
-    return list(session.exec(select(User).order_by(col(User.username))).all())
+
+    def work(session: Session, principal: Principal) -> list[UserPublic]:
+        principal.require(Action.accounts_manage)
+        users = session.exec(select(User).order_by(col(User.username))).all()
+        return [UserPublic.model_validate(u, from_attributes=True) for u in users]
+
+    return await uow.run(work)
 
 
 @router.post("/users/{user_id}/disable", response_model=UserPublic)
-def disable_user(user_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> User:
+async def disable_user(user_id: uuid.UUID, uow: UnitOfWorkDep) -> UserPublic:
     """Disable an account; its tokens stop working at once (admin)."""
-    principal.require(Action.accounts_manage)
-    return accounts.set_user_active(session=session, user_id=user_id, active=False)
+
+    def work(session: Session, principal: Principal) -> UserPublic:
+        principal.require(Action.accounts_manage)
+        user = accounts.set_user_active(session=session, user_id=user_id, active=False)
+        return UserPublic.model_validate(user, from_attributes=True)
+
+    return await uow.run(work)
 
 
 @router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
-def create_api_key(body: ApiKeyCreate, session: SessionDep,
-                   principal: CurrentPrincipal) -> ApiKeyCreated:
+async def create_api_key(body: ApiKeyCreate, uow: UnitOfWorkDep) -> ApiKeyCreated:
     """Create an API key; the key is in this answer only (admin)."""
-    principal.require(Action.accounts_manage)
-    row, key = accounts.create_api_key(session=session, name=body.name, scopes=body.scopes)
-    return ApiKeyCreated(**ApiKeyPublic.model_validate(row, from_attributes=True).model_dump(),
-                         key=key)
+
+    def work(session: Session, principal: Principal) -> ApiKeyCreated:
+        principal.require(Action.accounts_manage)
+        row, key = accounts.create_api_key(session=session, name=body.name, scopes=body.scopes)
+        public = ApiKeyPublic.model_validate(row, from_attributes=True)
+        return ApiKeyCreated(**public.model_dump(), key=key)
+
+    return await uow.run(work)
 
 
 @router.get("/api-keys", response_model=list[ApiKeyPublic])
-def list_api_keys(session: SessionDep, principal: CurrentPrincipal) -> list[ApiKey]:
+async def list_api_keys(uow: UnitOfWorkDep) -> list[ApiKeyPublic]:
     """All API keys, without secrets (admin)."""
-    principal.require(Action.accounts_manage)
-    return list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all())
+
+    def work(session: Session, principal: Principal) -> list[ApiKeyPublic]:
+        principal.require(Action.accounts_manage)
+        rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
+        return [ApiKeyPublic.model_validate(r, from_attributes=True) for r in rows]
+
+    return await uow.run(work)
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyPublic)
-def revoke_api_key(key_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> ApiKey:
+async def revoke_api_key(key_id: uuid.UUID, uow: UnitOfWorkDep) -> ApiKeyPublic:
     """Revoke an API key; it stops working at once (admin)."""
-    principal.require(Action.accounts_manage)
-    return accounts.revoke_api_key(session=session, key_id=key_id)
+
+    def work(session: Session, principal: Principal) -> ApiKeyPublic:
+        principal.require(Action.accounts_manage)
+        row = accounts.revoke_api_key(session=session, key_id=key_id)
+        return ApiKeyPublic.model_validate(row, from_attributes=True)
+
+    return await uow.run(work)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from service.accounts.access import Principal
 from service.accounts.models import ApiKey, Role, Scope, User
@@ -43,7 +44,9 @@ def set_user_active(*, session: Session, user_id: uuid.UUID, active: bool) -> Us
 
 def create_api_key(*, session: Session, name: str, scopes: list[Scope]) -> tuple[ApiKey, str]:
     key, prefix, key_hash = apikeys.new_api_key()
-    row = ApiKey(name=name, prefix=prefix, key_hash=key_hash, scopes=sorted({s.value for s in scopes}))
+    row = ApiKey(
+        name=name, prefix=prefix, key_hash=key_hash, scopes=sorted({s.value for s in scopes})
+    )
     session.add(row)
     session.flush()
     return row, key
@@ -63,12 +66,22 @@ def principal_for_api_key(*, session: Session, key: str) -> Principal | None:
     prefix = apikeys.split_prefix(key)
     if prefix is None:
         return None
-    row = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    # Every API request runs this: a plain column select, no ORM object to build.
+    row = session.execute(_KEY_LOOKUP, {"prefix": prefix}).first()
     if row is None or row.revoked_at is not None or not apikeys.matches(key, row.key_hash):
         return None
     return Principal(
         kind="api_key", id=row.id, name=row.name, scopes=frozenset(Scope(s) for s in row.scopes)
     )
+
+
+_KEY_LOOKUP = select(  # type: ignore[call-overload]
+    col(ApiKey.id),
+    col(ApiKey.name),
+    col(ApiKey.scopes),
+    col(ApiKey.key_hash),
+    col(ApiKey.revoked_at),
+).where(col(ApiKey.prefix) == bindparam("prefix"))
 
 
 def principal_for_user(*, session: Session, user_id: uuid.UUID) -> Principal | None:

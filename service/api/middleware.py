@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -72,27 +73,40 @@ class RequestContext:
         self._log(scope, int(status_holder["status"]), started, request_id)
 
     async def _too_large(self, send: Send, request_id: str) -> None:
-        body = (
-            '{"type":"%spayload-too-large","title":"Request body too large","status":413,'
-            '"detail":"The request body exceeds %d bytes."}' % (PROBLEM_BASE, self.max_body)
+        body = json.dumps(
+            {
+                "type": PROBLEM_BASE + "payload-too-large",
+                "title": "Request body too large",
+                "status": 413,
+                "detail": f"The request body exceeds {self.max_body} bytes.",
+            }
         ).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", request_id.encode()),
-        ]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", request_id.encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     def _log(self, scope: Scope, status: int, started: float, request_id: str) -> None:
         route = scope.get("route")
-        log.info("request", extra={
-            "request_id": request_id,
-            "method": scope.get("method"),
-            # The route template (/api/v1/cards/{card_id}), never the raw path or query.
-            "route": getattr(route, "path", None) or "unmatched",
-            "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-        })
+        log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": scope.get("method"),
+                # The route template (/api/v1/cards/{card_id}), never the raw path or query.
+                "route": getattr(route, "path", None) or "unmatched",
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
 
 
 def _incoming_id(scope: Scope) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -25,14 +26,23 @@ def check_key(key: str) -> str:
     return key
 
 
-def find(*, session: Session, principal: str, key: str, body_hash: str) -> IdempotencyRecord | None:
+@dataclass(frozen=True)
+class Ident:
+    """Who sent the request, under which key, with which body."""
+
+    principal: str
+    key: str
+    body_hash: str
+
+
+def find(*, session: Session, ident: Ident) -> IdempotencyRecord | None:
     """The stored answer for this key, or None; a different body under the key is an error."""
     record = session.exec(
         select(IdempotencyRecord).where(
-            IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
+            IdempotencyRecord.principal == ident.principal, IdempotencyRecord.key == ident.key
         )
     ).first()
-    if record is not None and record.request_hash != body_hash:
+    if record is not None and record.request_hash != ident.body_hash:
         raise IdempotencyMismatch(
             "this Idempotency-Key was used with a different request body",
             errors=[{"field": "Idempotency-Key", "reason": "already used with another body"}],
@@ -40,14 +50,19 @@ def find(*, session: Session, principal: str, key: str, body_hash: str) -> Idemp
     return record
 
 
-def claim(*, session: Session, principal: str, key: str, body_hash: str) -> IdempotencyRecord | None:
+def claim(*, session: Session, ident: Ident) -> IdempotencyRecord | None:
     """Reserve the key in the caller's transaction before doing the work.
 
     A concurrent request with the same key waits on the unique index until this transaction
     ends, then finds the stored answer. None means a twin finished first: call find() again.
     """
-    record = IdempotencyRecord(principal=principal, key=key, request_hash=body_hash,
-                               status_code=0, response={})
+    record = IdempotencyRecord(
+        principal=ident.principal,
+        key=ident.key,
+        request_hash=ident.body_hash,
+        status_code=0,
+        response={},
+    )
     try:
         with session.begin_nested():
             session.add(record)
@@ -57,8 +72,9 @@ def claim(*, session: Session, principal: str, key: str, body_hash: str) -> Idem
         return None
 
 
-def complete(*, session: Session, record: IdempotencyRecord, status_code: int,
-             response: dict[str, Any]) -> None:
+def complete(
+    *, session: Session, record: IdempotencyRecord, status_code: int, response: dict[str, Any]
+) -> None:
     record.status_code = status_code
     record.response = response
     session.add(record)

@@ -63,7 +63,9 @@ def _tz(nullable: bool = False) -> Column:  # type: ignore[type-arg]
 
 class Person(SQLModel, table=True):
     __table_args__ = (
-        UniqueConstraint("citizenship", "document_type", "document_number", name="uq_person_document"),
+        UniqueConstraint(
+            "citizenship", "document_type", "document_number", name="uq_person_document"
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
@@ -222,8 +224,11 @@ class HolderIn(_Input):
     sex: Sex
     citizenship: Annotated[
         str,
-        PField(min_length=3, max_length=3,
-               json_schema_extra={"enum": sorted(set(countries()) - {"RUS"})}),
+        PField(
+            min_length=3,
+            max_length=3,
+            json_schema_extra={"enum": sorted(set(countries()) - {"RUS"})},
+        ),
         AfterValidator(_country),
     ]
     document: DocumentIn
@@ -269,7 +274,9 @@ class HostIn(_Input):
 class CardCreate(_Input):
     holder: HolderIn
     purpose: Purpose
-    visa_number: Annotated[str, PField(max_length=32), AfterValidator(_document_number)] | None = None
+    visa_number: Annotated[str, PField(max_length=32), AfterValidator(_document_number)] | None = (
+        None
+    )
     planned_stay: StayIn
     host: HostIn
     region: Annotated[

@@ -14,6 +14,7 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _N = len(ALPHABET)
 _INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
 _BODY = 9
+_CONFUSABLE = str.maketrans("OIL", "011")
 
 
 def _check_symbol(body: str) -> str:
@@ -28,14 +29,15 @@ def _check_symbol(body: str) -> str:
 
 def generate() -> str:
     """A new random card number in canonical form (no separator)."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(_BODY))
+    bits = secrets.randbits(5 * _BODY)
+    body = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(_BODY))
     return body + _check_symbol(body)
 
 
 def normalize(text: str) -> str | None:
     """Canonical form of a typed number, or None when it is malformed or fails its check."""
     cleaned = text.strip().upper().replace("-", "").replace(" ", "")
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate(_CONFUSABLE)
     if len(cleaned) != _BODY + 1 or any(ch not in _INDEX for ch in cleaned):
         return None
     if _check_symbol(cleaned[:-1]) != cleaned[-1]:

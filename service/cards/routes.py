@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
-from service.accounts.access import Action
-from service.api.deps import CurrentPrincipal, SessionDep
+from service.accounts.access import Action, Principal
+from service.api.deps import UnitOfWorkDep
 from service.cards import idempotency
 from service.cards import service as cards
 from service.cards.models import (
+    Card,
     CardCreate,
     CardPage,
     CardPublic,
@@ -31,44 +33,56 @@ router = APIRouter(prefix="/api/v1", tags=["cards"], responses=PROBLEM_RESPONSES
 
 
 @router.post("/cards", status_code=status.HTTP_201_CREATED, response_model=CardPublic)
-def create_card(
+async def create_card(
     body: CardCreate,
-    session: SessionDep,
-    principal: CurrentPrincipal,
+    uow: UnitOfWorkDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
-) -> CardPublic | JSONResponse:
+) -> Any:
     """Register a holder (or find them by document) and issue a card in pending_entry."""
-    principal.require(Action.cards_create)
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
-    claimed = None
-    if key is not None:
-        body_hash = idempotency.request_hash(body.model_dump_json(by_alias=True))
-        ident = {"session": session, "principal": principal.actor, "key": key, "body_hash": body_hash}
-        record = idempotency.find(**ident)
-        if record is None:
-            claimed = idempotency.claim(**ident)
-            record = idempotency.find(**ident) if claimed is None else None
-        if record is not None:
-            return _replay(record.status_code, record.response)
-    card, person = cards.issue_card(session=session, data=body, actor=principal.actor)
-    public = cards.to_public(card, person)
-    response.headers["Location"] = f"/api/v1/cards/{card.id}"
-    if claimed is not None:
-        idempotency.complete(session=session, record=claimed, status_code=201,
-                             response=public.model_dump(mode="json", by_alias=True))
-    return public
+
+    def work(session: Session, principal: Principal) -> CardPublic | JSONResponse:
+        principal.require(Action.cards_create)
+        claimed = None
+        if key is not None:
+            ident = idempotency.Ident(
+                principal=principal.actor,
+                key=key,
+                body_hash=idempotency.request_hash(body.model_dump_json(by_alias=True)),
+            )
+            record = idempotency.find(session=session, ident=ident)
+            if record is None:
+                claimed = idempotency.claim(session=session, ident=ident)
+                if claimed is None:  # a twin with this key committed while we waited
+                    record = idempotency.find(session=session, ident=ident)
+            if record is not None:
+                return _replay(record.status_code, record.response)
+        card, person = cards.issue_card(session=session, data=body, actor=principal.actor)
+        public = cards.to_public(card, person)
+        if claimed is not None:
+            idempotency.complete(
+                session=session,
+                record=claimed,
+                status_code=201,
+                response=public.model_dump(mode="json", by_alias=True),
+            )
+        return public
+
+    result = await uow.run(work)
+    if isinstance(result, CardPublic):
+        response.headers["Location"] = f"/api/v1/cards/{result.id}"
+    return result
 
 
-def _replay(status_code: int, body: dict) -> JSONResponse:  # type: ignore[type-arg]
+def _replay(status_code: int, body: dict[str, Any]) -> JSONResponse:
     headers = {"Idempotent-Replayed": "true", "Location": f"/api/v1/cards/{body.get('id')}"}
     return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 @router.get("/cards", response_model=CardPage)
-def list_cards(
-    session: SessionDep,
-    principal: CurrentPrincipal,
+async def list_cards(
+    uow: UnitOfWorkDep,
     number: Annotated[str | None, Query(max_length=32)] = None,
     document_number: Annotated[str | None, Query(max_length=32)] = None,
     telegram_user_id: Annotated[int | None, Query(gt=0, lt=2**53)] = None,
@@ -77,73 +91,114 @@ def list_cards(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> CardPage:
     """List cards, filtered, oldest first, with cursor pagination."""
-    principal.require(Action.cards_read)
-    rows, next_cursor = cards.list_cards(
-        session=session,
-        filters=cards.CardFilter(number=number, document_number=document_number,
-                                 telegram_user_id=telegram_user_id, status=status_),
-        cursor=cursor, limit=limit,
+    filters = cards.CardFilter(
+        number=number,
+        document_number=document_number,
+        telegram_user_id=telegram_user_id,
+        status=status_,
     )
-    return CardPage(items=[cards.to_public(c, p) for c, p in rows], next_cursor=next_cursor)
+
+    def work(session: Session, principal: Principal) -> CardPage:
+        principal.require(Action.cards_read)
+        rows, next_cursor = cards.list_cards(
+            session=session, filters=filters, cursor=cursor, limit=limit
+        )
+        return CardPage(items=[cards.to_public(c, p) for c, p in rows], next_cursor=next_cursor)
+
+    return await uow.run(work)
+
+
+def _public(session: Session, card: Card) -> CardPublic:
+    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
 
 
 @router.get("/cards/{card_id}", response_model=CardPublic)
-def get_card(card_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> CardPublic:
+async def get_card(card_id: uuid.UUID, uow: UnitOfWorkDep) -> CardPublic:
     """One card with its holder."""
-    principal.require(Action.cards_read)
-    card = cards.get_card(session=session, card_id=card_id)
-    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+
+    def work(session: Session, principal: Principal) -> CardPublic:
+        principal.require(Action.cards_read)
+        return _public(session, cards.get_card(session=session, card_id=card_id))
+
+    return await uow.run(work)
 
 
 @router.post("/cards/{card_id}/entry", response_model=CardPublic)
-def record_entry(card_id: uuid.UUID, body: EntryIn, session: SessionDep,
-                 principal: CurrentPrincipal) -> CardPublic:
+async def record_entry(card_id: uuid.UUID, body: EntryIn, uow: UnitOfWorkDep) -> CardPublic:
     """Border officer records entry: pending_entry → active."""
-    principal.require(Action.cards_entry)
-    card = cards.record_entry(session=session, card_id=card_id, data=body, actor=principal.actor)
-    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+
+    def work(session: Session, principal: Principal) -> CardPublic:
+        principal.require(Action.cards_entry)
+        card = cards.record_entry(
+            session=session, card_id=card_id, data=body, actor=principal.actor
+        )
+        return _public(session, card)
+
+    return await uow.run(work)
 
 
 @router.post("/cards/{card_id}/exit", response_model=CardPublic)
-def record_exit(card_id: uuid.UUID, body: ExitIn, session: SessionDep,
-                principal: CurrentPrincipal) -> CardPublic:
+async def record_exit(card_id: uuid.UUID, body: ExitIn, uow: UnitOfWorkDep) -> CardPublic:
     """Border officer records exit: active (or expired) → closed."""
-    principal.require(Action.cards_exit)
-    card = cards.record_exit(session=session, card_id=card_id, data=body, actor=principal.actor)
-    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+
+    def work(session: Session, principal: Principal) -> CardPublic:
+        principal.require(Action.cards_exit)
+        card = cards.record_exit(session=session, card_id=card_id, data=body, actor=principal.actor)
+        return _public(session, card)
+
+    return await uow.run(work)
 
 
 @router.post("/cards/{card_id}/extend", response_model=CardPublic)
-def extend_stay(card_id: uuid.UUID, body: ExtendIn, session: SessionDep,
-                principal: CurrentPrincipal) -> CardPublic:
+async def extend_stay(card_id: uuid.UUID, body: ExtendIn, uow: UnitOfWorkDep) -> CardPublic:
     """Extend the permitted stay of an active card (e.g. on a work permit)."""
-    principal.require(Action.cards_extend)
-    card = cards.extend_stay(session=session, card_id=card_id, data=body, actor=principal.actor)
-    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+
+    def work(session: Session, principal: Principal) -> CardPublic:
+        principal.require(Action.cards_extend)
+        card = cards.extend_stay(session=session, card_id=card_id, data=body, actor=principal.actor)
+        return _public(session, card)
+
+    return await uow.run(work)
 
 
 @router.post("/cards/{card_id}/revoke", response_model=CardPublic)
-def revoke_card(card_id: uuid.UUID, body: RevokeIn, session: SessionDep,
-                principal: CurrentPrincipal) -> CardPublic:
+async def revoke_card(card_id: uuid.UUID, body: RevokeIn, uow: UnitOfWorkDep) -> CardPublic:
     """Revoke a card (administrative decision; reason required)."""
-    principal.require(Action.cards_revoke)
-    card = cards.revoke_card(session=session, card_id=card_id, data=body, actor=principal.actor)
-    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+
+    def work(session: Session, principal: Principal) -> CardPublic:
+        principal.require(Action.cards_revoke)
+        card = cards.revoke_card(session=session, card_id=card_id, data=body, actor=principal.actor)
+        return _public(session, card)
+
+    return await uow.run(work)
 
 
 @router.get("/cards/{card_id}/events", response_model=EventList)
-def list_events(card_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> EventList:
+async def list_events(card_id: uuid.UUID, uow: UnitOfWorkDep) -> EventList:
     """The card's append-only history."""
-    principal.require(Action.cards_read)
-    events = cards.list_events(session=session, card_id=card_id)
-    return EventList(items=[EventPublic.model_validate(e, from_attributes=True) for e in events])
+
+    def work(session: Session, principal: Principal) -> EventList:
+        principal.require(Action.cards_read)
+        events = cards.list_events(session=session, card_id=card_id)
+        return EventList(
+            items=[EventPublic.model_validate(e, from_attributes=True) for e in events]
+        )
+
+    return await uow.run(work)
 
 
 @router.get("/persons/{person_id}", response_model=PersonPublic)
-def get_person(person_id: uuid.UUID, session: SessionDep,
-               principal: CurrentPrincipal) -> PersonPublic:
+async def get_person(person_id: uuid.UUID, uow: UnitOfWorkDep) -> PersonPublic:
     """A holder's personal data (the cards refer to it)."""
-    principal.require(Action.cards_read)
-    person = cards.get_person(session=session, person_id=person_id)
-    return PersonPublic(id=person.id, holder=cards.holder_out(person), language=person.language,
-                        created_at=person.created_at)
+
+    def work(session: Session, principal: Principal) -> PersonPublic:
+        principal.require(Action.cards_read)
+        person = cards.get_person(session=session, person_id=person_id)
+        return PersonPublic(
+            id=person.id,
+            holder=cards.holder_out(person),
+            language=person.language,
+            created_at=person.created_at,
+        )
+
+    return await uow.run(work)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from service.cards import numbers
 from service.cards.models import (
@@ -40,7 +41,7 @@ from service.core import clock
 from service.core.errors import Conflict, IllegalTransition, NotFound, field_error
 
 _OPEN = (Status.pending_entry.value, Status.active.value)
-_NUMBER_ATTEMPTS = 5
+_ISSUE_ATTEMPTS = 5
 
 
 def effective_status(card: Card, today: date | None = None) -> Status:
@@ -54,8 +55,84 @@ def effective_status(card: Card, today: date | None = None) -> Status:
 
 
 def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card, Person]:
-    """Create (or reuse) the holder and a new card in pending_entry."""
-    person = _find_or_create_person(session=session, data=data)
+    """Create (or reuse, by document) the holder and a new card in pending_entry.
+
+    Person, card and first event go to the database in one flush inside a savepoint. If it
+    hits a unique index (the same document registered at the same moment by another request,
+    or a card-number collision) the savepoint is undone and the attempt repeated: the second
+    time the holder is found and a new number drawn.
+    """
+    for _attempt in range(_ISSUE_ATTEMPTS):
+        person = _find_holder(session=session, data=data)
+        is_new = person is None
+        if person is None:
+            person = _new_person(data)
+        else:
+            _refuse_second_open_card(session=session, person=person)
+            person.language = data.language
+        card = _new_card(data, person_id=person.id, actor=actor)
+        event = CardEvent(
+            card_id=card.id,
+            kind=EventKind.created.value,
+            actor=actor,
+            data={"purpose": card.purpose, "region": card.region},
+        )
+        try:
+            with _savepoint(session):
+                if is_new:
+                    _insert(session, person)
+                elif session.is_modified(person):
+                    session.flush()
+                _insert(session, card)
+                _insert(session, event)
+        except IntegrityError:
+            continue
+        return card, person
+    raise Conflict("could not register the card because of concurrent changes; try again")
+
+
+def _savepoint(session: Session) -> AbstractContextManager[object]:
+    """A savepoint to retry in. SQLite undoes just the failed statement by itself (its
+    writers are serialised, see core.db), so it needs none; PostgreSQL aborts the whole
+    transaction on an error unless a savepoint catches it."""
+    if session.get_bind().dialect.name == "sqlite":
+        return nullcontext()
+    return session.begin_nested()
+
+
+def _insert(session: Session, row: SQLModel) -> None:
+    """INSERT one new row with a Core statement (creation is the hot path; no unit of work).
+
+    The object stays outside the session: it is the returned value, not a tracked row.
+    """
+    table = row.__table__  # type: ignore[attr-defined]
+    values = {c.key: getattr(row, c.key) for c in table.columns}
+    if values.get("id") is None:
+        values.pop("id", None)
+    session.execute(table.insert(), values)
+
+
+def _find_holder(*, session: Session, data: CardCreate) -> Person | None:
+    """The person with this document (locked for this transaction), or None."""
+    h = data.holder
+    person = session.exec(
+        select(Person)
+        .where(
+            Person.citizenship == h.citizenship,
+            Person.document_type == h.document.type.value,
+            Person.document_number == h.document.number,
+        )
+        .with_for_update()
+    ).first()
+    if person is not None and not _same_holder(person, data):
+        raise Conflict(
+            "this document is already registered to a holder with other personal data",
+            errors=[{"field": "holder.document.number", "reason": "registered to another holder"}],
+        )
+    return person
+
+
+def _refuse_second_open_card(*, session: Session, person: Person) -> None:
     today = clock.today()
     open_cards = session.exec(
         select(Card).where(Card.person_id == person.id, col(Card.status).in_(_OPEN))
@@ -65,67 +142,42 @@ def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card,
             "the holder already has an open card; close or revoke it first",
             reason="open-card-exists",
         )
-    if person.language != data.language:
-        person.language = data.language
-        session.add(person)
-    for _attempt in range(_NUMBER_ATTEMPTS):
-        card = Card(
-            number=numbers.generate(),
-            person_id=person.id,
-            status=Status.pending_entry.value,
-            purpose=data.purpose.value,
-            visa_number=data.visa_number,
-            planned_from=data.planned_stay.from_,
-            planned_until=data.planned_stay.until,
-            stay_until=data.planned_stay.until,
-            host_kind=data.host.kind.value,
-            host_name=data.host.name,
-            host_address=data.host.address,
-            region=data.region,
-            occupation=data.occupation,
-            telegram_user_id=data.telegram_user_id,
-            created_by=actor,
-        )
-        try:
-            with session.begin_nested():
-                session.add(card)
-                session.flush()
-        except IntegrityError:
-            continue  # number collision (45 random bits): draw again
-        _record(session=session, card=card, kind=EventKind.created, actor=actor,
-                data={"purpose": card.purpose, "region": card.region})
-        return card, person
-    raise Conflict("could not allocate a card number; try again")
 
 
-def _find_or_create_person(*, session: Session, data: CardCreate) -> Person:
+def _new_person(data: CardCreate) -> Person:
     h = data.holder
-    key = (Person.citizenship == h.citizenship, Person.document_type == h.document.type.value,
-           Person.document_number == h.document.number)
-    existing = session.exec(select(Person).where(*key).with_for_update()).first()
-    if existing is None:
-        person = Person(
-            surname=h.surname, given_names=h.given_names, surname_latin=h.surname_latin,
-            given_names_latin=h.given_names_latin, date_of_birth=h.date_of_birth, sex=h.sex.value,
-            citizenship=h.citizenship, document_type=h.document.type.value,
-            document_number=h.document.number, language=data.language,
-        )
-        try:
-            with session.begin_nested():
-                session.add(person)
-                session.flush()
-            return person
-        except IntegrityError:
-            # Another request registered the same document at the same moment.
-            existing = session.exec(select(Person).where(*key).with_for_update()).first()
-            if existing is None:
-                raise
-    if not _same_holder(existing, data):
-        raise Conflict(
-            "this document is already registered to a holder with other personal data",
-            errors=[{"field": "holder.document.number", "reason": "registered to another holder"}],
-        )
-    return existing
+    return Person(
+        surname=h.surname,
+        given_names=h.given_names,
+        surname_latin=h.surname_latin,
+        given_names_latin=h.given_names_latin,
+        date_of_birth=h.date_of_birth,
+        sex=h.sex.value,
+        citizenship=h.citizenship,
+        document_type=h.document.type.value,
+        document_number=h.document.number,
+        language=data.language,
+    )
+
+
+def _new_card(data: CardCreate, *, person_id: uuid.UUID, actor: str) -> Card:
+    return Card(
+        number=numbers.generate(),
+        person_id=person_id,
+        status=Status.pending_entry.value,
+        purpose=data.purpose.value,
+        visa_number=data.visa_number,
+        planned_from=data.planned_stay.from_,
+        planned_until=data.planned_stay.until,
+        stay_until=data.planned_stay.until,
+        host_kind=data.host.kind.value,
+        host_name=data.host.name,
+        host_address=data.host.address,
+        region=data.region,
+        occupation=data.occupation,
+        telegram_user_id=data.telegram_user_id,
+        created_by=actor,
+    )
 
 
 def _same_holder(person: Person, data: CardCreate) -> bool:
@@ -174,8 +226,13 @@ def record_entry(*, session: Session, card_id: uuid.UUID, data: EntryIn, actor: 
     card.entered_on = entered_on
     card.entry_point = data.crossing_point
     _touch(session, card)
-    _record(session=session, card=card, kind=EventKind.entry, actor=actor,
-            data={"entered_on": entered_on.isoformat(), "crossing_point": data.crossing_point})
+    _record(
+        session=session,
+        card=card,
+        kind=EventKind.entry,
+        actor=actor,
+        data={"entered_on": entered_on.isoformat(), "crossing_point": data.crossing_point},
+    )
     return card
 
 
@@ -193,9 +250,17 @@ def record_exit(*, session: Session, card_id: uuid.UUID, data: ExitIn, actor: st
     card.exited_on = exited_on
     card.exit_point = data.crossing_point
     _touch(session, card)
-    _record(session=session, card=card, kind=EventKind.exit, actor=actor,
-            data={"exited_on": exited_on.isoformat(), "crossing_point": data.crossing_point,
-                  "overstay": exited_on > card.stay_until})
+    _record(
+        session=session,
+        card=card,
+        kind=EventKind.exit,
+        actor=actor,
+        data={
+            "exited_on": exited_on.isoformat(),
+            "crossing_point": data.crossing_point,
+            "overstay": exited_on > card.stay_until,
+        },
+    )
     return card
 
 
@@ -208,8 +273,14 @@ def extend_stay(*, session: Session, card_id: uuid.UUID, data: ExtendIn, actor: 
     previous = card.stay_until
     card.stay_until = data.stay_until
     _touch(session, card)
-    _record(session=session, card=card, kind=EventKind.extended, actor=actor, reason=data.basis,
-            data={"from": previous.isoformat(), "to": data.stay_until.isoformat()})
+    _record(
+        session=session,
+        card=card,
+        kind=EventKind.extended,
+        actor=actor,
+        reason=data.basis,
+        data={"from": previous.isoformat(), "to": data.stay_until.isoformat()},
+    )
     return card
 
 
@@ -229,8 +300,15 @@ def _touch(session: Session, card: Card) -> None:
     session.add(card)
 
 
-def _record(*, session: Session, card: Card, kind: EventKind, actor: str,
-            reason: str | None = None, data: dict[str, Any] | None = None) -> CardEvent:
+def _record(
+    *,
+    session: Session,
+    card: Card,
+    kind: EventKind,
+    actor: str,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> CardEvent:
     event = CardEvent(card_id=card.id, kind=kind.value, actor=actor, reason=reason, data=data)
     session.add(event)
     session.flush()
@@ -239,9 +317,11 @@ def _record(*, session: Session, card: Card, kind: EventKind, actor: str,
 
 def list_events(*, session: Session, card_id: uuid.UUID) -> list[CardEvent]:
     get_card(session=session, card_id=card_id)
-    return list(session.exec(
-        select(CardEvent).where(CardEvent.card_id == card_id).order_by(col(CardEvent.id))
-    ).all())
+    return list(
+        session.exec(
+            select(CardEvent).where(CardEvent.card_id == card_id).order_by(col(CardEvent.id))
+        ).all()
+    )
 
 
 # ------------------------------------------------------------------------- reading
@@ -278,13 +358,13 @@ def list_cards(
     return [(c, p) for c, p in rows[:limit]], next_cursor
 
 
-def _status_clause(status: Status):  # type: ignore[no-untyped-def]
+def _status_clause(status: Status) -> ColumnElement[bool]:
     today = clock.today()
     if status == Status.expired:
         return and_(col(Card.status).in_(_OPEN), col(Card.stay_until) < today)
     if status.value in _OPEN:
-        return and_(Card.status == status.value, col(Card.stay_until) >= today)
-    return or_(Card.status == status.value)
+        return and_(col(Card.status) == status.value, col(Card.stay_until) >= today)
+    return col(Card.status) == status.value
 
 
 def _encode_cursor(card_id: uuid.UUID) -> str:
@@ -301,9 +381,13 @@ def _decode_cursor(cursor: str) -> uuid.UUID:
 
 def holder_out(person: Person) -> HolderOut:
     return HolderOut(
-        surname=person.surname, given_names=person.given_names,
-        surname_latin=person.surname_latin, given_names_latin=person.given_names_latin,
-        date_of_birth=person.date_of_birth, sex=person.sex, citizenship=person.citizenship,
+        surname=person.surname,
+        given_names=person.given_names,
+        surname_latin=person.surname_latin,
+        given_names_latin=person.given_names_latin,
+        date_of_birth=person.date_of_birth,
+        sex=person.sex,
+        citizenship=person.citizenship,
         document=DocumentOut(type=person.document_type, number=person.document_number),
     )
 
@@ -324,8 +408,12 @@ def to_public(card: Card, person: Person) -> CardPublic:
         occupation=card.occupation,
         language=person.language,
         telegram_user_id=card.telegram_user_id,
-        entry=CrossingOut(on=card.entered_on, crossing_point=card.entry_point) if card.entered_on else None,
-        exit=CrossingOut(on=card.exited_on, crossing_point=card.exit_point) if card.exited_on else None,
+        entry=CrossingOut(on=card.entered_on, crossing_point=card.entry_point)
+        if card.entered_on
+        else None,
+        exit=CrossingOut(on=card.exited_on, crossing_point=card.exit_point)
+        if card.exited_on
+        else None,
         revoked_reason=card.revoked_reason,
         created_at=card.created_at,
         updated_at=card.updated_at,
@@ -337,5 +425,3 @@ def get_person(*, session: Session, person_id: uuid.UUID) -> Person:
     if person is None:
         raise NotFound("no person with this id")
     return person
-
-

@@ -11,7 +11,16 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "please-change", "dev", "test"}
+_PLACEHOLDERS = {
+    "",
+    "changeme",
+    "change-me",
+    "changethis",
+    "secret",
+    "please-change",
+    "dev",
+    "test",
+}
 _MIN_SECRET_LENGTH = 32
 
 

@@ -94,6 +94,4 @@ class TooManyRequests(OnboardError):
 
 def field_error(field: str, reason: str) -> InvalidInput:
     """An InvalidInput naming one field, in the same shape as request validation errors."""
-    return InvalidInput(
-        f"{field}: {reason}", errors=[{"field": field, "reason": reason}]
-    )
+    return InvalidInput(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])

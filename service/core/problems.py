@@ -33,8 +33,11 @@ class Problem(BaseModel):
 
 
 def _doc(description: str) -> dict[str, Any]:
-    return {"description": description, "model": Problem,
-            "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return {
+        "description": description,
+        "model": Problem,
+        "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 # Documented on every API route so clients (and contract tests) know the error shape.
@@ -50,8 +53,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def problem_response(status: int, body: dict[str, Any],
-                     headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
@@ -77,27 +81,43 @@ async def _on_onboard_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field_name(tuple(e.get("loc", ()))), "reason": _reason(e)}
-              for e in exc.errors()]
+    errors = [
+        {"field": _field_name(tuple(e.get("loc", ()))), "reason": _reason(e)} for e in exc.errors()
+    ]
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
-    return problem_response(422, {
-        "type": PROBLEM_BASE + "validation-error", "title": "The request has invalid fields",
-        "status": 422, "detail": detail, "errors": errors,
-    })
+    return problem_response(
+        422,
+        {
+            "type": PROBLEM_BASE + "validation-error",
+            "title": "The request has invalid fields",
+            "status": 422,
+            "detail": detail,
+            "errors": errors,
+        },
+    )
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    known = {404: ("Not found", "not-found"), 405: ("Method not allowed", "method-not-allowed"),
-             413: ("Request body too large", "payload-too-large")}
+    known = {
+        404: ("Not found", "not-found"),
+        405: ("Method not allowed", "method-not-allowed"),
+        413: ("Request body too large", "payload-too-large"),
+    }
     title, code = known.get(exc.status_code, ("HTTP error", "http-error"))
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(_allowed_methods(request))
-    return problem_response(exc.status_code, {
-        "type": PROBLEM_BASE + code, "title": title, "status": exc.status_code,
-        "detail": str(exc.detail),
-    }, headers)
+    return problem_response(
+        exc.status_code,
+        {
+            "type": PROBLEM_BASE + code,
+            "title": title,
+            "status": exc.status_code,
+            "detail": str(exc.detail),
+        },
+        headers,
+    )
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -119,11 +139,16 @@ def _allowed_methods(request: Request) -> list[str]:
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
     log.exception("unhandled error", extra={"request_id": request_id})
-    return problem_response(500, {
-        "type": PROBLEM_BASE + "internal-error", "title": "Internal error", "status": 500,
-        "detail": "The server could not complete the request; nothing was saved.",
-        "request_id": request_id,
-    })
+    return problem_response(
+        500,
+        {
+            "type": PROBLEM_BASE + "internal-error",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "The server could not complete the request; nothing was saved.",
+            "request_id": request_id,
+        },
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -29,8 +29,13 @@ class Server:
 
 
 @contextmanager
-def serve(data_dir: Path, *, database_url: str | None = None, workers: int = 1,
-          extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+def serve(
+    data_dir: Path,
+    *,
+    database_url: str | None = None,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
     env["ONBOARD_DATA_DIR"] = str(data_dir)
@@ -41,9 +46,21 @@ def serve(data_dir: Path, *, database_url: str | None = None, workers: int = 1,
     data_dir.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)],
-            stdout=log, stderr=subprocess.STDOUT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "service.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -60,8 +77,12 @@ def serve(data_dir: Path, *, database_url: str | None = None, workers: int = 1,
                 raise RuntimeError(f"server did not start: {log_path.read_text()}")
             time.sleep(0.1)
         match = re.search(r"password: (\S+)", log_path.read_text())
-        yield Server(url=url, admin_password=match.group(1) if match else None,
-                     log_path=log_path, process=proc)
+        yield Server(
+            url=url,
+            admin_password=match.group(1) if match else None,
+            log_path=log_path,
+            process=proc,
+        )
     finally:
         proc.terminate()
         try:

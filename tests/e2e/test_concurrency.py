@@ -40,10 +40,14 @@ def _together(n: int, call) -> list[httpx.Response]:  # type: ignore[no-untyped-
 
 def test_fifty_concurrent_creations(tmp_path: Path, pg_engine) -> None:  # type: ignore[no-untyped-def]
     with pg_engine.begin() as conn:
-        conn.execute(text("TRUNCATE card_event, card, person, idempotency_record, api_key, app_user CASCADE"))
+        conn.execute(
+            text("TRUNCATE card_event, card, person, idempotency_record, api_key, app_user CASCADE")
+        )
     with serve(tmp_path / "data", database_url=PG_URL, workers=2) as server:
-        token = httpx.post(server.url + "/api/v1/auth/token",
-                           data={"username": "admin", "password": server.admin_password}).json()["access_token"]
+        token = httpx.post(
+            server.url + "/api/v1/auth/token",
+            data={"username": "admin", "password": server.admin_password},
+        ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
 
         def create(i: int) -> httpx.Response:
@@ -51,7 +55,9 @@ def test_fifty_concurrent_creations(tmp_path: Path, pg_engine) -> None:  # type:
                 return c.post(server.url + "/api/v1/cards", json=card_payload(), headers=auth)
 
         responses = _together(50, create)
-        assert [r.status_code for r in responses] == [201] * 50, [r.text for r in responses if r.status_code != 201]
+        assert [r.status_code for r in responses] == [201] * 50, [
+            r.text for r in responses if r.status_code != 201
+        ]
         assert len({r.json()["number"] for r in responses}) == 50
 
         # The same holder 10 times at once: one card, nine clear conflicts, one person.
@@ -69,8 +75,11 @@ def test_fifty_concurrent_creations(tmp_path: Path, pg_engine) -> None:  # type:
 
         def create_keyed(i: int) -> httpx.Response:
             with httpx.Client(timeout=60) as c:
-                return c.post(server.url + "/api/v1/cards", json=keyed,
-                              headers={**auth, "Idempotency-Key": "same-key"})
+                return c.post(
+                    server.url + "/api/v1/cards",
+                    json=keyed,
+                    headers={**auth, "Idempotency-Key": "same-key"},
+                )
 
         keyed_responses = _together(10, create_keyed)
         assert [r.status_code for r in keyed_responses] == [201] * 10

@@ -11,9 +11,18 @@ import httpx  # noqa: F401  (the service's client library is installed)
 import pytest
 
 
-def _onboard(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+def _onboard(
+    args: list[str], env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -24,7 +33,10 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_api_key_create_prints_only_the_key(cli_env: dict[str, str]) -> None:
-    r = _onboard(["api-keys", "create", "employer", "--scope", "cards:read", "--scope", "cards:write"], cli_env)
+    r = _onboard(
+        ["api-keys", "create", "employer", "--scope", "cards:read", "--scope", "cards:write"],
+        cli_env,
+    )
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("obk_")
@@ -37,14 +49,22 @@ def test_api_key_create_prints_only_the_key(cli_env: dict[str, str]) -> None:
 
 
 def test_users_create_with_password_stdin(cli_env: dict[str, str]) -> None:
-    r = _onboard(["users", "create", "border1", "--role", "border", "--password-stdin"], cli_env,
-                 stdin="a sufficiently long one\n")
+    r = _onboard(
+        ["users", "create", "border1", "--role", "border", "--password-stdin"],
+        cli_env,
+        stdin="a sufficiently long one\n",
+    )
     assert r.returncode == 0, r.stderr and r.stdout == ""
     assert "border1\tborder\tactive" in _onboard(["users", "list"], cli_env).stdout
-    dup = _onboard(["users", "create", "border1", "--role", "border", "--password-stdin"], cli_env,
-                   stdin="a sufficiently long one\n")
+    dup = _onboard(
+        ["users", "create", "border1", "--role", "border", "--password-stdin"],
+        cli_env,
+        stdin="a sufficiently long one\n",
+    )
     assert dup.returncode == 1 and "already exists" in dup.stderr
-    short = _onboard(["users", "create", "b2", "--role", "border", "--password-stdin"], cli_env, stdin="short\n")
+    short = _onboard(
+        ["users", "create", "b2", "--role", "border", "--password-stdin"], cli_env, stdin="short\n"
+    )
     assert short.returncode == 1 and "12 characters" in short.stderr
 
 

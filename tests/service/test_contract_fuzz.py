@@ -31,7 +31,9 @@ atexit.register(shutil.rmtree, _DATA, True)
 _URL = f"sqlite:///{_DATA / 'onboard.db'}"
 upgrade(_URL)
 _ENGINE = make_engine(_URL)
-APP = create_app(Settings(data_dir=_DATA, database_url=_URL, secret_key=factories.TOKEN_SECRET), _ENGINE)
+APP = create_app(
+    Settings(data_dir=_DATA, database_url=_URL, secret_key=factories.TOKEN_SECRET), _ENGINE
+)
 ACTORS = factories.make_actors(_ENGINE)
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

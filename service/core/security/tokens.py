@@ -12,7 +12,7 @@ from service.core import clock
 
 ALGORITHM = "HS256"
 AUDIENCE = "onboard-api"
-TOKEN_TYPE = "access"
+TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret
 _HEADER_TYP = "at+jwt"
 
 
@@ -51,13 +51,22 @@ def read_access_token(token: str, *, secret: str, issuer: str) -> AccessClaims |
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=issuer,
-            options={"require_exp": True, "require_iat": True, "require_sub": True,
-                     "require_aud": True, "require_iss": True, "leeway": 0},
+            options={
+                "require_sub": True,
+                "require_aud": True,
+                "require_iss": True,
+                # exp and iat are required and checked below against the service clock
+                # (one clock for the whole service), not the wall clock. python-jose's
+                # require_exp would force its own wall-clock check, so it is not used.
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
         if claims.get("typ") != TOKEN_TYPE:
             return None
-        # python-jose checks exp against the wall clock; check ours too.
-        if int(claims["exp"]) <= clock.now().timestamp():
+        now = clock.now().timestamp()
+        if int(claims["exp"]) <= now or int(claims["iat"]) > now + 60:
             return None
         return AccessClaims(user_id=uuid.UUID(claims["sub"]), role=str(claims["role"]))
     except (JWTError, KeyError, ValueError, TypeError):

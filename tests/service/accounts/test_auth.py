@@ -17,7 +17,9 @@ from tests.factories import TOKEN_SECRET, card_payload
 @pytest.fixture
 def officer(engine):  # type: ignore[no-untyped-def]
     with Session(engine) as s:
-        user = accounts.create_user(session=s, username="Olga", password="a long password 1", role=Role.officer)
+        user = accounts.create_user(
+            session=s, username="Olga", password="a long password 1", role=Role.officer
+        )
         s.commit()
         return user
 
@@ -32,7 +34,9 @@ def test_login_returns_short_lived_bearer_token(client, officer) -> None:
     body = r.json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 15 * 60
     claims = jwt.get_unverified_claims(body["access_token"])
-    assert claims["aud"] == "onboard-api" and claims["typ"] == "access" and claims["role"] == "officer"
+    assert (
+        claims["aud"] == "onboard-api" and claims["typ"] == "access" and claims["role"] == "officer"
+    )
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.json()["name"] == "olga" and me.json()["role"] == "officer"
 
@@ -54,16 +58,33 @@ def test_failed_logins_are_rate_limited(client, officer) -> None:
 
 def _forge(claims_override=None, headers=None, secret=TOKEN_SECRET, algorithm="HS256"):  # type: ignore[no-untyped-def]
     now = int(time.time())
-    claims = {"iss": "onboard", "aud": "onboard-api", "sub": str(uuid.uuid4()), "role": "admin",
-              "typ": "access", "iat": now, "exp": now + 600}
+    claims = {
+        "iss": "onboard",
+        "aud": "onboard-api",
+        "sub": str(uuid.uuid4()),
+        "role": "admin",
+        "typ": "access",
+        "iat": now,
+        "exp": now + 600,
+    }
     claims.update(claims_override or {})
+    claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode(claims, secret, algorithm=algorithm, headers=headers or {"typ": "at+jwt"})
 
 
 @pytest.mark.parametrize(
     "token_kind",
-    ["wrong_aud", "wrong_typ_claim", "wrong_typ_header", "expired", "wrong_secret", "alg_none",
-     "hs512", "garbage", "unknown_user"],
+    [
+        "wrong_aud",
+        "wrong_typ_claim",
+        "wrong_typ_header",
+        "expired",
+        "wrong_secret",
+        "alg_none",
+        "hs512",
+        "garbage",
+        "unknown_user",
+    ],
 )
 def test_bad_tokens_are_refused(client, actors, token_kind) -> None:
     admin_id = str(actors.users["admin"])
@@ -72,6 +93,8 @@ def test_bad_tokens_are_refused(client, actors, token_kind) -> None:
         "wrong_typ_claim": _forge({"typ": "refresh", "sub": admin_id}),
         "wrong_typ_header": _forge({"sub": admin_id}, headers={"typ": "JWT"}),
         "expired": _forge({"exp": int(time.time()) - 5, "sub": admin_id}),
+        "no_exp": _forge({"exp": None, "sub": admin_id}),
+        "issued_in_future": _forge({"iat": int(time.time()) + 3600, "sub": admin_id}),
         "wrong_secret": _forge({"sub": admin_id}, secret="y" * 40),
         "hs512": _forge({"sub": admin_id}, algorithm="HS512"),
         "garbage": "not.a.token",
@@ -85,9 +108,22 @@ def test_bad_tokens_are_refused(client, actors, token_kind) -> None:
             return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
 
         now = int(time.time())
-        tokens["alg_none"] = b64({"alg": "none", "typ": "at+jwt"}) + "." + b64(
-            {"iss": "onboard", "aud": "onboard-api", "sub": admin_id, "role": "admin", "typ": "access",
-             "iat": now, "exp": now + 600}) + "."
+        tokens["alg_none"] = (
+            b64({"alg": "none", "typ": "at+jwt"})
+            + "."
+            + b64(
+                {
+                    "iss": "onboard",
+                    "aud": "onboard-api",
+                    "sub": admin_id,
+                    "role": "admin",
+                    "typ": "access",
+                    "iat": now,
+                    "exp": now + 600,
+                }
+            )
+            + "."
+        )
     r = client.get("/api/v1/cards", headers={"Authorization": f"Bearer {tokens[token_kind]}"})
     assert r.status_code == 401, token_kind
 
@@ -101,8 +137,11 @@ def test_disabled_user_token_stops_working(client, actors) -> None:
 
 
 def test_api_key_shown_once_stored_as_hash_and_revocable(client, actors, session) -> None:
-    r = client.post("/api/v1/api-keys", json={"name": "ministry", "scopes": ["cards:read"]},
-                    headers=actors["admin"])
+    r = client.post(
+        "/api/v1/api-keys",
+        json={"name": "ministry", "scopes": ["cards:read"]},
+        headers=actors["admin"],
+    )
     assert r.status_code == 201
     key = r.json()["key"]
     listed = client.get("/api/v1/api-keys", headers=actors["admin"]).json()
@@ -138,14 +177,23 @@ def test_access_matrix(client, actors, who) -> None:
     hdr = actors[who]
     seed = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
     cid = seed["id"]
-    client.post(f"/api/v1/cards/{cid}/entry", json={"crossing_point": "SVO"}, headers=actors["admin"])
+    client.post(
+        f"/api/v1/cards/{cid}/entry", json={"crossing_point": "SVO"}, headers=actors["admin"]
+    )
     calls = {
         "create": lambda: client.post("/api/v1/cards", json=card_payload(), headers=hdr),
         "read": lambda: client.get(f"/api/v1/cards/{cid}", headers=hdr),
-        "entry": lambda: client.post(f"/api/v1/cards/{cid}/exit", json={"crossing_point": "SVO"}, headers=hdr),
-        "extend": lambda: client.post(f"/api/v1/cards/{cid}/extend",
-                                      json={"stay_until": "2099-01-01", "basis": "patent"}, headers=hdr),
-        "revoke": lambda: client.post(f"/api/v1/cards/{cid}/revoke", json={"reason": "test reason"}, headers=hdr),
+        "entry": lambda: client.post(
+            f"/api/v1/cards/{cid}/exit", json={"crossing_point": "SVO"}, headers=hdr
+        ),
+        "extend": lambda: client.post(
+            f"/api/v1/cards/{cid}/extend",
+            json={"stay_until": "2099-01-01", "basis": "patent"},
+            headers=hdr,
+        ),
+        "revoke": lambda: client.post(
+            f"/api/v1/cards/{cid}/revoke", json={"reason": "test reason"}, headers=hdr
+        ),
         "users": lambda: client.get("/api/v1/users", headers=hdr),
     }
     for action in ["read", "create", "users", "extend", "revoke", "entry"]:

@@ -59,11 +59,15 @@ def test_stay_end_before_start(client, actors) -> None:
     body = card_payload(**{"planned_stay.from": "2027-03-01", "planned_stay.until": "2027-02-01"})
     r = client.post("/api/v1/cards", json=body, headers=actors["admin"])
     assert r.status_code == 422
-    assert {"field": "planned_stay.until", "reason": "is before planned_stay.from"} in r.json()["errors"]
+    assert {"field": "planned_stay.until", "reason": "is before planned_stay.from"} in r.json()[
+        "errors"
+    ]
 
 
 def test_name_without_latin_form_needs_one(client, actors) -> None:
-    r = client.post("/api/v1/cards", json=card_payload(**{"holder.surname": "王"}), headers=actors["admin"])
+    r = client.post(
+        "/api/v1/cards", json=card_payload(**{"holder.surname": "王"}), headers=actors["admin"]
+    )
     assert r.status_code == 422 and "surname_latin" in r.json()["detail"]
     ok = card_payload(**{"holder.surname": "王", "holder.surname_latin": "WANG"})
     assert client.post("/api/v1/cards", json=ok, headers=actors["admin"]).status_code == 201
@@ -75,7 +79,11 @@ def test_malformed_json_and_wrong_types(client, actors) -> None:
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
     r = client.post("/api/v1/cards", content=b"[1, 2, 3]", headers=hdr)
     assert r.status_code == 422
-    r = client.post("/api/v1/cards", content=b"plain text", headers={**actors["admin"], "Content-Type": "text/plain"})
+    r = client.post(
+        "/api/v1/cards",
+        content=b"plain text",
+        headers={**actors["admin"], "Content-Type": "text/plain"},
+    )
     assert r.status_code == 422
 
 

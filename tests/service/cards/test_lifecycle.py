@@ -41,27 +41,37 @@ def test_create_returns_pending_card_with_every_field(client, actors, fixed_cloc
 
 
 def test_given_latin_form_is_kept(client, actors) -> None:
-    card = _create(client, actors, **{"holder.surname_latin": "Karimov", "holder.given_names_latin": "Shuhrat"})
+    card = _create(
+        client, actors, **{"holder.surname_latin": "Karimov", "holder.given_names_latin": "Shuhrat"}
+    )
     assert card["holder"]["given_names_latin"] == "SHUHRAT"
 
 
 def test_full_lifecycle_writes_events(client, actors, fixed_clock) -> None:
     card = _create(client, actors)
     cid = card["id"]
-    r = client.post(f"/api/v1/cards/{cid}/entry", json={"crossing_point": "Moscow SVO"},
-                    headers=actors["border"])
+    r = client.post(
+        f"/api/v1/cards/{cid}/entry",
+        json={"crossing_point": "Moscow SVO"},
+        headers=actors["border"],
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "active"
     assert r.json()["entry"] == {"on": clock.today().isoformat(), "crossing_point": "Moscow SVO"}
 
     new_until = (clock.today() + timedelta(days=200)).isoformat()
-    r = client.post(f"/api/v1/cards/{cid}/extend", json={"stay_until": new_until, "basis": "patent 77 123456"},
-                    headers=actors["cards:write"])
+    r = client.post(
+        f"/api/v1/cards/{cid}/extend",
+        json={"stay_until": new_until, "basis": "patent 77 123456"},
+        headers=actors["cards:write"],
+    )
     assert r.status_code == 200, r.text
     assert r.json()["stay_until"] == new_until and r.json()["status"] == "active"
 
     fixed_clock.advance(days=3)
-    r = client.post(f"/api/v1/cards/{cid}/exit", json={"crossing_point": "Moscow SVO"}, headers=actors["border"])
+    r = client.post(
+        f"/api/v1/cards/{cid}/exit", json={"crossing_point": "Moscow SVO"}, headers=actors["border"]
+    )
     assert r.status_code == 200 and r.json()["status"] == "closed"
 
     events = client.get(f"/api/v1/cards/{cid}/events", headers=actors["officer"]).json()["items"]
@@ -83,13 +93,21 @@ def test_full_lifecycle_writes_events(client, actors, fixed_clock) -> None:
         (["revoke"], "revoke", {"reason": "again and again"}, "admin"),
     ],
 )
-def test_illegal_transition_is_409_problem(client, actors, fixed_clock, setup, action, body, who) -> None:
+def test_illegal_transition_is_409_problem(
+    client, actors, fixed_clock, setup, action, body, who
+) -> None:
     cid = _create(client, actors)["id"]
-    steps = {"entry": {"crossing_point": "SVO"}, "exit": {"crossing_point": "SVO"},
-             "revoke": {"reason": "administrative decision"}}
+    steps = {
+        "entry": {"crossing_point": "SVO"},
+        "exit": {"crossing_point": "SVO"},
+        "revoke": {"reason": "administrative decision"},
+    }
     for step in setup:
         hdr = actors["admin"]
-        assert client.post(f"/api/v1/cards/{cid}/{step}", json=steps[step], headers=hdr).status_code == 200
+        assert (
+            client.post(f"/api/v1/cards/{cid}/{step}", json=steps[step], headers=hdr).status_code
+            == 200
+        )
     before = client.get(f"/api/v1/cards/{cid}/events", headers=actors["admin"]).json()["items"]
     r = client.post(f"/api/v1/cards/{cid}/{action}", json=body, headers=actors[who])
     assert r.status_code == 409, r.text
@@ -101,29 +119,56 @@ def test_illegal_transition_is_409_problem(client, actors, fixed_clock, setup, a
     assert after == before
 
 
-def test_expired_is_derived_from_dates_and_holder_can_still_exit(client, actors, fixed_clock) -> None:
+def test_expired_is_derived_from_dates_and_holder_can_still_exit(
+    client, actors, fixed_clock
+) -> None:
     card = _create(client, actors)
     cid = card["id"]
-    client.post(f"/api/v1/cards/{cid}/entry", json={"crossing_point": "SVO"}, headers=actors["border"])
+    client.post(
+        f"/api/v1/cards/{cid}/entry", json={"crossing_point": "SVO"}, headers=actors["border"]
+    )
     fixed_clock.advance(days=91)
-    assert client.get(f"/api/v1/cards/{cid}", headers=actors["officer"]).json()["status"] == "expired"
-    listed = client.get("/api/v1/cards", params={"status": "expired"}, headers=actors["officer"]).json()
+    assert (
+        client.get(f"/api/v1/cards/{cid}", headers=actors["officer"]).json()["status"] == "expired"
+    )
+    listed = client.get(
+        "/api/v1/cards", params={"status": "expired"}, headers=actors["officer"]
+    ).json()
     assert [c["id"] for c in listed["items"]] == [cid]
-    assert client.get("/api/v1/cards", params={"status": "active"}, headers=actors["officer"]).json()["items"] == []
-    r = client.post(f"/api/v1/cards/{cid}/extend", json={"stay_until": "2031-01-01", "basis": "late"},
-                    headers=actors["admin"])
+    assert (
+        client.get("/api/v1/cards", params={"status": "active"}, headers=actors["officer"]).json()[
+            "items"
+        ]
+        == []
+    )
+    r = client.post(
+        f"/api/v1/cards/{cid}/extend",
+        json={"stay_until": "2031-01-01", "basis": "late"},
+        headers=actors["admin"],
+    )
     assert r.status_code == 409
-    r = client.post(f"/api/v1/cards/{cid}/exit", json={"crossing_point": "SVO"}, headers=actors["border"])
+    r = client.post(
+        f"/api/v1/cards/{cid}/exit", json={"crossing_point": "SVO"}, headers=actors["border"]
+    )
     assert r.status_code == 200 and r.json()["status"] == "closed"
-    exit_event = client.get(f"/api/v1/cards/{cid}/events", headers=actors["admin"]).json()["items"][-1]
+    exit_event = client.get(f"/api/v1/cards/{cid}/events", headers=actors["admin"]).json()["items"][
+        -1
+    ]
     assert exit_event["data"]["overstay"] is True
 
 
 def test_extension_must_move_the_date_forward(client, actors, fixed_clock) -> None:
     card = _create(client, actors)
-    client.post(f"/api/v1/cards/{card['id']}/entry", json={"crossing_point": "SVO"}, headers=actors["border"])
-    r = client.post(f"/api/v1/cards/{card['id']}/extend",
-                    json={"stay_until": card["stay_until"], "basis": "patent"}, headers=actors["admin"])
+    client.post(
+        f"/api/v1/cards/{card['id']}/entry",
+        json={"crossing_point": "SVO"},
+        headers=actors["border"],
+    )
+    r = client.post(
+        f"/api/v1/cards/{card['id']}/extend",
+        json={"stay_until": card["stay_until"], "basis": "patent"},
+        headers=actors["admin"],
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "stay_until"
 
@@ -131,17 +176,27 @@ def test_extension_must_move_the_date_forward(client, actors, fixed_clock) -> No
 def test_entry_date_cannot_be_in_the_future(client, actors, fixed_clock) -> None:
     cid = _create(client, actors)["id"]
     tomorrow = (clock.today() + timedelta(days=1)).isoformat()
-    r = client.post(f"/api/v1/cards/{cid}/entry", json={"crossing_point": "SVO", "entered_on": tomorrow},
-                    headers=actors["border"])
+    r = client.post(
+        f"/api/v1/cards/{cid}/entry",
+        json={"crossing_point": "SVO", "entered_on": tomorrow},
+        headers=actors["border"],
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "entered_on"
 
 
 def test_revoke_needs_reason_and_admin(client, actors) -> None:
     cid = _create(client, actors)["id"]
-    assert client.post(f"/api/v1/cards/{cid}/revoke", json={}, headers=actors["admin"]).status_code == 422
-    r = client.post(f"/api/v1/cards/{cid}/revoke", json={"reason": "forged passport"}, headers=actors["border"])
+    assert (
+        client.post(f"/api/v1/cards/{cid}/revoke", json={}, headers=actors["admin"]).status_code
+        == 422
+    )
+    r = client.post(
+        f"/api/v1/cards/{cid}/revoke", json={"reason": "forged passport"}, headers=actors["border"]
+    )
     assert r.status_code == 403
-    r = client.post(f"/api/v1/cards/{cid}/revoke", json={"reason": "forged passport"}, headers=actors["admin"])
+    r = client.post(
+        f"/api/v1/cards/{cid}/revoke", json={"reason": "forged passport"}, headers=actors["admin"]
+    )
     assert r.status_code == 200 and r.json()["status"] == "revoked"
     assert r.json()["revoked_reason"] == "forged passport"
     events = client.get(f"/api/v1/cards/{cid}/events", headers=actors["admin"]).json()["items"]
@@ -150,12 +205,10 @@ def test_revoke_needs_reason_and_admin(client, actors) -> None:
 
 def test_events_are_append_only_in_the_database(client, actors, engine) -> None:
     cid = _create(client, actors)["id"]
-    with pytest.raises(DBAPIError, match="append-only"):
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE card_event SET reason = 'tampered'"))
-    with pytest.raises(DBAPIError, match="append-only"):
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM card_event"))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("UPDATE card_event SET reason = 'tampered'"))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM card_event"))
     events = client.get(f"/api/v1/cards/{cid}/events", headers=actors["admin"]).json()["items"]
     assert len(events) == 1 and events[0]["reason"] is None
 
@@ -163,6 +216,9 @@ def test_events_are_append_only_in_the_database(client, actors, engine) -> None:
 def test_unknown_card_is_404_problem(client, actors) -> None:
     r = client.get("/api/v1/cards/01a2027d-08e2-7ba5-9eca-577cbbea47e2", headers=actors["officer"])
     assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
-    r = client.post("/api/v1/cards/01a2027d-08e2-7ba5-9eca-577cbbea47e2/entry",
-                    json={"crossing_point": "SVO"}, headers=actors["border"])
+    r = client.post(
+        "/api/v1/cards/01a2027d-08e2-7ba5-9eca-577cbbea47e2/entry",
+        json={"crossing_point": "SVO"},
+        headers=actors["border"],
+    )
     assert r.status_code == 404

@@ -14,8 +14,10 @@ def _post(client, headers, body, **extra_headers):  # type: ignore[no-untyped-de
 
 
 def test_filters_and_cursor_pagination(client, actors, fixed_clock) -> None:
-    created = [_post(client, actors["admin"], card_payload(telegram_user_id=42 if i % 2 else 7)).json()
-               for i in range(5)]
+    created = [
+        _post(client, actors["admin"], card_payload(telegram_user_id=42 if i % 2 else 7)).json()
+        for i in range(5)
+    ]
     seen: list[str] = []
     cursor = None
     pages = 0
@@ -29,15 +31,21 @@ def test_filters_and_cursor_pagination(client, actors, fixed_clock) -> None:
             break
     assert seen == [c["id"] for c in created] and pages == 3
 
-    mine = client.get("/api/v1/cards", params={"telegram_user_id": 42}, headers=actors["bot"]).json()
+    mine = client.get(
+        "/api/v1/cards", params={"telegram_user_id": 42}, headers=actors["bot"]
+    ).json()
     assert [c["id"] for c in mine["items"]] == [created[1]["id"], created[3]["id"]]
 
     target = created[2]
     for typed in (target["number"], target["number"].replace("-", "").lower()):
-        found = client.get("/api/v1/cards", params={"number": typed}, headers=actors["officer"]).json()
+        found = client.get(
+            "/api/v1/cards", params={"number": typed}, headers=actors["officer"]
+        ).json()
         assert [c["id"] for c in found["items"]] == [target["id"]]
     doc = target["holder"]["document"]["number"]
-    found = client.get("/api/v1/cards", params={"document_number": doc.lower()}, headers=actors["officer"]).json()
+    found = client.get(
+        "/api/v1/cards", params={"document_number": doc.lower()}, headers=actors["officer"]
+    ).json()
     assert [c["id"] for c in found["items"]] == [target["id"]]
 
 
@@ -68,13 +76,18 @@ def test_idempotency_key_replays_and_refuses_other_body(client, actors, session)
     assert session.exec(select(func.count()).select_from(IdempotencyRecord)).one() == 2
 
 
-def test_same_document_reuses_holder_and_refuses_second_open_card(client, actors, fixed_clock) -> None:
+def test_same_document_reuses_holder_and_refuses_second_open_card(
+    client, actors, fixed_clock
+) -> None:
     body = card_payload()
     first = _post(client, actors["admin"], body).json()
     second = _post(client, actors["admin"], body)
     assert second.status_code == 409 and second.json()["reason"] == "open-card-exists"
-    client.post(f"/api/v1/cards/{first['id']}/revoke", json={"reason": "entered by mistake"},
-                headers=actors["admin"])
+    client.post(
+        f"/api/v1/cards/{first['id']}/revoke",
+        json={"reason": "entered by mistake"},
+        headers=actors["admin"],
+    )
     third = _post(client, actors["admin"], body)
     assert third.status_code == 201 and third.json()["person_id"] == first["person_id"]
 
@@ -97,14 +110,14 @@ def test_card_number_check_symbol_catches_single_errors_and_swaps() -> None:
         for i in range(len(n)):
             for ch in numbers.ALPHABET:
                 if ch != n[i]:
-                    assert numbers.normalize(n[:i] + ch + n[i + 1:]) is None
+                    assert numbers.normalize(n[:i] + ch + n[i + 1 :]) is None
     swaps = caught = 0
     for _ in range(500):
         n = numbers.generate()
         for i in range(len(n) - 1):
             if n[i] != n[i + 1]:
                 swaps += 1
-                caught += numbers.normalize(n[:i] + n[i + 1] + n[i] + n[i + 2:]) is None
+                caught += numbers.normalize(n[:i] + n[i + 1] + n[i] + n[i + 2 :]) is None
     assert caught / swaps > 0.99
 
 

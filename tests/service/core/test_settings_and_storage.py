@@ -60,9 +60,17 @@ def test_migrations_match_the_models(db_url: str) -> None:
 
 @pytest.mark.parametrize(
     ("native", "latin"),
-    [("Щукин", "SHCHUKIN"), ("Ёлкина-Юрьева", "ELKINA-IUREVA"), ("Қайрат", "KAIRAT"),
-     ("Oʻgʻilxon", "OGILXON"), ("Ғафуров", "GAFUROV"), ("Жұмабек", "ZHUMABEK"),
-     ("Müller", "MULLER"), ("Ҷӯраев", "JURAEV"), ("Эргашев Бахтиёр", "ERGASHEV BAKHTIER")],
+    [
+        ("Щукин", "SHCHUKIN"),
+        ("Ёлкина-Юрьева", "ELKINA-IUREVA"),
+        ("Қайрат", "KAIRAT"),
+        ("Oʻgʻilxon", "OGILXON"),
+        ("Ғафуров", "GAFUROV"),
+        ("Жұмабек", "ZHUMABEK"),
+        ("Müller", "MULLER"),
+        ("Ҷӯраев", "JURAEV"),
+        ("Эргашев Бахтиёр", "ERGASHEV BAKHTIER"),
+    ],
 )
 def test_icao_transliteration(native: str, latin: str) -> None:
     assert to_icao_latin(native) == latin

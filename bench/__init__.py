@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench`. Ratios against floors measured in the same run."""

@@ -1,0 +1,16 @@
+"""`make bench`: every benchmark, with the floors it is compared against."""
+
+from __future__ import annotations
+
+import platform
+
+from bench import registry
+
+
+def main() -> None:
+    print(f"Onboard benchmarks on {platform.node()} ({platform.python_version()})")
+    registry.run()
+
+
+if __name__ == "__main__":
+    main()

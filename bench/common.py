@@ -1,0 +1,137 @@
+"""Shared bench helpers: a served instance, wrk runs, and result printing."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+WRK_CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def onboard(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return out.stdout.strip()
+
+
+@contextmanager
+def served(workers: int = 1) -> Iterator[tuple[str, dict[str, str], Path]]:
+    """A fresh data dir and `onboard serve` on a free port; yields (url, env, data_dir)."""
+    data = Path(tempfile.mkdtemp(prefix="onboard-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
+    env["ONBOARD_DATA_DIR"] = str(data)
+    env["ONBOARD_LOG_LEVEL"] = "WARNING"
+    onboard(["db", "upgrade"], env)
+    port = free_port()
+    log = open(data / "server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError((data / "server.log").read_text())
+            time.sleep(0.1)
+        yield url, env, data
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not m:
+        raise ValueError(text)
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def wrk(
+    url: str,
+    script: Path | None = None,
+    seconds: int = WRK_SECONDS,
+    connections: int = WRK_CONNECTIONS,
+    threads: int = 2,
+) -> WrkResult:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does it)")
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        cmd += ["-s", str(script)]
+    out = subprocess.run(
+        cmd + [url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return WrkResult(
+        rps=rps,
+        p50_ms=p50,
+        p99_ms=p99,
+        non_2xx=int(non2xx.group(1)) if non2xx else 0,
+        errors=sum(int(g) for g in errs.groups()) if errs else 0,
+    )
+
+
+def row(name: str, value: str, note: str = "") -> None:
+    print(f"  {name:<46} {value:>14}  {note}")
