@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench.common import onboard, row, served, wrk
 
-_CREATE_LUA = """  # noqa: E501
+_CREATE_LUA = """
 counter = 0
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 request = function()
