@@ -69,7 +69,99 @@ def _parser() -> argparse.ArgumentParser:
     kr = keys.add_parser("revoke", help="revoke a key by id or prefix")
     kr.add_argument("key")
     kr.set_defaults(func=_keys_revoke)
+    pk = sub.add_parser("keys", help="proof-signing keys").add_subparsers()
+    pk.add_parser("list", help="list keys and their states").set_defaults(func=_keys_list_proof)
+    pk.add_parser("rotate", help="new active key; the old one keeps verifying").set_defaults(
+        func=_keys_rotate
+    )
+    pr = pk.add_parser("retire", help="stop trusting a key (now, or --at a later time)")
+    pr.add_argument("kid")
+    pr.add_argument("--at", help="ISO time to retire at; proofs it signs expire by then")
+    pr.set_defaults(func=_keys_retire)
+
+    ver = sub.add_parser("verify", help="verify a proof offline with published trust data")
+    ver.add_argument("payload", help="the QR text (MC1:...), or - to read it from stdin")
+    ver.add_argument("--jwks", required=True, help="JWKS file or URL (/.well-known/jwks.json)")
+    ver.add_argument("--status-list", required=True, help="status list file or URL")
+    ver.add_argument(
+        "--max-age-hours",
+        type=float,
+        default=24.0,
+        help="refuse a status list older than this (default 24)",
+    )
+    ver.add_argument("--issuer", help="expected issuer (default: any)")
+    ver.set_defaults(func=_verify_offline)
     return p
+
+
+def _key_store():  # type: ignore[no-untyped-def]
+    from service.proofs.keys import KeyStore
+
+    return KeyStore(get_settings().resolved_proof_key_dir)
+
+
+def _keys_list_proof(args: argparse.Namespace) -> int:
+    for key in _key_store().all_keys():
+        scheduled = f"\tretire after {key.retire_after.isoformat()}" if key.retire_after else ""
+        print(f"{key.kid}\t{key.state}\tcreated {key.created_at}{scheduled}")
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    key = _key_store().rotate()
+    print(key.kid)
+    print(
+        "new active key; restart is not needed (servers reload keys within seconds)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _keys_retire(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    at = None
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            raise OnboardError(
+                "--at must be an ISO date-time, e.g. 2027-01-31T00:00:00+00:00"
+            ) from None
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    key = _key_store().retire(args.kid, at=at)
+    state = f"retires after {key.retire_after}" if key.state != "retired" else "retired"
+    print(f"{key.kid}\t{state}", file=sys.stderr)
+    return 0
+
+
+def _verify_offline(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from service.core import clock
+    from service.proofs import offline
+
+    payload = sys.stdin.read().strip() if args.payload == "-" else args.payload
+    try:
+        jwks_text, _ = offline.load_text(args.jwks)
+        status_text, _ = offline.load_text(args.status_list)
+        result = offline.verify_offline(
+            payload,
+            jwks_text=jwks_text,
+            status_text=status_text,
+            now=clock.now(),
+            max_age=timedelta(hours=args.max_age_hours),
+            issuer=args.issuer,
+        )
+    except offline.TrustDataError as exc:
+        print(f"onboard: {exc}", file=sys.stderr)
+        return 3
+    print(result.verdict.upper())
+    print(f"reason: {result.reason}")
+    print(f"trust data age: {result.trust_age.total_seconds() / 3600:.1f} h")
+    for name, value in (result.facts or {}).items():
+        print(f"{name}: {value}")
+    return 0 if result.verdict == "valid" else 1
 
 
 def _migrate() -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from sqlalchemy.engine import Engine
 
 from service.accounts.routes import router as accounts_router
@@ -13,6 +18,14 @@ from service.core import problems
 from service.core.config import Settings, get_settings
 from service.core.db import make_engine
 from service.core.ratelimit import FailureWindow
+from service.proofs.keys import KeyStore
+from service.proofs.qr import QrCache
+from service.proofs.recorder import ScanRecorder
+from service.proofs.routes import public_router as proofs_public_router
+from service.proofs.routes import router as proofs_router
+from service.proofs.service import ProofCache
+
+_STATIC = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """
 Electronic migration-card registry. Authenticate with `POST /api/v1/auth/token`
@@ -23,16 +36,39 @@ Electronic migration-card registry. Authenticate with `POST /api/v1/auth/token`
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="Onboard", version="1.0.0", description=DESCRIPTION)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.scans.start()
+        yield
+        app.state.scans.stop()
+
+    app = FastAPI(title="Onboard", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
     app.state.token_secret = settings.token_secret()
     app.state.login_failures = FailureWindow(
         max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
+    app.state.keys = KeyStore(settings.resolved_proof_key_dir)
+    app.state.keys.ensure()
+    app.state.proof_cache = ProofCache()
+    app.state.qr_cache = QrCache()
+    app.state.scans = ScanRecorder(app.state.engine)
     problems.install(app)
     app.include_router(health_router)
     app.include_router(accounts_router)
     app.include_router(cards_router)
-    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    app.include_router(proofs_router)
+    app.include_router(proofs_public_router)
+
+    @app.get("/officer", include_in_schema=False)
+    async def officer_page() -> FileResponse:
+        return FileResponse(_STATIC / "officer.html", media_type="text/html; charset=utf-8")
+
+    app.add_middleware(
+        RequestContext,
+        max_body_bytes=settings.max_body_bytes,
+        large_bodies={"/api/v1/decode": settings.max_image_bytes},
+    )
     return app

@@ -25,7 +25,7 @@ from tests import factories
 
 PG_URL = os.environ.get("ONBOARD_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-_TABLES = "card_event, card, person, idempotency_record, api_key, app_user"
+_TABLES = "scan_event, card_event, card, person, idempotency_record, api_key, app_user"
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +54,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     engine = request.getfixturevalue("pg_engine")
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE card_serial SET next_value = 1"))
     assert PG_URL
     return PG_URL
 

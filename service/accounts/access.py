@@ -19,6 +19,8 @@ class Action(StrEnum):
     cards_revoke = "cards.revoke"
     accounts_manage = "accounts.manage"
     stats_read = "stats.read"
+    proofs_issue = "proofs.issue"
+    proofs_verify = "proofs.verify"
 
 
 _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
@@ -33,6 +35,8 @@ _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
     Action.cards_revoke: ({Role.admin}, set()),
     Action.accounts_manage: ({Role.admin}, set()),
     Action.stats_read: ({Role.admin, Role.analyst}, {Scope.stats_read}),
+    Action.proofs_issue: ({Role.admin}, {Scope.bot, Scope.cards_read, Scope.cards_write}),
+    Action.proofs_verify: ({Role.admin, Role.officer, Role.border}, set()),
 }
 
 

@@ -25,9 +25,12 @@ class _BodyTooLarge(HTTPException):
 class RequestContext:
     """Give each request an id, cap its body, and log one line without personal data."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, large_bodies: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body = max_body_bytes
+        self.large_bodies = large_bodies or {}  # path -> limit, for image uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,9 +41,10 @@ class RequestContext:
         started = time.perf_counter()
         status_holder = {"status": 500, "started": False}
 
+        limit = self.large_bodies.get(scope.get("path", ""), self.max_body)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body:
-            await self._too_large(send, request_id)
+        if declared is not None and declared > limit:
+            await self._too_large(send, request_id, limit)
             self._log(scope, 413, started, request_id)
             return
 
@@ -51,8 +55,8 @@ class RequestContext:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _BodyTooLarge(self.max_body)
+                if received > limit:
+                    raise _BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -68,17 +72,17 @@ class RequestContext:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
             if not status_holder["started"]:
-                await self._too_large(send, request_id)
+                await self._too_large(send, request_id, limit)
             status_holder["status"] = 413
         self._log(scope, int(status_holder["status"]), started, request_id)
 
-    async def _too_large(self, send: Send, request_id: str) -> None:
+    async def _too_large(self, send: Send, request_id: str, limit: int) -> None:
         body = json.dumps(
             {
                 "type": PROBLEM_BASE + "payload-too-large",
                 "title": "Request body too large",
                 "status": 413,
-                "detail": f"The request body exceeds {self.max_body} bytes.",
+                "detail": f"The request body exceeds {limit} bytes.",
             }
         ).encode()
         await send(

@@ -88,6 +88,8 @@ class Card(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     number: str = Field(max_length=16, unique=True, index=True)
+    # Short id in proofs and the card's index in the signed status list (see proofs).
+    serial: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
     person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
     status: str = Field(max_length=16, index=True)
     purpose: str = Field(max_length=16)
@@ -123,6 +125,15 @@ class CardEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=clock.now, sa_column=_tz())
     reason: str | None = Field(default=None, max_length=500)
     data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class CardSerial(SQLModel, table=True):
+    """One row: the next card serial. UPDATE ... RETURNING hands them out without races."""
+
+    __tablename__ = "card_serial"
+
+    id: int = Field(default=1, primary_key=True)
+    next_value: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -353,6 +364,7 @@ class CrossingOut(BaseModel):
 class CardPublic(BaseModel):
     id: uuid.UUID
     number: str
+    serial: int
     status: Status
     person_id: uuid.UUID
     holder: HolderOut

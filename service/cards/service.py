@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -70,7 +70,7 @@ def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card,
         else:
             _refuse_second_open_card(session=session, person=person)
             person.language = data.language
-        card = _new_card(data, person_id=person.id, actor=actor)
+        card = _new_card(data, person_id=person.id, actor=actor, serial=_next_serial(session))
         event = CardEvent(
             card_id=card.id,
             kind=EventKind.created.value,
@@ -160,9 +160,17 @@ def _new_person(data: CardCreate) -> Person:
     )
 
 
-def _new_card(data: CardCreate, *, person_id: uuid.UUID, actor: str) -> Card:
+_NEXT_SERIAL = text("UPDATE card_serial SET next_value = next_value + 1 RETURNING next_value - 1")
+
+
+def _next_serial(session: Session) -> int:
+    return int(session.execute(_NEXT_SERIAL).scalar_one())
+
+
+def _new_card(data: CardCreate, *, person_id: uuid.UUID, actor: str, serial: int) -> Card:
     return Card(
         number=numbers.generate(),
+        serial=serial,
         person_id=person_id,
         status=Status.pending_entry.value,
         purpose=data.purpose.value,
@@ -396,6 +404,7 @@ def to_public(card: Card, person: Person) -> CardPublic:
     return CardPublic(
         id=card.id,
         number=numbers.display(card.number),
+        serial=card.serial,
         status=effective_status(card),
         person_id=person.id,
         holder=holder_out(person),

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     issuer: str = "onboard"
 
+    proof_key_dir: Path | None = None  # default: <data_dir>/proof-keys
+    proof_issuer: str = Field(default="RU", min_length=1, max_length=16)
+    proof_ttl_days: int = Field(default=7, ge=1, le=90)
+    status_list_ttl_seconds: int = Field(default=300, ge=10)
+    status_list_valid_hours: int = Field(default=24, ge=1)
+    max_image_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.env == "production" and self.secret_key is not None:
@@ -61,6 +68,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'onboard.db').resolve()}"
+
+    @property
+    def resolved_proof_key_dir(self) -> Path:
+        return self.proof_key_dir or self.data_dir / "proof-keys"
 
     def token_secret(self) -> str:
         """The access-token secret: configured, or generated once into the data dir."""

@@ -1,0 +1,1 @@
+"""Signed QR proofs: signing keys, the proof token, QR images, verification, status list."""

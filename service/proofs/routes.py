@@ -1,0 +1,209 @@
+"""HTTP routes for proofs: issue, render, verify, decode camera frames, trust data."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session, col, select
+
+from service.accounts.access import Action, Principal
+from service.api.deps import UnitOfWorkDep
+from service.cards import service as cards
+from service.cards.models import Card
+from service.core import clock
+from service.core.errors import NotFound, field_error
+from service.core.problems import PROBLEM_RESPONSES
+from service.proofs import decode as qr_decode
+from service.proofs import service as proofs
+from service.proofs import statuslist, token
+from service.proofs.models import (
+    ProofOut,
+    ScanEvent,
+    ScanList,
+    ScanOut,
+    VerifiedCard,
+    VerifyIn,
+    VerifyOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["proofs"], responses=PROBLEM_RESPONSES)
+public_router = APIRouter(tags=["proofs"])
+
+
+def _issue(request: Request, session: Session, card_id: uuid.UUID) -> proofs.IssuedProof:
+    state = request.app.state
+    return proofs.issue_proof(
+        session=session,
+        keys=state.keys,
+        cache=state.proof_cache,
+        card_id=card_id,
+        issuer=state.settings.proof_issuer,
+        ttl=timedelta(days=state.settings.proof_ttl_days),
+        completed_on=None,
+    )
+
+
+@router.get("/cards/{card_id}/proof", response_model=ProofOut)
+async def get_proof(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> ProofOut:
+    """A signed proof for the card's QR code, with its expiry."""
+
+    def work(session: Session, principal: Principal) -> ProofOut:
+        principal.require(Action.proofs_issue)
+        proof = _issue(request, session, card_id)
+        return ProofOut(payload=proof.payload, expires_at=proof.expires_at, kid=proof.kid)
+
+    return await uow.run(work)
+
+
+_IMAGE = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+async def _image(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep, kind: str) -> Response:
+    def work(session: Session, principal: Principal) -> bytes:
+        principal.require(Action.proofs_issue)
+        proof = _issue(request, session, card_id)
+        return bytes(request.app.state.qr_cache.get_or_render(proof.payload, kind))
+
+    image = await uow.run(work)
+    return Response(image, media_type=_IMAGE[kind], headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/cards/{card_id}/proof.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "QR code (PNG)"}},
+)
+async def get_proof_png(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Response:
+    """The proof as a QR code image (PNG)."""
+    return await _image(card_id, request, uow, "png")
+
+
+@router.get(
+    "/cards/{card_id}/proof.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "QR code (SVG)"}},
+)
+async def get_proof_svg(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Response:
+    """The proof as a QR code image (SVG)."""
+    return await _image(card_id, request, uow, "svg")
+
+
+@router.post("/verify", response_model=VerifyOut)
+async def verify(body: VerifyIn, request: Request, uow: UnitOfWorkDep) -> VerifyOut:
+    """Verify a scanned proof online; every call is recorded (officer, card, verdict, time)."""
+    state = request.app.state
+
+    def work(session: Session, principal: Principal) -> VerifyOut:
+        principal.require(Action.proofs_verify)
+        result = proofs.verify(
+            session=session,
+            keys=state.keys,
+            payload=body.payload,
+            issuer=state.settings.proof_issuer,
+        )
+        checked_at = clock.now()
+        state.scans.record(
+            at=checked_at,
+            actor=principal.actor,
+            card_id=result.card.id if result.card else None,
+            verdict=result.verdict.value,
+        )
+        card = None
+        if result.claims is not None and result.card is not None:
+            facts = token.describe(result.claims)
+            card = VerifiedCard(
+                id=result.card.id,
+                status_now=cards.effective_status(result.card).value,
+                **{k: v for k, v in facts.items() if k in VerifiedCard.model_fields},
+            )
+        return VerifyOut(
+            verdict=result.verdict, reason=result.reason, card=card, checked_at=checked_at
+        )
+
+    return await uow.run(work)
+
+
+@router.post("/decode", responses={200: {"description": "The QR code's text"}})
+async def decode_image(request: Request, uow: UnitOfWorkDep) -> dict[str, str]:
+    """Read a QR code from a camera frame or photo (request body: the image bytes)."""
+    data = await request.body()
+
+    def work(session: Session, principal: Principal) -> dict[str, str]:
+        principal.require(Action.proofs_verify)
+        if not data:
+            raise field_error("body", "send the image bytes (JPEG, PNG or WebP)")
+        text = qr_decode.read_qr(data)
+        if text is None:
+            raise NotFound("no QR code found in the image")
+        return {"text": text}
+
+    return await uow.run(work)
+
+
+@router.get("/scans", response_model=ScanList)
+async def my_scans(
+    request: Request, uow: UnitOfWorkDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> ScanList:
+    """The caller's own most recent verifications."""
+    request.app.state.scans.flush()
+
+    def work(session: Session, principal: Principal) -> ScanList:
+        principal.require(Action.proofs_verify)
+        rows = session.exec(
+            select(ScanEvent, Card.number)
+            .join(Card, col(Card.id) == col(ScanEvent.card_id), isouter=True)
+            .where(ScanEvent.actor == principal.actor)
+            .order_by(col(ScanEvent.id).desc())
+            .limit(limit)
+        ).all()
+        return ScanList(
+            items=[
+                ScanOut(at=s.at, verdict=s.verdict, card_number=f"{n[:5]}-{n[5:]}" if n else None)
+                for s, n in rows
+            ]
+        )
+
+    return await uow.run(work)
+
+
+@public_router.get("/.well-known/jwks.json")
+async def jwks(request: Request) -> JSONResponse:
+    """Public keys that verify proofs and status lists (any standard JOSE library)."""
+    return JSONResponse(
+        request.app.state.keys.jwks(), headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+@router.get(
+    "/status-list",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/statuslist+jwt": {}},
+            "description": "Signed status list of every card",
+        }
+    },
+)
+async def status_list(request: Request, uow: UnitOfWorkDep) -> Response:
+    """Signed status list (2 bits per card serial: 0 fine, 1 revoked, 3 closed)."""
+    state = request.app.state
+    uri = str(request.url_for("status_list"))
+    data = await uow.run_anonymous(statuslist.current_bytes)
+    body = statuslist.sign_list(
+        data,
+        key=state.keys.active(),
+        uri=uri,
+        issuer=state.settings.proof_issuer,
+        now=clock.now(),
+        ttl=timedelta(seconds=state.settings.status_list_ttl_seconds),
+        valid_for=timedelta(hours=state.settings.status_list_valid_hours),
+    )
+    return Response(
+        body,
+        media_type="application/statuslist+jwt",
+        headers={"Cache-Control": f"max-age={state.settings.status_list_ttl_seconds}"},
+    )
