@@ -2,6 +2,7 @@
 
 Error correction M, a 4-module quiet zone, and 8 px modules in the PNG: a 400-byte proof is
 a version-14 code (73 modules), 648 px wide, which phones read from a screen or paper.
+The SVG carries its own white background: the quiet zone must be light even on a dark page.
 Choosing the mask pattern is most of the cost, so each image is rendered once per payload.
 """
 
@@ -53,7 +54,7 @@ def render(payload: str, kind: str) -> bytes:
     if kind == "png":
         code.make_image().save(buf, format="PNG")
     elif kind == "svg":
-        code.make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buf)
+        code.make_image(image_factory=qrcode.image.svg.SvgPathFillImage).save(buf)
     else:
         raise ValueError(kind)
     return buf.getvalue()
