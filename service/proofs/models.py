@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PField
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
@@ -47,7 +47,17 @@ class ProofOut(BaseModel):
 
 
 class VerifyIn(BaseModel):
-    payload: str = PField(min_length=1, max_length=4096)
+    """Either the scanned QR text or a typed card number (the fallback)."""
+
+    model_config = ConfigDict(extra="forbid")
+    payload: str | None = PField(default=None, min_length=1, max_length=4096)
+    number: str | None = PField(default=None, min_length=1, max_length=32)
+
+    @model_validator(mode="after")
+    def _one(self) -> VerifyIn:
+        if (self.payload is None) == (self.number is None):
+            raise ValueError("send exactly one of payload and number")
+        return self
 
 
 class VerifiedCard(BaseModel):
@@ -60,12 +70,12 @@ class VerifiedCard(BaseModel):
     citizenship: str
     document_last4: str
     purpose: str
-    status_at_signing: str
+    status_at_signing: str | None  # None when checked by typed number (no proof)
     status_now: str
     stay_until: str
     course_completed_on: str | None
-    issued_at: str
-    expires_at: str
+    issued_at: str | None
+    expires_at: str | None
 
 
 class VerifyOut(BaseModel):

@@ -99,12 +99,15 @@ async def verify(body: VerifyIn, request: Request, uow: UnitOfWorkDep) -> Verify
 
     def work(session: Session, principal: Principal) -> VerifyOut:
         principal.require(Action.proofs_verify)
-        result = proofs.verify(
-            session=session,
-            keys=state.keys,
-            payload=body.payload,
-            issuer=state.settings.proof_issuer,
-        )
+        if body.payload is not None:
+            result = proofs.verify(
+                session=session,
+                keys=state.keys,
+                payload=body.payload,
+                issuer=state.settings.proof_issuer,
+            )
+        else:
+            result = proofs.verify_number(session=session, number=body.number or "")
         checked_at = clock.now()
         state.scans.record(
             at=checked_at,
@@ -113,12 +116,16 @@ async def verify(body: VerifyIn, request: Request, uow: UnitOfWorkDep) -> Verify
             verdict=result.verdict.value,
         )
         card = None
-        if result.claims is not None and result.card is not None:
+        if result.card is not None and result.claims is not None:
             facts = token.describe(result.claims)
+        elif result.card is not None and body.number is not None:
+            facts = proofs.registry_facts(session=session, card=result.card, completed_on=None)
+        else:
+            facts = None
+        if facts is not None and result.card is not None:
+            wanted = {k: v for k, v in facts.items() if k in VerifiedCard.model_fields}
             card = VerifiedCard(
-                id=result.card.id,
-                status_now=cards.effective_status(result.card).value,
-                **{k: v for k, v in facts.items() if k in VerifiedCard.model_fields},
+                id=result.card.id, status_now=cards.effective_status(result.card).value, **wanted
             )
         return VerifyOut(
             verdict=result.verdict, reason=result.reason, card=card, checked_at=checked_at

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from service.cards import numbers
 from service.cards import service as cards
 from service.cards.models import Card, Person, Status
 from service.core import clock
@@ -153,3 +154,33 @@ def verify(*, session: Session, keys: KeyStore, payload: str, issuer: str) -> Ve
         )
     verdict, reason = _LIVE_VERDICT[cards.effective_status(card)]
     return Verification(verdict, reason, claims, card)
+
+
+def verify_number(*, session: Session, number: str) -> Verification:
+    """The fallback when no QR can be read: the registry's verdict for a typed number."""
+    canonical = numbers.normalize(number)
+    if canonical is None:
+        return Verification(Verdict.invalid, "not a valid card number (check symbol)", None, None)
+    card = session.exec(select(Card).where(Card.number == canonical)).first()
+    if card is None:
+        return Verification(Verdict.invalid, "no such card in the registry", None, None)
+    verdict, reason = _LIVE_VERDICT[cards.effective_status(card)]
+    return Verification(verdict, reason, None, card)
+
+
+def registry_facts(*, session: Session, card: Card, completed_on: date | None) -> dict[str, Any]:
+    """The same facts a proof carries, read from the registry (typed-number checks)."""
+    person = cards.get_person(session=session, person_id=card.person_id)
+    return {
+        "number": numbers.display(card.number),
+        "name_latin": _latin_name(person),
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
+        "citizenship": person.citizenship,
+        "document_last4": (person.document_number or "")[-4:],
+        "purpose": card.purpose,
+        "status_at_signing": None,
+        "stay_until": card.stay_until.isoformat(),
+        "course_completed_on": completed_on.isoformat() if completed_on else None,
+        "issued_at": None,
+        "expires_at": None,
+    }
