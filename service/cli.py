@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         help="refuse a status list older than this (default 24)",
     )
     ver.add_argument("--issuer", help="expected issuer (default: any)")
+    ver.add_argument("--now", help="check as of this ISO time instead of now (audits, replays)")
     ver.set_defaults(func=_verify_offline)
     return p
 
@@ -136,12 +137,19 @@ def _keys_retire(args: argparse.Namespace) -> int:
 
 
 def _verify_offline(args: argparse.Namespace) -> int:
-    from datetime import timedelta
+    from datetime import UTC, datetime, timedelta
 
     from service.core import clock
     from service.proofs import offline
 
     payload = sys.stdin.read().strip() if args.payload == "-" else args.payload
+    now = clock.now()
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            raise OnboardError("--now must be an ISO date-time") from None
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
     try:
         jwks_text, _ = offline.load_text(args.jwks)
         status_text, _ = offline.load_text(args.status_list)
