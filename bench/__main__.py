@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import platform
 
-from bench import registry
+from bench import proofs, registry
 
 
 def main() -> None:
     print(f"Onboard benchmarks on {platform.node()} ({platform.python_version()})")
     registry.run()
+    proofs.run()
 
 
 if __name__ == "__main__":

@@ -85,7 +85,12 @@ _KEY_LOOKUP = select(  # type: ignore[call-overload]
 
 
 def principal_for_user(*, session: Session, user_id: uuid.UUID) -> Principal | None:
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
+    row = session.execute(_USER_LOOKUP, {"id": user_id}).first()
+    if row is None or not row.is_active:
         return None
-    return Principal(kind="user", id=user.id, name=user.username, role=Role(user.role))
+    return Principal(kind="user", id=user_id, name=row.username, role=Role(row.role))
+
+
+_USER_LOOKUP = select(  # type: ignore[call-overload]
+    col(User.username), col(User.role), col(User.is_active)
+).where(col(User.id) == bindparam("id"))

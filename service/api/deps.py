@@ -72,18 +72,21 @@ class UnitOfWork:
     request: Request
     credentials: Credentials
 
-    async def run(self, work: Callable[[Session, Principal], T]) -> T:
-        return await run_in_threadpool(self._run, work)
+    async def run(self, work: Callable[[Session, Principal], T], *, reads_only: bool = False) -> T:
+        """``reads_only``: a POST that writes nothing (verification) takes no write lock."""
+        return await run_in_threadpool(self._run, work, reads_only)
 
     async def run_anonymous(self, work: Callable[[Session], T]) -> T:
         return await run_in_threadpool(self._run_anonymous, work)
 
-    def _engine(self):  # type: ignore[no-untyped-def]
+    def _engine(self, reads_only: bool = False):  # type: ignore[no-untyped-def]
         engine = self.request.app.state.engine
-        return read_only(engine) if self.request.method in _READ_METHODS else engine
+        if reads_only or self.request.method in _READ_METHODS:
+            return read_only(engine)
+        return engine
 
-    def _run(self, work: Callable[[Session, Principal], T]) -> T:
-        with transaction(self._engine()) as session:
+    def _run(self, work: Callable[[Session, Principal], T], reads_only: bool = False) -> T:
+        with transaction(self._engine(reads_only)) as session:
             principal = authenticate(
                 session=session, request=self.request, credentials=self.credentials
             )

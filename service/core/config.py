@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     status_list_valid_hours: int = Field(default=24, ge=1)
     max_image_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
 
+    # The adaptation course lives in <content_dir>/adaptation_course (see its FORMAT.md).
+    content_dir: Path = Path(__file__).resolve().parents[2] / "content"
+    stats_min_cell: int = Field(default=10, ge=1)  # statistics hide cells of fewer people
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.env == "production" and self.secret_key is not None:

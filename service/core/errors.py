@@ -1,8 +1,13 @@
-"""The domain's exception hierarchy, mapped once to RFC 9457 problem+json responses."""
+"""The domain's exception hierarchy, mapped once to RFC 9457 problem+json responses.
+
+Titles are marked with ``N_`` and translated per request (see ``service.core.i18n``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from service.core.i18n import N_
 
 PROBLEM_BASE = "https://onboard.example/problems/"
 
@@ -12,7 +17,7 @@ class OnboardError(Exception):
 
     status = 400
     code = "bad-request"
-    title = "Bad request"
+    title = N_("Bad request")
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -33,59 +38,59 @@ class OnboardError(Exception):
 class InvalidInput(OnboardError):
     status = 422
     code = "validation-error"
-    title = "The request has invalid fields"
+    title = N_("The request has invalid fields")
 
 
 class BadRequest(OnboardError):
     status = 400
     code = "bad-request"
-    title = "The request cannot be read"
+    title = N_("The request cannot be read")
 
 
 class NotAuthenticated(OnboardError):
     status = 401
     code = "not-authenticated"
-    title = "Authentication required"
+    title = N_("Authentication required")
 
 
 class Forbidden(OnboardError):
     status = 403
     code = "forbidden"
-    title = "Not allowed for this account"
+    title = N_("Not allowed for this account")
 
 
 class NotFound(OnboardError):
     status = 404
     code = "not-found"
-    title = "Not found"
+    title = N_("Not found")
 
 
 class Conflict(OnboardError):
     status = 409
     code = "conflict"
-    title = "Conflicts with the current state"
+    title = N_("Conflicts with the current state")
 
 
 class IllegalTransition(Conflict):
     code = "illegal-transition"
-    title = "This change is not allowed in the card's current status"
+    title = N_("This change is not allowed in the card's current status")
 
 
 class IdempotencyMismatch(InvalidInput):
     code = "idempotency-key-reused"
-    title = "Idempotency-Key was already used with a different request"
+    title = N_("Idempotency-Key was already used with a different request")
 
 
 class PayloadTooLarge(OnboardError):
     status = 413
     code = "payload-too-large"
-    title = "Request body too large"
+    title = N_("Request body too large")
 
 
 class TooManyRequests(OnboardError):
     status = 429
     code = "too-many-requests"
-    title = "Too many requests"
+    title = N_("Too many requests")
 
     def __init__(self, detail: str | None = None, *, retry_after: int, **extra: Any) -> None:
         super().__init__(detail, **extra)

@@ -12,7 +12,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.core import i18n
 from service.core.errors import PROBLEM_BASE, OnboardError, TooManyRequests
+from service.core.i18n import N_
 
 PROBLEM_TYPE = "application/problem+json"
 log = logging.getLogger("onboard.errors")
@@ -76,7 +78,7 @@ async def _on_onboard_error(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after)
     if exc.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    return problem_response(exc.status, exc.to_problem(), headers)
+    return problem_response(exc.status, _translated(request, exc.to_problem()), headers)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -87,35 +89,41 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
     return problem_response(
         422,
-        {
-            "type": PROBLEM_BASE + "validation-error",
-            "title": "The request has invalid fields",
-            "status": 422,
-            "detail": detail,
-            "errors": errors,
-        },
+        _translated(
+            request,
+            {
+                "type": PROBLEM_BASE + "validation-error",
+                "title": N_("The request has invalid fields"),
+                "status": 422,
+                "detail": detail,
+                "errors": errors,
+            },
+        ),
     )
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     known = {
-        404: ("Not found", "not-found"),
-        405: ("Method not allowed", "method-not-allowed"),
-        413: ("Request body too large", "payload-too-large"),
+        404: (N_("Not found"), "not-found"),
+        405: (N_("Method not allowed"), "method-not-allowed"),
+        413: (N_("Request body too large"), "payload-too-large"),
     }
-    title, code = known.get(exc.status_code, ("HTTP error", "http-error"))
+    title, code = known.get(exc.status_code, (N_("HTTP error"), "http-error"))
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(_allowed_methods(request))
     return problem_response(
         exc.status_code,
-        {
-            "type": PROBLEM_BASE + code,
-            "title": title,
-            "status": exc.status_code,
-            "detail": str(exc.detail),
-        },
+        _translated(
+            request,
+            {
+                "type": PROBLEM_BASE + code,
+                "title": title,
+                "status": exc.status_code,
+                "detail": str(exc.detail),
+            },
+        ),
         headers,
     )
 
@@ -141,14 +149,25 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"request_id": request_id})
     return problem_response(
         500,
-        {
-            "type": PROBLEM_BASE + "internal-error",
-            "title": "Internal error",
-            "status": 500,
-            "detail": "The server could not complete the request; nothing was saved.",
-            "request_id": request_id,
-        },
+        _translated(
+            request,
+            {
+                "type": PROBLEM_BASE + "internal-error",
+                "title": N_("Internal error"),
+                "status": 500,
+                "detail": "The server could not complete the request; nothing was saved.",
+                "request_id": request_id,
+            },
+        ),
     )
+
+
+def _translated(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """The problem with its title in the client's language (Accept-Language), if we have it."""
+    language = i18n.negotiate(request.headers.get("accept-language"))
+    if language is not None:
+        body["title"] = i18n.gettext(body["title"], language)
+    return body
 
 
 def install(app: FastAPI) -> None:

@@ -1,0 +1,67 @@
+"""Translations of the service's own user-facing strings (problem titles).
+
+Strings are marked where they are written with ``N_`` (a no-op, so ``errors`` imports
+nothing) and translated when a response is made, in the language the client asked for
+(``Accept-Language``; English when none of ours is asked for). Catalogues:
+``locales/<lang>/LC_MESSAGES/service.po``, compiled to ``.mo`` by ``make locales``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+DOMAIN = "service"
+LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
+_MAX_HEADER = 512
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, when the language is known."""
+    return message
+
+
+def accept_language(header: str | None) -> list[str]:
+    """Language tags from an Accept-Language header, most preferred first (q=0 dropped)."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header[:_MAX_HEADER].split(",")):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        if not tag or len(tag) > 35:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if 0 < q <= 1:
+            weighted.append((-q, position, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def negotiate(header: str | None) -> str | None:
+    """The first of our languages the client accepts, or None."""
+    for tag in accept_language(header):
+        primary = tag.replace("_", "-").split("-", 1)[0]
+        if primary in LANGUAGES:
+            return primary
+    return None
+
+
+def gettext(message: str, language: str | None) -> str:
+    if not language:
+        return message
+    return _translations(language).gettext(message)
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _translations(language: str) -> NullTranslations:
+    return Translations.load(str(LOCALES_DIR), [language], DOMAIN)

@@ -1,0 +1,1 @@
+"""The adaptation course and behaviour guide: content, progress, statistics."""

@@ -1,0 +1,700 @@
+"""The adaptation course and behaviour guide, read from plain files into immutable values.
+
+The format is documented in content/adaptation_course/FORMAT.md. ``check`` reads everything
+and returns every problem it finds (each naming a file); ``load`` refuses content with
+problems; ``get_course`` loads once per process and directory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from service.course import render
+
+COURSE_DIR_NAME = "adaptation_course"
+DEFAULT_LANGUAGE = "ru"
+REQUIRED_LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
+REVIEW_STATUSES = ("draft", "reviewed")
+TELEGRAM_LIMIT = 4096
+LESSON_WORDS = (300, 900)
+QUESTIONS = (4, 6)
+OPTIONS = (2, 5)
+
+_COURSE_KEYS = {"id", "version", "pass_mark", "languages", "modules"}
+_FACT_KEYS = {"id", "summary", "source", "source_date", "reviewed", "review_by"}
+_QUESTION_KEYS = {"id", "options", "answer"}
+_TEXT_KEYS = {"text", "options", "explanation"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_REVIEWED_LINE = re.compile(r"^(?P<label>[^:\n]{1,80}):[ \t]*(?P<date>\S+)[ \t]*$")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+
+# ------------------------------------------------------------------------------ values
+
+
+@dataclass(frozen=True)
+class Page:
+    markdown: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """A lesson or a guide section in one language."""
+
+    title: str
+    pages: tuple[Page, ...]
+    last_reviewed: date | None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    options: int
+    answer: int
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    text: str
+    options: tuple[str, ...]
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Module:
+    slug: str
+    lessons: Mapping[str, Text]
+    questions: tuple[Question, ...]
+    quiz: Mapping[str, Mapping[str, QuestionText]]  # language → question id → texts
+
+
+@dataclass(frozen=True)
+class GuideSection:
+    slug: str
+    texts: Mapping[str, Text]
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    summary: str
+    source: str
+    source_date: date | None  # None: the source is undated
+    reviewed: date
+    review_by: date
+
+
+@dataclass(frozen=True)
+class Course:
+    id: str
+    version: int
+    pass_mark: float
+    languages: Mapping[str, str]  # language → review status
+    modules: tuple[Module, ...]
+    guide: tuple[GuideSection, ...]
+    facts: Mapping[str, Fact]
+
+    def module(self, slug: str) -> Module | None:
+        return next((m for m in self.modules if m.slug == slug), None)
+
+    def guide_section(self, slug: str) -> GuideSection | None:
+        return next((s for s in self.guide if s.slug == slug), None)
+
+    def pick_language(self, requested: list[str]) -> tuple[str, bool]:
+        """(language served, fell back?) for language tags in order of preference.
+
+        No preference (or ``*``) gives Russian without a fallback; preferences none of which
+        we have give Russian and say so.
+        """
+        if not requested:
+            return DEFAULT_LANGUAGE, False
+        for tag in requested:
+            if tag == "*":
+                return DEFAULT_LANGUAGE, False
+            primary = tag.lower().replace("_", "-").split("-", 1)[0]
+            if primary in self.languages:
+                return primary, False
+        return DEFAULT_LANGUAGE, True
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: Path
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{_display(self.file)}:{self.line}" if self.line else _display(self.file)
+        return f"{where}: {self.message}"
+
+
+class ContentError(RuntimeError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "\n".join(str(p) for p in problems[:20])
+        super().__init__(f"the course content has {len(problems)} problem(s):\n{shown}")
+
+
+# ------------------------------------------------------------------------- entry points
+
+
+def course_dir(path: Path) -> Path:
+    """The course directory given either it or the content directory that holds it."""
+    return path if (path / "course.yaml").exists() else path / COURSE_DIR_NAME
+
+
+def check(path: Path) -> tuple[Course | None, list[Problem]]:
+    """Read the course at ``path`` (a course or content directory); every problem found."""
+    reader = _Reader(course_dir(path))
+    course = reader.read()
+    return course, reader.problems
+
+
+def load(path: Path) -> Course:
+    course, problems = check(path)
+    if problems or course is None:
+        raise ContentError(problems)
+    return course
+
+
+@lru_cache(maxsize=4)
+def get_course(path: Path) -> Course:
+    """The course, read and checked once per process."""
+    return load(path)
+
+
+def facts_due(course: Course, today: date) -> list[Fact]:
+    """Facts whose review date has passed (a warning for editors, not a content error)."""
+    return sorted((f for f in course.facts.values() if f.review_by < today), key=lambda f: f.id)
+
+
+# ------------------------------------------------------------------------------- reader
+
+
+@dataclass
+class _Reader:
+    root: Path
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, file: Path, message: str, line: int | None = None) -> None:
+        self.problems.append(Problem(file=file, message=message, line=line))
+
+    def read(self) -> Course | None:
+        manifest_file = self.root / "course.yaml"
+        if not self.root.is_dir():
+            self.problem(self.root, "no such directory")
+            return None
+        manifest = self._yaml(manifest_file)
+        if not isinstance(manifest, dict):
+            if manifest is not None:
+                self.problem(manifest_file, "must be a mapping (see FORMAT.md)")
+            return None
+        header = self._manifest(manifest_file, manifest)
+        facts = self._facts()
+        languages: tuple[str, ...] = tuple(header["languages"])
+        slugs: list[str] = header["modules"]
+        guide_file = self.root / "guide" / "guide.yaml"
+        sections = self._guide_order(guide_file)
+        targets = {"fact": set(facts), "module": set(slugs), "guide": set(sections)}
+        modules = [self._module(slug, languages, targets) for slug in slugs]
+        guide = [self._section(slug, languages, targets) for slug in sections]
+        self._strays(slugs, sections)
+        if self.problems:
+            return None
+        return Course(
+            id=header["id"],
+            version=header["version"],
+            pass_mark=header["pass_mark"],
+            languages=MappingProxyType(dict(header["languages"])),
+            modules=tuple(m for m in modules if m is not None),
+            guide=tuple(s for s in guide if s is not None),
+            facts=MappingProxyType(facts),
+        )
+
+    # ---------------------------------------------------------------- files
+
+    def _yaml(self, file: Path) -> Any:
+        if not file.is_file():
+            self.problem(file, "missing file")
+            return None
+        try:
+            return yaml.safe_load(file.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            self.problem(file, "not UTF-8 text")
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            reason = getattr(exc, "problem", None) or "cannot be read"
+            self.problem(file, f"invalid YAML: {reason}", mark.line + 1 if mark else None)
+        return None
+
+    def _text(self, file: Path) -> str | None:
+        if not file.is_file():
+            self.problem(file, "missing file")
+            return None
+        try:
+            return file.read_text(encoding="utf-8").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            self.problem(file, "not UTF-8 text")
+            return None
+
+    # ------------------------------------------------------------- manifest
+
+    def _manifest(self, file: Path, data: dict[str, Any]) -> dict[str, Any]:
+        for key in sorted(set(data) - _COURSE_KEYS, key=str):
+            self.problem(file, f"unknown field {key!r}")
+        out: dict[str, Any] = {"id": "", "version": 0, "pass_mark": 1.0}
+        if not _nonempty_str(data.get("id")):
+            self.problem(file, "id: must be a non-empty string")
+        else:
+            out["id"] = data["id"].strip()
+        version = data.get("version")
+        if not _is_int(version) or version < 1:
+            self.problem(file, "version: must be a whole number, 1 or more")
+        else:
+            out["version"] = version
+        mark = data.get("pass_mark")
+        if not isinstance(mark, int | float) or isinstance(mark, bool) or not 0 < mark <= 1:
+            self.problem(file, "pass_mark: must be a number greater than 0 and at most 1")
+        else:
+            out["pass_mark"] = float(mark)
+        out["languages"] = self._languages(file, data.get("languages"))
+        out["modules"] = self._slug_list(file, "modules", data.get("modules"))
+        return out
+
+    def _languages(self, file: Path, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict) or not value:
+            self.problem(file, "languages: must map language codes to draft or reviewed")
+            return {lang: "draft" for lang in REQUIRED_LANGUAGES}
+        languages: dict[str, str] = {}
+        for lang, status in value.items():
+            if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,3}", lang):
+                self.problem(file, f"languages: {lang!r} is not a language code like 'uz'")
+            elif status not in REVIEW_STATUSES:
+                self.problem(file, f"languages: {lang}: review status must be draft or reviewed")
+            else:
+                languages[lang] = status
+        for lang in REQUIRED_LANGUAGES:
+            if lang not in value:
+                self.problem(
+                    file,
+                    f"languages: {lang} is missing (required: all of "
+                    f"{', '.join(REQUIRED_LANGUAGES)})",
+                )
+                languages.setdefault(lang, "draft")
+        return languages
+
+    def _slug_list(self, file: Path, name: str, value: Any) -> list[str]:
+        if not isinstance(value, list) or not value:
+            self.problem(file, f"{name}: must be a non-empty list of slugs")
+            return []
+        seen: list[str] = []
+        for item in value:
+            if not render.is_slug(item):
+                self.problem(file, f"{name}: {item!r} is not a slug (lower-case-words)")
+            elif item in seen:
+                self.problem(file, f"{name}: duplicate id {item!r}")
+            else:
+                seen.append(item)
+        return seen
+
+    def _guide_order(self, file: Path) -> list[str]:
+        data = self._yaml(file)
+        if data is None:
+            return []
+        if not isinstance(data, dict) or set(data) != {"sections"}:
+            self.problem(file, "must be a mapping with one field, sections")
+            return []
+        return self._slug_list(file, "sections", data["sections"])
+
+    def _strays(self, slugs: list[str], sections: list[str]) -> None:
+        for kind, listed, where in (
+            ("modules", slugs, "course.yaml"),
+            ("guide", sections, "guide/guide.yaml"),
+        ):
+            folder = self.root / kind
+            if folder.is_dir():
+                for child in sorted(folder.iterdir()):
+                    if child.is_dir() and child.name not in listed:
+                        self.problem(child, f"directory is not listed in {where}")
+
+    # ---------------------------------------------------------------- facts
+
+    def _facts(self) -> dict[str, Fact]:
+        facts: dict[str, Fact] = {}
+        where: dict[str, Path] = {}
+        files = sorted((self.root / "facts").glob("*.yaml"))
+        for file in files:
+            data = self._yaml(file)
+            if data is None:
+                continue
+            if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
+                self.problem(file, "must be a mapping with a list under facts")
+                continue
+            for n, entry in enumerate(data["facts"], start=1):
+                fact = self._fact(file, n, entry)
+                if fact is None:
+                    continue
+                if fact.id in facts:
+                    self.problem(
+                        file, f"duplicate fact id {fact.id!r} (also in {where[fact.id].name})"
+                    )
+                    continue
+                facts[fact.id] = fact
+                where[fact.id] = file
+        return facts
+
+    def _fact(self, file: Path, n: int, entry: Any) -> Fact | None:
+        if not isinstance(entry, dict):
+            self.problem(file, f"fact #{n}: must be a mapping")
+            return None
+        name = entry.get("id")
+        label = f"fact {name!r}" if isinstance(name, str) else f"fact #{n}"
+        before = len(self.problems)
+        for key in sorted(set(entry) - _FACT_KEYS, key=str):
+            self.problem(file, f"{label}: unknown field {key!r}")
+        if not render.is_slug(name):
+            self.problem(file, f"{label}: id must be a slug (lower-case-words)")
+        for key in ("summary", "source"):
+            if not _nonempty_str(entry.get(key)):
+                self.problem(file, f"{label}: {key} is missing or empty")
+        source_date = entry.get("source_date")
+        if source_date != "undated" and _as_date(source_date) is None:
+            self.problem(file, f"{label}: source_date must be a date (YYYY-MM-DD) or undated")
+        reviewed, review_by = _as_date(entry.get("reviewed")), _as_date(entry.get("review_by"))
+        if reviewed is None:
+            self.problem(file, f"{label}: reviewed must be a date (YYYY-MM-DD)")
+        if review_by is None:
+            self.problem(file, f"{label}: review_by must be a date (YYYY-MM-DD)")
+        if reviewed and review_by and review_by <= reviewed:
+            self.problem(file, f"{label}: review_by must be after reviewed")
+        if len(self.problems) > before or reviewed is None or review_by is None:
+            return None
+        return Fact(
+            id=name,
+            summary=entry["summary"].strip(),
+            source=entry["source"].strip(),
+            source_date=None if source_date == "undated" else _as_date(source_date),
+            reviewed=reviewed,
+            review_by=review_by,
+        )
+
+    # -------------------------------------------------------- lessons, guide
+
+    def _module(
+        self, slug: str, languages: tuple[str, ...], targets: dict[str, set[str]]
+    ) -> Module | None:
+        folder = self.root / "modules" / slug
+        if not folder.is_dir():
+            self.problem(folder, "module listed in course.yaml has no directory")
+            return None
+        before = len(self.problems)
+        lessons = self._texts(folder, languages, targets, lesson=True)
+        questions = self._quiz(folder / "quiz.yaml")
+        quiz = {
+            lang: self._quiz_texts(folder / f"quiz.{lang}.yaml", questions) for lang in languages
+        }
+        self._stray_languages(folder, languages)
+        if len(self.problems) > before:
+            return None
+        return Module(
+            slug=slug,
+            lessons=MappingProxyType(lessons),
+            questions=questions,
+            quiz=MappingProxyType({k: MappingProxyType(v) for k, v in quiz.items()}),
+        )
+
+    def _section(
+        self, slug: str, languages: tuple[str, ...], targets: dict[str, set[str]]
+    ) -> GuideSection | None:
+        folder = self.root / "guide" / slug
+        if not folder.is_dir():
+            self.problem(folder, "section listed in guide/guide.yaml has no directory")
+            return None
+        before = len(self.problems)
+        texts = self._texts(folder, languages, targets, lesson=False)
+        self._stray_languages(folder, languages)
+        if len(self.problems) > before:
+            return None
+        return GuideSection(slug=slug, texts=MappingProxyType(texts))
+
+    def _stray_languages(self, folder: Path, languages: tuple[str, ...]) -> None:
+        for child in sorted(folder.iterdir()):
+            m = re.fullmatch(r"(?:quiz\.)?([^.]+)\.(?:md|yaml)", child.name)
+            known = child.name == "quiz.yaml" or (m is not None and m[1] in languages)
+            if child.is_file() and not known:
+                self.problem(child, "unexpected file (not a language of course.yaml)")
+
+    def _texts(
+        self,
+        folder: Path,
+        languages: tuple[str, ...],
+        targets: dict[str, set[str]],
+        *,
+        lesson: bool,
+    ) -> dict[str, Text]:
+        texts: dict[str, Text] = {}
+        marks: dict[str, list[Counter[str]]] = {}
+        for lang in languages:
+            file = folder / f"{lang}.md"
+            parsed = self._markdown(file, targets, lesson=lesson)
+            if parsed is not None:
+                texts[lang], marks[lang] = parsed
+        reference = DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in marks else next(iter(marks), None)
+        if reference is None:
+            return texts
+        ref_file = f"{reference}.md"
+        for lang, pages in marks.items():
+            if lang == reference:
+                continue
+            file = folder / f"{lang}.md"
+            want = marks[reference]
+            if len(pages) != len(want):
+                self.problem(file, f"has {len(pages)} page(s) but {ref_file} has {len(want)}")
+                continue
+            for number, (have, ref) in enumerate(zip(pages, want, strict=True), start=1):
+                if have != ref:
+                    missing = sorted((ref - have).elements())
+                    extra = sorted((have - ref).elements())
+                    detail = "; ".join(
+                        part
+                        for part in (
+                            f"missing {', '.join(missing)}" if missing else "",
+                            f"not in {ref_file}: {', '.join(extra)}" if extra else "",
+                        )
+                        if part
+                    )
+                    self.problem(
+                        file, f"page {number}: fact marks differ from {ref_file} ({detail})"
+                    )
+        return texts
+
+    def _markdown(
+        self, file: Path, targets: dict[str, set[str]], *, lesson: bool
+    ) -> tuple[Text, list[Counter[str]]] | None:
+        source = self._text(file)
+        if source is None:
+            return None
+        before = len(self.problems)
+        title, body, offset = self._front_matter(file, source)
+        for line, message in render.lint(body):
+            self.problem(file, message, line + offset)
+        found = render.links(body)
+        for link in found:
+            reason = render.link_problem(link)
+            if reason is None and link.scheme in targets and link.ref not in targets[link.scheme]:
+                reason = f"broken link: no {link.scheme} {link.ref!r}"
+            if reason:
+                self.problem(file, reason, link.line + offset)
+        pages = render.split_pages(body)
+        rendered: list[Page] = []
+        for number, page in enumerate(pages, start=1):
+            if not page.strip():
+                self.problem(file, f"page {number} is empty")
+            html = render.to_html(page)
+            shown = len(html) + (len(_title_html(title)) if number == 1 else 0)
+            if shown > TELEGRAM_LIMIT:
+                self.problem(
+                    file,
+                    f"page {number} is {shown} characters after rendering "
+                    f"(limit {TELEGRAM_LIMIT}); split it with <!-- page -->",
+                )
+            rendered.append(Page(markdown=page, html=html))
+        has_facts = any(link.scheme == "fact" for link in found)
+        last_reviewed = None
+        if lesson or has_facts:
+            last_reviewed = self._sources(file, body, offset, lesson=lesson)
+        if lesson:
+            words = render.count_words(body)
+            low, high = LESSON_WORDS
+            if not low <= words <= high:
+                self.problem(file, f"lesson has {words} words (must be {low}-{high})")
+        if len(self.problems) > before:
+            return None
+        marks = [
+            Counter(link.ref for link in render.links(page) if link.scheme == "fact")
+            for page in pages
+        ]
+        return Text(title=title, pages=tuple(rendered), last_reviewed=last_reviewed), marks
+
+    def _front_matter(self, file: Path, source: str) -> tuple[str, str, int]:
+        """(title, body, number of lines before the body)."""
+        m = _FRONT_MATTER.match(source)
+        if m is None:
+            self.problem(file, "must start with front matter (---, title: ..., ---)", 1)
+            return "", source, 0
+        offset = m.group(0).count("\n")
+        try:
+            data = yaml.safe_load(m["yaml"])
+        except yaml.YAMLError:
+            self.problem(file, "front matter is not valid YAML", 2)
+            return "", source[m.end() :], offset
+        if not isinstance(data, dict) or not _nonempty_str(data.get("title")):
+            self.problem(file, "front matter needs a non-empty title", 2)
+            return "", source[m.end() :], offset
+        for key in sorted(set(data) - {"title"}, key=str):
+            self.problem(file, f"front matter holds title only, not {key!r}", 2)
+        return str(data["title"]).strip(), source[m.end() :], offset
+
+    def _sources(self, file: Path, body: str, offset: int, *, lesson: bool) -> date | None:
+        """The date of the closing 'Last reviewed: YYYY-MM-DD' line, after a sources list."""
+        lines = body.rstrip().splitlines()
+        what = "a lesson" if lesson else "a guide section that states facts"
+        m = _REVIEWED_LINE.match(lines[-1].strip()) if lines else None
+        reviewed = _as_date(m["date"]) if m else None
+        if m is None or reviewed is None:
+            self.problem(
+                file,
+                f"{what} must end with a 'Last reviewed: YYYY-MM-DD' line "
+                "(the label in the file's language)",
+                len(lines) + offset if lines else None,
+            )
+            return None
+        heading = max((i for i, line in enumerate(lines) if line.startswith("## ")), default=None)
+        listed = heading is not None and any(
+            re.match(r"\s*(?:[-*+]|\d+[.)])\s+\S", line) for line in lines[heading + 1 : -1]
+        )
+        if not listed:
+            self.problem(
+                file,
+                f"{what} needs a sources section: a '## ' heading (e.g. Sources, in the "
+                "file's language) with a list of laws and services, before the last line",
+            )
+        return reviewed
+
+    # ---------------------------------------------------------------- quiz
+
+    def _quiz(self, file: Path) -> tuple[Question, ...]:
+        data = self._yaml(file)
+        if data is None:
+            return ()
+        if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+            self.problem(file, "must be a mapping with a list under questions")
+            return ()
+        items = data["questions"]
+        low, high = QUESTIONS
+        if not low <= len(items) <= high:
+            self.problem(file, f"has {len(items)} questions (must be {low}-{high})")
+        questions: list[Question] = []
+        for n, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                self.problem(file, f"question #{n}: must be a mapping")
+                continue
+            qid = item.get("id")
+            label = f"question {qid!r}" if isinstance(qid, str) else f"question #{n}"
+            for key in sorted(set(item) - _QUESTION_KEYS, key=str):
+                self.problem(file, f"{label}: unknown field {key!r}")
+            options, answer = item.get("options"), item.get("answer")
+            if not isinstance(qid, str) or not re.fullmatch(r"[a-z0-9_-]{1,32}", qid):
+                self.problem(file, f"{label}: id must be short lower-case text, like q1")
+            elif any(q.id == qid for q in questions):
+                self.problem(file, f"duplicate question id {qid!r}")
+            elif not _is_int(options) or not OPTIONS[0] <= options <= OPTIONS[1]:
+                self.problem(
+                    file, f"{label}: options must be a number from {OPTIONS[0]} to {OPTIONS[1]}"
+                )
+            elif not _is_int(answer) or not 0 <= answer < options:
+                self.problem(
+                    file,
+                    f"{label}: answer {answer!r} is out of range "
+                    f"(zero-based index of one of {options} options)",
+                )
+            else:
+                questions.append(Question(id=qid, options=options, answer=answer))
+        return tuple(questions)
+
+    def _quiz_texts(self, file: Path, questions: tuple[Question, ...]) -> dict[str, QuestionText]:
+        data = self._yaml(file)
+        if data is None:
+            return {}
+        if not isinstance(data, dict) or not isinstance(data.get("questions"), dict):
+            self.problem(file, "must be a mapping of question ids under questions")
+            return {}
+        texts: dict[str, QuestionText] = {}
+        given = data["questions"]
+        for q in questions:
+            if q.id not in given:
+                self.problem(file, f"question {q.id!r} is missing")
+                continue
+            entry = given[q.id]
+            if not isinstance(entry, dict):
+                self.problem(file, f"question {q.id!r}: must be a mapping")
+                continue
+            for key in sorted(set(entry) - _TEXT_KEYS, key=str):
+                self.problem(file, f"question {q.id!r}: unknown field {key!r}")
+            text, options, explanation = (entry.get(k) for k in ("text", "options", "explanation"))
+            ok = True
+            for key, value in (("text", text), ("explanation", explanation)):
+                if not _nonempty_str(value):
+                    self.problem(file, f"question {q.id!r}: {key} is missing or empty")
+                    ok = False
+            if not isinstance(options, list) or not all(_nonempty_str(o) for o in options):
+                self.problem(file, f"question {q.id!r}: options must be a list of texts")
+                ok = False
+            elif len(options) != q.options:
+                self.problem(
+                    file,
+                    f"question {q.id!r}: has {len(options)} options but quiz.yaml says {q.options}",
+                )
+                ok = False
+            if ok:
+                texts[q.id] = QuestionText(
+                    text=str(text).strip(),
+                    options=tuple(str(o).strip() for o in options),
+                    explanation=str(explanation).strip(),
+                )
+        known = {q.id for q in questions}
+        for qid in given:
+            if qid not in known:
+                self.problem(file, f"question {qid!r} is not in quiz.yaml")
+        return texts
+
+
+def _title_html(title: str) -> str:
+    """How the bot opens a lesson's first message: the title in bold, a blank line."""
+    return f"<b>{render.to_html(title)}</b>\n\n"
+
+
+def _nonempty_str(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def iter_texts(course: Course) -> Iterator[tuple[str, str, Text]]:
+    """(kind, slug, text) for every lesson and guide section in every language."""
+    for module in course.modules:
+        for text in module.lessons.values():
+            yield "module", module.slug, text
+    for section in course.guide:
+        for text in section.texts.values():
+            yield "guide", section.slug, text
