@@ -18,12 +18,14 @@ from service.core import problems
 from service.core.config import Settings, get_settings
 from service.core.db import make_engine
 from service.core.ratelimit import FailureWindow
+from service.course.routes import router as course_router
 from service.proofs.keys import KeyStore
 from service.proofs.qr import QrCache
 from service.proofs.recorder import ScanRecorder
 from service.proofs.routes import public_router as proofs_public_router
 from service.proofs.routes import router as proofs_router
 from service.proofs.service import ProofCache
+from service.telegram.routes import router as telegram_router
 
 _STATIC = Path(__file__).resolve().parent / "static"
 
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(cards_router)
     app.include_router(proofs_router)
     app.include_router(proofs_public_router)
+    app.include_router(course_router)
+    app.include_router(telegram_router)
 
     @app.get("/officer", include_in_schema=False)
     async def officer_page() -> FileResponse:

@@ -25,7 +25,10 @@ from tests import factories
 
 PG_URL = os.environ.get("ONBOARD_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-_TABLES = "scan_event, card_event, card, person, idempotency_record, api_key, app_user"
+_TABLES = (
+    "telegram_profile, scan_event, card_event, course_attempt, course_completion, card, person, "
+    "idempotency_record, api_key, app_user"
+)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,10 @@ class Action(StrEnum):
     stats_read = "stats.read"
     proofs_issue = "proofs.issue"
     proofs_verify = "proofs.verify"
+    telegram_profiles = "telegram.profiles"
+    course_read = "course.read"
+    course_attempt = "course.attempt"
+    course_progress = "course.progress"
 
 
 _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
@@ -37,6 +41,14 @@ _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
     Action.stats_read: ({Role.admin, Role.analyst}, {Scope.stats_read}),
     Action.proofs_issue: ({Role.admin}, {Scope.bot, Scope.cards_read, Scope.cards_write}),
     Action.proofs_verify: ({Role.admin, Role.officer, Role.border}, set()),
+    Action.telegram_profiles: ({Role.admin}, {Scope.bot}),
+    # Course and guide texts: any authenticated caller. Statistics: stats_read.
+    Action.course_read: (set(Role), set(Scope)),
+    Action.course_attempt: ({Role.admin}, {Scope.bot, Scope.cards_write}),
+    Action.course_progress: (
+        {Role.admin, Role.officer, Role.border},
+        {Scope.bot, Scope.cards_write, Scope.cards_read},
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from service.accounts.access import Action, Principal
+from service.accounts.models import Scope
 from service.api.deps import UnitOfWorkDep
 from service.cards import idempotency
 from service.cards import service as cards
@@ -28,6 +29,7 @@ from service.cards.models import (
     Status,
 )
 from service.core.problems import PROBLEM_RESPONSES
+from service.telegram import service as profiles
 
 router = APIRouter(prefix="/api/v1", tags=["cards"], responses=PROBLEM_RESPONSES)
 
@@ -44,6 +46,8 @@ async def create_card(
 
     def work(session: Session, principal: Principal) -> CardPublic | JSONResponse:
         principal.require(Action.cards_create)
+        if Scope.bot in principal.scopes and body.telegram_user_id is not None:
+            profiles.require_consent(session=session, telegram_user_id=body.telegram_user_id)
         claimed = None
         if key is not None:
             ident = idempotency.Ident(

@@ -1,0 +1,1 @@
+"""What the service keeps about a Telegram account: language, consent, reminder settings."""
