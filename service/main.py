@@ -14,6 +14,8 @@ from service.accounts.routes import router as accounts_router
 from service.api.health import router as health_router
 from service.api.middleware import RequestContext
 from service.cards.routes import router as cards_router
+from service.checklist import policy as checklist_policy
+from service.checklist.routes import router as checklist_router
 from service.core import problems
 from service.core.config import Settings, get_settings
 from service.core.db import make_engine
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.proof_cache = ProofCache()
     app.state.qr_cache = QrCache()
     app.state.scans = ScanRecorder(app.state.engine)
+    app.state.policy = checklist_policy.load(settings.policy_dir or checklist_policy.DEFAULT_DIR)
     problems.install(app)
     app.include_router(health_router)
     app.include_router(accounts_router)
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(proofs_public_router)
     app.include_router(course_router)
     app.include_router(telegram_router)
+    app.include_router(checklist_router)
 
     @app.get("/officer", include_in_schema=False)
     async def officer_page() -> FileResponse:

@@ -22,6 +22,8 @@ class Action(StrEnum):
     proofs_issue = "proofs.issue"
     proofs_verify = "proofs.verify"
     telegram_profiles = "telegram.profiles"
+    checklist_done = "checklist.done"
+    reminders = "reminders"
     course_read = "course.read"
     course_attempt = "course.attempt"
     course_progress = "course.progress"
@@ -42,6 +44,8 @@ _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
     Action.proofs_issue: ({Role.admin}, {Scope.bot, Scope.cards_read, Scope.cards_write}),
     Action.proofs_verify: ({Role.admin, Role.officer, Role.border}, set()),
     Action.telegram_profiles: ({Role.admin}, {Scope.bot}),
+    Action.checklist_done: ({Role.admin}, {Scope.cards_write, Scope.bot}),
+    Action.reminders: ({Role.admin}, {Scope.bot}),
     # Course and guide texts: any authenticated caller. Statistics: stats_read.
     Action.course_read: (set(Role), set(Scope)),
     Action.course_attempt: ({Role.admin}, {Scope.bot, Scope.cards_write}),

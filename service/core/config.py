@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     status_list_ttl_seconds: int = Field(default=300, ge=10)
     status_list_valid_hours: int = Field(default=24, ge=1)
     max_image_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    policy_dir: Path | None = None  # default: the repository's content/policy
+    reminder_days: list[int] = Field(default=[7, 3, 1])  # days before each deadline
 
     # The adaptation course lives in <content_dir>/adaptation_course (see its FORMAT.md).
     content_dir: Path = Path(__file__).resolve().parents[2] / "content"

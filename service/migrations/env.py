@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import service.accounts.models  # noqa: F401  (registers tables)
 import service.cards.models  # noqa: F401
+import service.checklist.models  # noqa: F401
 import service.course.models  # noqa: F401
 import service.proofs.models  # noqa: F401
 import service.telegram.models  # noqa: F401

@@ -1,0 +1,1 @@
+"""The arrival checklist: legal deadlines computed from the card, and reminders."""

@@ -1,0 +1,110 @@
+"""What was done on a card's checklist, reminder records, and the public shapes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.core import clock
+from service.core.types import UTCDateTime
+
+
+class ChecklistDone(SQLModel, table=True):
+    """An obligation reported done (a repeating one, such as a payment, once per time)."""
+
+    __tablename__ = "checklist_done"
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: uuid.UUID = Field(foreign_key="card.id", index=True)
+    item_id: str = Field(max_length=64)
+    done_on: date
+    evidence: str = Field(max_length=200)
+    self_reported: bool
+    actor: str = Field(max_length=120)
+    at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ReminderRecord(SQLModel, table=True):
+    """One reminder (card, obligation, due date, days before): claimed, then sent. The
+    unique key is what makes a reminder go out once, whatever restarts happen."""
+
+    __tablename__ = "reminder_record"
+    __table_args__ = (
+        UniqueConstraint("card_id", "item_id", "due_on", "days_before", name="uq_reminder_once"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: uuid.UUID = Field(foreign_key="card.id", index=True)
+    item_id: str = Field(max_length=64)
+    due_on: date
+    days_before: int
+    claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    superseded: bool = False  # a later reminder for the same deadline went instead
+
+
+class ReminderMute(SQLModel, table=True):
+    __tablename__ = "reminder_mute"
+
+    card_id: uuid.UUID = Field(foreign_key="card.id", primary_key=True)
+    muted_at: datetime = Field(
+        default_factory=clock.now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class DoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    evidence: Annotated[str, PField(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    done_on: date | None = None
+
+
+class DoneOut(BaseModel):
+    done_on: date
+    evidence: str
+    self_reported: bool
+
+
+class ChecklistItem(BaseModel):
+    id: str
+    title: str
+    how_to: str
+    due_on: date | None
+    status: str  # pending | done | overdue | not_applicable
+    done: DoneOut | None
+    source: str
+    review_by: date
+
+
+class Checklist(BaseModel):
+    card_id: uuid.UUID
+    language: str
+    fallback: bool
+    items: list[ChecklistItem]
+
+
+class MuteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    muted: bool
+
+
+class Reminder(BaseModel):
+    id: int
+    card_id: uuid.UUID
+    card_number: str
+    telegram_user_id: int
+    language: str
+    item_id: str
+    title: str
+    how_to: str
+    due_on: date
+    days_left: int
+
+
+class ReminderBatch(BaseModel):
+    items: list[Reminder]

@@ -1,0 +1,144 @@
+"""HTTP routes for the arrival checklist and the bot's reminders."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from sqlmodel import Session
+
+from service.accounts.access import Action, Principal
+from service.accounts.models import Scope
+from service.api.deps import UnitOfWorkDep
+from service.checklist import policy as policies
+from service.checklist import service as checklist
+from service.checklist.models import Checklist, DoneIn, MuteIn, Reminder, ReminderBatch
+from service.core.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api/v1", tags=["checklist"], responses=PROBLEM_RESPONSES)
+ItemId = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9-]+$")]
+
+
+def _language(lang: str | None, accept: str | None, default: str) -> tuple[str, bool]:
+    """(language served, whether it fell back to Russian)."""
+    wanted = (
+        lang
+        or (accept.split(",")[0].split(";")[0].split("-")[0].strip().lower() if accept else None)
+        or default
+    )
+    if wanted in policies.LANGUAGES:
+        return wanted, False
+    return "ru", True
+
+
+@router.get("/cards/{card_id}/checklist", response_model=Checklist)
+async def get_checklist(
+    card_id: uuid.UUID,
+    request: Request,
+    uow: UnitOfWorkDep,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    accept_language: Annotated[str | None, Header(max_length=200)] = None,
+) -> Checklist:
+    """Legal deadlines after arrival for this card, with status and how to meet each."""
+    policy = request.app.state.policy
+
+    def work(session: Session, principal: Principal) -> Checklist:
+        principal.require(Action.cards_read)
+        person_language = checklist.person_language(session=session, card_id=card_id)
+        language, fallback = _language(lang, accept_language, person_language)
+        items = checklist.checklist(
+            session=session, policy=policy, card_id=card_id, language=language
+        )
+        return Checklist(card_id=card_id, language=language, fallback=fallback, items=items)
+
+    return await uow.run(work)
+
+
+@router.post("/cards/{card_id}/checklist/{item_id}/done", response_model=Checklist)
+async def mark_done(
+    card_id: uuid.UUID, item_id: ItemId, body: DoneIn, request: Request, uow: UnitOfWorkDep
+) -> Checklist:
+    """Record an obligation as met; from the bot it is recorded as self-reported."""
+    policy = request.app.state.policy
+
+    def work(session: Session, principal: Principal) -> Checklist:
+        principal.require(Action.checklist_done)
+        checklist.mark_done(
+            session=session,
+            policy=policy,
+            card_id=card_id,
+            item_id=item_id,
+            data=body,
+            actor=principal.actor,
+            self_reported=Scope.bot in principal.scopes,
+        )
+        language = checklist.person_language(session=session, card_id=card_id)
+        items = checklist.checklist(
+            session=session, policy=policy, card_id=card_id, language=language
+        )
+        return Checklist(card_id=card_id, language=language, fallback=False, items=items)
+
+    return await uow.run(work)
+
+
+@router.put("/cards/{card_id}/reminders", response_model=MuteIn)
+async def set_reminders(card_id: uuid.UUID, body: MuteIn, uow: UnitOfWorkDep) -> MuteIn:
+    """Mute or unmute this card's reminders."""
+
+    def work(session: Session, principal: Principal) -> MuteIn:
+        principal.require(Action.reminders)
+        checklist.set_muted(session=session, card_id=card_id, muted=body.muted)
+        return MuteIn(muted=body.muted)
+
+    return await uow.run(work)
+
+
+@router.post("/reminders/claim", response_model=ReminderBatch)
+async def claim_reminders(
+    request: Request, uow: UnitOfWorkDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> ReminderBatch:
+    """Reminders due now (never at night in the holder's zone). Each is handed out once;
+    confirm with /reminders/{id}/sent, or it is offered again after ten minutes."""
+    state = request.app.state
+
+    def work(session: Session, principal: Principal) -> ReminderBatch:
+        principal.require(Action.reminders)
+        due = checklist.claim_reminders(
+            session=session,
+            policy=state.policy,
+            offsets=tuple(state.settings.reminder_days),
+            limit=limit,
+        )
+        return ReminderBatch(
+            items=[
+                Reminder(
+                    id=d.record.id or 0,
+                    card_id=d.card.id,
+                    card_number=checklist.display_number(d.card),
+                    telegram_user_id=d.telegram_user_id,
+                    language=d.language,
+                    item_id=d.obligation.id,
+                    title=d.obligation.title[d.language],
+                    how_to=d.obligation.how_to[d.language],
+                    due_on=d.record.due_on,
+                    days_left=d.days_left,
+                )
+                for d in due
+            ]
+        )
+
+    return await uow.run(work)
+
+
+@router.post("/reminders/{reminder_id}/sent", status_code=204)
+async def confirm_sent(
+    reminder_id: Annotated[int, Path(ge=1, lt=2**62)], uow: UnitOfWorkDep
+) -> None:
+    """The bot delivered this reminder."""
+
+    def work(session: Session, principal: Principal) -> None:
+        principal.require(Action.reminders)
+        checklist.confirm_sent(session=session, reminder_id=reminder_id)
+
+    await uow.run(work)

@@ -1,0 +1,321 @@
+"""Computing a card's checklist and handing out reminders exactly when they are due."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from service.cards import numbers
+from service.cards import service as cards
+from service.cards.models import Card, Person, Status
+from service.checklist.models import (
+    ChecklistDone,
+    ChecklistItem,
+    DoneIn,
+    DoneOut,
+    ReminderMute,
+    ReminderRecord,
+)
+from service.checklist.policy import LANGUAGES, Obligation, Policy
+from service.core import clock
+from service.core.errors import Conflict, NotFound, field_error
+from service.reference.timezones import zone_for
+from service.telegram.models import TelegramProfile
+
+QUIET_UNTIL = time(9, 0)  # no reminders before 09:00 ...
+QUIET_FROM = time(21, 0)  # ... or after 21:00, in the holder's local time
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class _Item:
+    obligation: Obligation
+    due_on: date | None
+    status: str
+    done: ChecklistDone | None
+
+
+def _items(
+    *, policy: Policy, card: Card, person: Person, dones: list[ChecklistDone], today: date
+) -> list[_Item]:
+    live = cards.effective_status(card, today)
+    stay_days = (card.stay_until - (card.entered_on or card.planned_from)).days
+    out = []
+    for ob in policy.obligations:
+        mine = sorted((d for d in dones if d.item_id == ob.id), key=lambda d: d.done_on)
+        rule = ob.rule_for(
+            purpose=card.purpose, citizenship=person.citizenship, stay_days=stay_days
+        )
+        if (
+            rule is None
+            or not ob.applies_to(purpose=card.purpose, citizenship=person.citizenship)
+            or live in (Status.closed, Status.revoked)
+        ):
+            out.append(_Item(ob, None, "not_applicable", None))
+            continue
+        event = _event_day(ob, card, dones)
+        if ob.repeats:
+            due = policy.due(rule, event, occurrence=len(mine) + 1) if event else None
+            last = mine[-1] if mine else None
+        else:
+            due = policy.due(rule, event) if event else None
+            last = mine[-1] if mine else None
+            if last is not None:
+                out.append(_Item(ob, due, "done", last))
+                continue
+        status = "overdue" if due is not None and today > due else "pending"
+        out.append(_Item(ob, due, status, last))
+    return out
+
+
+def _event_day(ob: Obligation, card: Card, dones: list[ChecklistDone]) -> date | None:
+    if ob.event == "entry":
+        return card.entered_on
+    if ob.event == "stay_end":
+        return card.stay_until
+    permits = [d.done_on for d in dones if d.item_id == "work-permit"]
+    return min(permits) if permits else None
+
+
+def _load(session: Session, card_id: uuid.UUID) -> tuple[Card, Person, list[ChecklistDone]]:
+    card = cards.get_card(session=session, card_id=card_id)
+    person = cards.get_person(session=session, person_id=card.person_id)
+    dones = list(session.exec(select(ChecklistDone).where(ChecklistDone.card_id == card.id)))
+    return card, person, dones
+
+
+def checklist(
+    *, session: Session, policy: Policy, card_id: uuid.UUID, language: str
+) -> list[ChecklistItem]:
+    card, person, dones = _load(session, card_id)
+    return [
+        _public(i, language)
+        for i in _items(policy=policy, card=card, person=person, dones=dones, today=clock.today())
+    ]
+
+
+def _public(item: _Item, language: str) -> ChecklistItem:
+    ob = item.obligation
+    done = None
+    if item.done is not None:
+        done = DoneOut(
+            done_on=item.done.done_on,
+            evidence=item.done.evidence,
+            self_reported=item.done.self_reported,
+        )
+    return ChecklistItem(
+        id=ob.id,
+        title=ob.title[language],
+        how_to=ob.how_to[language],
+        due_on=item.due_on,
+        status=item.status,
+        done=done,
+        source=ob.source,
+        review_by=ob.review_by,
+    )
+
+
+def mark_done(
+    *,
+    session: Session,
+    policy: Policy,
+    card_id: uuid.UUID,
+    item_id: str,
+    data: DoneIn,
+    actor: str,
+    self_reported: bool,
+) -> None:
+    card, person, dones = _load(session, card_id)
+    items = {
+        i.obligation.id: i
+        for i in _items(policy=policy, card=card, person=person, dones=dones, today=clock.today())
+    }
+    item = items.get(item_id)
+    if item is None:
+        raise NotFound(f"no checklist item {item_id!r}")
+    if item.status == "not_applicable":
+        raise Conflict(f"{item_id} does not apply to this card", reason="not-applicable")
+    if item.status == "done":
+        raise Conflict(f"{item_id} is already done", reason="already-done")
+    done_on = data.done_on or clock.today()
+    if done_on > clock.today():
+        raise field_error("done_on", "is in the future")
+    session.add(
+        ChecklistDone(
+            card_id=card.id,
+            item_id=item_id,
+            done_on=done_on,
+            evidence=data.evidence,
+            self_reported=self_reported,
+            actor=actor,
+        )
+    )
+    session.flush()
+
+
+def set_muted(*, session: Session, card_id: uuid.UUID, muted: bool) -> None:
+    cards.get_card(session=session, card_id=card_id)
+    row = session.get(ReminderMute, card_id)
+    if muted and row is None:
+        session.add(ReminderMute(card_id=card_id))
+    elif not muted and row is not None:
+        session.delete(row)
+    session.flush()
+
+
+def is_muted(*, session: Session, card_id: uuid.UUID) -> bool:
+    return session.get(ReminderMute, card_id) is not None
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    record: ReminderRecord
+    card: Card
+    telegram_user_id: int
+    language: str
+    obligation: Obligation
+    days_left: int
+
+
+def claim_reminders(
+    *, session: Session, policy: Policy, offsets: tuple[int, ...], limit: int = 200
+) -> list[DueReminder]:
+    """Reminders due now, recorded as claimed in this transaction so that no other sender
+    (or this one after a restart) gets them again; unconfirmed claims come back after a
+    lease. Several reminders for one deadline due at once (the sender was down) go out as
+    the latest one; the others are recorded as superseded."""
+    now = clock.now()
+    out: list[DueReminder] = []
+    expired_claims = session.exec(
+        select(ReminderRecord).where(
+            col(ReminderRecord.sent_at).is_(None),
+            col(ReminderRecord.superseded).is_(False),
+            col(ReminderRecord.claimed_at) < now - CLAIM_LEASE,
+        )
+    ).all()
+    retry = {(r.card_id, r.item_id, r.due_on, r.days_before): r for r in expired_claims}
+    rows = session.exec(
+        select(Card, Person, TelegramProfile)
+        .join(Person, col(Person.id) == col(Card.person_id))
+        .join(TelegramProfile, col(TelegramProfile.telegram_user_id) == col(Card.telegram_user_id))
+        .where(
+            col(Card.status).in_((Status.active.value, Status.pending_entry.value)),
+            col(TelegramProfile.reminders_muted).is_(False),
+        )
+    ).all()
+    muted = set(session.exec(select(ReminderMute.card_id)).all())
+    for card, person, profile in rows:
+        if card.id in muted:
+            continue
+        local = now.astimezone(zone_for(card.region))
+        if not (QUIET_UNTIL <= local.time() < QUIET_FROM):
+            continue
+        today = local.date()
+        dones = list(session.exec(select(ChecklistDone).where(ChecklistDone.card_id == card.id)))
+        language = person.language if person.language in LANGUAGES else "ru"
+        for item in _items(policy=policy, card=card, person=person, dones=dones, today=today):
+            if item.status != "pending" or item.due_on is None:
+                continue
+            days_left = (item.due_on - today).days
+            window = [d for d in _offsets(item.obligation, offsets) if d >= days_left]
+            if not window:
+                continue
+            latest = min(window)
+            key = (card.id, item.obligation.id, item.due_on, latest)
+            record = retry.pop(key, None)
+            if record is not None:
+                record.claimed_at = now
+                session.add(record)
+            else:
+                recorded = _recorded_offsets(session, card.id, item.obligation.id, item.due_on)
+                if latest in recorded:
+                    continue
+                record = _new_claim(
+                    session,
+                    key,
+                    now,
+                    superseded=[
+                        (card.id, item.obligation.id, item.due_on, d)
+                        for d in window
+                        if d != latest and d not in recorded
+                    ],
+                )
+            if record is not None:
+                out.append(
+                    DueReminder(
+                        record, card, profile.telegram_user_id, language, item.obligation, days_left
+                    )
+                )
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def _recorded_offsets(session: Session, card_id: uuid.UUID, item_id: str, due_on: date) -> set[int]:
+    return set(
+        session.exec(
+            select(ReminderRecord.days_before).where(
+                ReminderRecord.card_id == card_id,
+                ReminderRecord.item_id == item_id,
+                ReminderRecord.due_on == due_on,
+            )
+        ).all()
+    )
+
+
+def _offsets(ob: Obligation, offsets: tuple[int, ...]) -> tuple[int, ...]:
+    # The last day of the stay itself is worth a reminder too.
+    return (*offsets, 0) if ob.event == "stay_end" else offsets
+
+
+def _new_claim(
+    session: Session,
+    key: tuple[uuid.UUID, str, date, int],
+    now: datetime,
+    superseded: list[tuple[uuid.UUID, str, date, int]],
+) -> ReminderRecord | None:
+    card_id, item_id, due_on, days = key
+    try:
+        with session.begin_nested():
+            record = ReminderRecord(
+                card_id=card_id, item_id=item_id, due_on=due_on, days_before=days, claimed_at=now
+            )
+            session.add(record)
+            for c, i, d, before in superseded:
+                session.add(
+                    ReminderRecord(
+                        card_id=c,
+                        item_id=i,
+                        due_on=d,
+                        days_before=before,
+                        claimed_at=now,
+                        superseded=True,
+                    )
+                )
+            session.flush()
+        return record
+    except IntegrityError:
+        return None  # already claimed or sent: this is what "once" means
+
+
+def confirm_sent(*, session: Session, reminder_id: int) -> None:
+    record = session.get(ReminderRecord, reminder_id, with_for_update=True)
+    if record is None:
+        raise NotFound("no such reminder")
+    if record.sent_at is None:
+        record.sent_at = clock.now()
+        session.add(record)
+
+
+def display_number(card: Card) -> str:
+    return numbers.display(card.number)
+
+
+def person_language(*, session: Session, card_id: uuid.UUID) -> str:
+    card = cards.get_card(session=session, card_id=card_id)
+    language = cards.get_person(session=session, person_id=card.person_id).language
+    return language if language in LANGUAGES else "ru"
