@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -69,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     kr = keys.add_parser("revoke", help="revoke a key by id or prefix")
     kr.add_argument("key")
     kr.set_defaults(func=_keys_revoke)
+    wk = sub.add_parser("worker", help="deliver webhook events (runs until stopped)")
+    wk.add_argument("--once", action="store_true", help="one pass over due work, then exit")
+    wk.set_defaults(func=_worker)
+
     pk = sub.add_parser("keys", help="proof-signing keys").add_subparsers()
     pk.add_parser("list", help="list keys and their states").set_defaults(func=_keys_list_proof)
     pk.add_parser("rotate", help="new active key; the old one keeps verifying").set_defaults(
@@ -92,7 +97,65 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--issuer", help="expected issuer (default: any)")
     ver.add_argument("--now", help="check as of this ISO time instead of now (audits, replays)")
     ver.set_defaults(func=_verify_offline)
+
+    cont = sub.add_parser("content", help="the adaptation course and guide").add_subparsers()
+    cc = cont.add_parser("check", help="validate the course content; exit 1 on any problem")
+    cc.add_argument("--dir", type=Path, help="content directory (default: the configured one)")
+    cc.set_defaults(func=_content_check)
     return p
+
+
+def _content_check(args: argparse.Namespace) -> int:
+    from service.core import clock
+    from service.course import content
+
+    path = args.dir if args.dir is not None else get_settings().content_dir
+    course, problems = content.check(path)
+    if problems or course is None:
+        for problem in problems:
+            print(problem)
+        print(f"onboard: {len(problems)} problem(s) in the course content", file=sys.stderr)
+        return 1
+    for fact in content.facts_due(course, clock.today()):
+        print(f"warning: fact {fact.id} was due for review by {fact.review_by}", file=sys.stderr)
+    pages = sum(len(t.pages) for m in course.modules for t in m.lessons.values())
+    languages = ", ".join(f"{k} ({v})" for k, v in course.languages.items())
+    print(
+        f"{course.id} version {course.version}: {len(course.modules)} modules "
+        f"({pages} lesson pages), {len(course.guide)} guide sections, "
+        f"{len(course.facts)} facts; languages: {languages}. No problems found."
+    )
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from service.core.logs import configure
+    from service.webhooks.worker import Worker, WorkerSettings
+
+    settings = get_settings()
+    configure(settings.log_level)
+    _migrate()
+    worker = Worker(
+        get_engine(),
+        WorkerSettings(
+            max_attempts=settings.webhook_max_attempts,
+            backoff_seconds=settings.webhook_backoff_seconds,
+            lease_seconds=settings.webhook_lease_seconds,
+        ),
+    )
+    if args.once:
+        worker.fan_out()
+        worker.deliver_due()
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print("webhook worker running; Ctrl+C stops it", file=sys.stderr, flush=True)
+    worker.run(stop)
+    return 0
 
 
 def _key_store():  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ class Action(StrEnum):
     telegram_profiles = "telegram.profiles"
     checklist_done = "checklist.done"
     reminders = "reminders"
+    webhooks_own = "webhooks.own"
     course_read = "course.read"
     course_attempt = "course.attempt"
     course_progress = "course.progress"
@@ -46,6 +47,7 @@ _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
     Action.telegram_profiles: ({Role.admin}, {Scope.bot}),
     Action.checklist_done: ({Role.admin}, {Scope.cards_write, Scope.bot}),
     Action.reminders: ({Role.admin}, {Scope.bot}),
+    Action.webhooks_own: (set(), {Scope.cards_read, Scope.cards_write, Scope.stats_read}),
     # Course and guide texts: any authenticated caller. Statistics: stats_read.
     Action.course_read: (set(Role), set(Scope)),
     Action.course_attempt: ({Role.admin}, {Scope.bot, Scope.cards_write}),

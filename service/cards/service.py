@@ -39,6 +39,8 @@ from service.cards.models import (
 )
 from service.core import clock
 from service.core.errors import Conflict, IllegalTransition, NotFound, field_error
+from service.webhooks import outbox
+from service.webhooks.models import EventType
 
 _OPEN = (Status.pending_entry.value, Status.active.value)
 _ISSUE_ATTEMPTS = 5
@@ -85,6 +87,11 @@ def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card,
                     session.flush()
                 _insert(session, card)
                 _insert(session, event)
+                outbox.emit(
+                    session,
+                    EventType.card_created,
+                    outbox.card_event(card, status=Status.pending_entry.value),
+                )
         except IntegrityError:
             continue
         return card, person
@@ -241,6 +248,7 @@ def record_entry(*, session: Session, card_id: uuid.UUID, data: EntryIn, actor: 
         actor=actor,
         data={"entered_on": entered_on.isoformat(), "crossing_point": data.crossing_point},
     )
+    outbox.emit(session, EventType.card_activated, outbox.card_event(card, status="active"))
     return card
 
 
@@ -269,6 +277,7 @@ def record_exit(*, session: Session, card_id: uuid.UUID, data: ExitIn, actor: st
             "overstay": exited_on > card.stay_until,
         },
     )
+    outbox.emit(session, EventType.card_closed, outbox.card_event(card, status="closed"))
     return card
 
 
@@ -289,6 +298,7 @@ def extend_stay(*, session: Session, card_id: uuid.UUID, data: ExtendIn, actor: 
         reason=data.basis,
         data={"from": previous.isoformat(), "to": data.stay_until.isoformat()},
     )
+    outbox.emit(session, EventType.card_extended, outbox.card_event(card, status="active"))
     return card
 
 
@@ -300,6 +310,7 @@ def revoke_card(*, session: Session, card_id: uuid.UUID, data: RevokeIn, actor: 
     card.revoked_reason = data.reason
     _touch(session, card)
     _record(session=session, card=card, kind=EventKind.revoked, actor=actor, reason=data.reason)
+    outbox.emit(session, EventType.card_revoked, outbox.card_event(card, status="revoked"))
     return card
 
 

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     policy_dir: Path | None = None  # default: the repository's content/policy
     reminder_days: list[int] = Field(default=[7, 3, 1])  # days before each deadline
+    webhook_max_attempts: int = Field(default=8, ge=1, le=30)
+    webhook_backoff_seconds: float = Field(default=5.0, gt=0)
+    webhook_lease_seconds: float = Field(default=60.0, gt=0)
 
     # The adaptation course lives in <content_dir>/adaptation_course (see its FORMAT.md).
     content_dir: Path = Path(__file__).resolve().parents[2] / "content"
