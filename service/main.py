@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from service.accounts.routes import router as accounts_router
 from service.api.health import router as health_router
 from service.api.middleware import RequestContext
+from service.api.ratelimit import RateLimit
 from service.cards.routes import router as cards_router
 from service.checklist import policy as checklist_policy
 from service.checklist.routes import router as checklist_router
@@ -76,6 +77,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def officer_page() -> FileResponse:
         return FileResponse(_STATIC / "officer.html", media_type="text/html; charset=utf-8")
 
+    if settings.rate_limit_enabled:
+        app.add_middleware(
+            RateLimit,
+            per_key=settings.rate_limit_per_key_per_minute,
+            per_address=settings.rate_limit_per_address_per_minute,
+            redis_url=settings.redis_url,
+        )
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, le=30)
     webhook_backoff_seconds: float = Field(default=5.0, gt=0)
     webhook_lease_seconds: float = Field(default=60.0, gt=0)
+    rate_limit_enabled: bool = True
+    rate_limit_per_key_per_minute: int = Field(default=1200, ge=1)
+    rate_limit_per_address_per_minute: int = Field(default=2400, ge=1)
 
     # The adaptation course lives in <content_dir>/adaptation_course (see its FORMAT.md).
     content_dir: Path = Path(__file__).resolve().parents[2] / "content"

@@ -1,0 +1,118 @@
+"""Request rate limits per API key and per client address (fixed one-minute windows).
+
+Counts live in Redis when ONBOARD_REDIS_URL is set (shared by every worker and host) and in
+process memory otherwise. Over the limit: 429 problem+json with Retry-After. If Redis is
+unreachable the request goes through (logged): the API stays up rather than refusing all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from service.core.errors import PROBLEM_BASE
+
+log = logging.getLogger("onboard.ratelimit")
+WINDOW = 60
+_EXEMPT = ("/healthz", "/readyz", "/metrics")
+
+
+class MemoryCounter:
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._window = 0
+        self._lock = threading.Lock()
+
+    async def hit(self, key: str, window: int) -> int:
+        with self._lock:
+            if window != self._window:  # a new minute: forget the last one
+                self._counts.clear()
+                self._window = window
+            self._counts[key] = self._counts.get(key, 0) + 1
+            return self._counts[key]
+
+
+class RedisCounter:
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url)
+
+    async def hit(self, key: str, window: int) -> int:
+        name = f"onboard:rl:{window}:{key}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, WINDOW * 2)
+            count, _ = await pipe.execute()
+        return int(count)
+
+
+class RateLimit:
+    def __init__(
+        self, app: ASGIApp, *, per_key: int, per_address: int, redis_url: str | None = None
+    ) -> None:
+        self.app = app
+        self.per_key = per_key
+        self.per_address = per_address
+        self.counter: Any = RedisCounter(redis_url) if redis_url else MemoryCounter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path", "").startswith(_EXEMPT):
+            await self.app(scope, receive, send)
+            return
+        now = time.time()
+        window = int(now // WINDOW)
+        checks = [(f"ip:{_client(scope)}", self.per_address)]
+        api_key = _header(scope, b"x-api-key")
+        if api_key:
+            digest = hashlib.sha256(api_key.encode()).hexdigest()[:24]
+            checks.append((f"key:{digest}", self.per_key))
+        try:
+            for key, limit in checks:
+                if await self.counter.hit(key, window) > limit:
+                    await _too_many(send, retry_after=WINDOW - int(now % WINDOW))
+                    return
+        except Exception:  # noqa: BLE001 - a limiter outage must not take the API down
+            log.warning("rate limiter unavailable; request allowed")
+        await self.app(scope, receive, send)
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _too_many(send: Send, retry_after: int) -> None:
+    body = json.dumps(
+        {
+            "type": PROBLEM_BASE + "too-many-requests",
+            "title": "Too many requests",
+            "status": 429,
+            "detail": f"Rate limit reached; try again in {retry_after} s.",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"retry-after", str(retry_after).encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
