@@ -30,6 +30,7 @@ from service.proofs.routes import router as proofs_router
 from service.proofs.service import ProofCache
 from service.telegram.routes import router as telegram_router
 from service.webhooks.routes import router as webhooks_router
+from service.privacy.routes import router as privacy_router
 
 _STATIC = Path(__file__).resolve().parent / "static"
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(telegram_router)
     app.include_router(checklist_router)
     app.include_router(webhooks_router)
+    app.include_router(privacy_router)
 
     @app.get("/officer", include_in_schema=False)
     async def officer_page() -> FileResponse:

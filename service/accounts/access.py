@@ -25,6 +25,7 @@ class Action(StrEnum):
     checklist_done = "checklist.done"
     reminders = "reminders"
     webhooks_own = "webhooks.own"
+    personal_data = "personal.data"
     course_read = "course.read"
     course_attempt = "course.attempt"
     course_progress = "course.progress"
@@ -47,6 +48,7 @@ _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
     Action.telegram_profiles: ({Role.admin}, {Scope.bot}),
     Action.checklist_done: ({Role.admin}, {Scope.cards_write, Scope.bot}),
     Action.reminders: ({Role.admin}, {Scope.bot}),
+    Action.personal_data: ({Role.admin}, set()),
     Action.webhooks_own: (set(), {Scope.cards_read, Scope.cards_write, Scope.stats_read}),
     # Course and guide texts: any authenticated caller. Statistics: stats_read.
     Action.course_read: (set(Role), set(Scope)),

@@ -84,6 +84,10 @@ def issue_proof(
     if cached is not None and cached.expires_at - now > ttl / 2:
         return cached
     person = cards.get_person(session=session, person_id=card.person_id)
+    if person.erased_at is not None:
+        raise Conflict(
+            "the holder's personal data was erased; no proof can be made", reason="holder-erased"
+        )
     facts = token.ProofFacts(
         serial=card.serial,
         number=card.number,
