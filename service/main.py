@@ -22,6 +22,7 @@ from service.core.config import Settings, get_settings
 from service.core.db import make_engine
 from service.core.ratelimit import FailureWindow
 from service.course.routes import router as course_router
+from service.privacy.routes import router as privacy_router
 from service.proofs.keys import KeyStore
 from service.proofs.qr import QrCache
 from service.proofs.recorder import ScanRecorder
@@ -30,7 +31,6 @@ from service.proofs.routes import router as proofs_router
 from service.proofs.service import ProofCache
 from service.telegram.routes import router as telegram_router
 from service.webhooks.routes import router as webhooks_router
-from service.privacy.routes import router as privacy_router
 
 _STATIC = Path(__file__).resolve().parent / "static"
 

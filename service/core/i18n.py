@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel.support import NullTranslations, Translations
+if TYPE_CHECKING:
+    from babel.support import NullTranslations
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 DOMAIN = "service"
@@ -56,7 +58,7 @@ def negotiate(header: str | None) -> str | None:
     return None
 
 
-def gettext(message: str, language: str | None) -> str:
+def translate(message: str, language: str | None) -> str:
     if not language:
         return message
     return _translations(language).gettext(message)
@@ -64,4 +66,6 @@ def gettext(message: str, language: str | None) -> str:
 
 @lru_cache(maxsize=len(LANGUAGES))
 def _translations(language: str) -> NullTranslations:
+    from babel.support import Translations  # here: errors imports this module, keep it light
+
     return Translations.load(str(LOCALES_DIR), [language], DOMAIN)

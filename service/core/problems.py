@@ -166,7 +166,7 @@ def _translated(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """The problem with its title in the client's language (Accept-Language), if we have it."""
     language = i18n.negotiate(request.headers.get("accept-language"))
     if language is not None:
-        body["title"] = i18n.gettext(body["title"], language)
+        body["title"] = i18n.translate(body["title"], language)
     return body
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -200,12 +200,12 @@ class _Reader:
                 self.problem(manifest_file, "must be a mapping (see FORMAT.md)")
             return None
         header = self._manifest(manifest_file, manifest)
-        facts = self._facts()
+        facts, fact_ids = self._facts()
         languages: tuple[str, ...] = tuple(header["languages"])
         slugs: list[str] = header["modules"]
         guide_file = self.root / "guide" / "guide.yaml"
         sections = self._guide_order(guide_file)
-        targets = {"fact": set(facts), "module": set(slugs), "guide": set(sections)}
+        targets = {"fact": fact_ids, "module": set(slugs), "guide": set(sections)}
         modules = [self._module(slug, languages, targets) for slug in slugs]
         guide = [self._section(slug, languages, targets) for slug in sections]
         self._strays(slugs, sections)
@@ -329,8 +329,10 @@ class _Reader:
 
     # ---------------------------------------------------------------- facts
 
-    def _facts(self) -> dict[str, Fact]:
+    def _facts(self) -> tuple[dict[str, Fact], set[str]]:
+        """Valid facts, and every id declared (links to an invalid fact are not broken)."""
         facts: dict[str, Fact] = {}
+        declared: set[str] = set()
         where: dict[str, Path] = {}
         files = sorted((self.root / "facts").glob("*.yaml"))
         for file in files:
@@ -341,6 +343,8 @@ class _Reader:
                 self.problem(file, "must be a mapping with a list under facts")
                 continue
             for n, entry in enumerate(data["facts"], start=1):
+                if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                    declared.add(entry["id"])
                 fact = self._fact(file, n, entry)
                 if fact is None:
                     continue
@@ -351,7 +355,7 @@ class _Reader:
                     continue
                 facts[fact.id] = fact
                 where[fact.id] = file
-        return facts
+        return facts, declared
 
     def _fact(self, file: Path, n: int, entry: Any) -> Fact | None:
         if not isinstance(entry, dict):
@@ -380,7 +384,7 @@ class _Reader:
         if len(self.problems) > before or reviewed is None or review_by is None:
             return None
         return Fact(
-            id=name,
+            id=str(name),
             summary=entry["summary"].strip(),
             source=entry["source"].strip(),
             source_date=None if source_date == "undated" else _as_date(source_date),
@@ -399,9 +403,9 @@ class _Reader:
             return None
         before = len(self.problems)
         lessons = self._texts(folder, languages, targets, lesson=True)
-        questions = self._quiz(folder / "quiz.yaml")
+        questions, declared = self._quiz(folder / "quiz.yaml")
         quiz = {
-            lang: self._quiz_texts(folder / f"quiz.{lang}.yaml", questions) for lang in languages
+            lang: self._quiz_texts(folder / f"quiz.{lang}.yaml", declared) for lang in languages
         }
         self._stray_languages(folder, languages)
         if len(self.problems) > before:
@@ -448,7 +452,9 @@ class _Reader:
             file = folder / f"{lang}.md"
             parsed = self._markdown(file, targets, lesson=lesson)
             if parsed is not None:
-                texts[lang], marks[lang] = parsed
+                text, marks[lang] = parsed
+                if text is not None:
+                    texts[lang] = text
         reference = DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in marks else next(iter(marks), None)
         if reference is None:
             return texts
@@ -480,7 +486,9 @@ class _Reader:
 
     def _markdown(
         self, file: Path, targets: dict[str, set[str]], *, lesson: bool
-    ) -> tuple[Text, list[Counter[str]]] | None:
+    ) -> tuple[Text | None, list[Counter[str]]] | None:
+        """The text (None if it has problems) and its fact marks page by page (None if the
+        file cannot be read)."""
         source = self._text(file)
         if source is None:
             return None
@@ -518,12 +526,12 @@ class _Reader:
             low, high = LESSON_WORDS
             if not low <= words <= high:
                 self.problem(file, f"lesson has {words} words (must be {low}-{high})")
-        if len(self.problems) > before:
-            return None
         marks = [
             Counter(link.ref for link in render.links(page) if link.scheme == "fact")
             for page in pages
         ]
+        if len(self.problems) > before:
+            return None, marks
         return Text(title=title, pages=tuple(rendered), last_reviewed=last_reviewed), marks
 
     def _front_matter(self, file: Path, source: str) -> tuple[str, str, int]:
@@ -573,18 +581,21 @@ class _Reader:
 
     # ---------------------------------------------------------------- quiz
 
-    def _quiz(self, file: Path) -> tuple[Question, ...]:
+    def _quiz(self, file: Path) -> tuple[tuple[Question, ...], dict[str, int | None]]:
+        """Valid questions, and every id declared with its option count (None if invalid),
+        so that the language files are compared with what the author meant."""
         data = self._yaml(file)
         if data is None:
-            return ()
+            return (), {}
         if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
             self.problem(file, "must be a mapping with a list under questions")
-            return ()
+            return (), {}
         items = data["questions"]
         low, high = QUESTIONS
         if not low <= len(items) <= high:
             self.problem(file, f"has {len(items)} questions (must be {low}-{high})")
         questions: list[Question] = []
+        declared: dict[str, int | None] = {}
         for n, item in enumerate(items, start=1):
             if not isinstance(item, dict):
                 self.problem(file, f"question #{n}: must be a mapping")
@@ -596,23 +607,26 @@ class _Reader:
             options, answer = item.get("options"), item.get("answer")
             if not isinstance(qid, str) or not re.fullmatch(r"[a-z0-9_-]{1,32}", qid):
                 self.problem(file, f"{label}: id must be short lower-case text, like q1")
-            elif any(q.id == qid for q in questions):
+            elif qid in declared:
                 self.problem(file, f"duplicate question id {qid!r}")
             elif not _is_int(options) or not OPTIONS[0] <= options <= OPTIONS[1]:
+                declared[qid] = None
                 self.problem(
                     file, f"{label}: options must be a number from {OPTIONS[0]} to {OPTIONS[1]}"
                 )
             elif not _is_int(answer) or not 0 <= answer < options:
+                declared[qid] = options
                 self.problem(
                     file,
                     f"{label}: answer {answer!r} is out of range "
                     f"(zero-based index of one of {options} options)",
                 )
             else:
+                declared[qid] = options
                 questions.append(Question(id=qid, options=options, answer=answer))
-        return tuple(questions)
+        return tuple(questions), declared
 
-    def _quiz_texts(self, file: Path, questions: tuple[Question, ...]) -> dict[str, QuestionText]:
+    def _quiz_texts(self, file: Path, declared: dict[str, int | None]) -> dict[str, QuestionText]:
         data = self._yaml(file)
         if data is None:
             return {}
@@ -621,40 +635,39 @@ class _Reader:
             return {}
         texts: dict[str, QuestionText] = {}
         given = data["questions"]
-        for q in questions:
-            if q.id not in given:
-                self.problem(file, f"question {q.id!r} is missing")
+        for qid, count in declared.items():
+            if qid not in given:
+                self.problem(file, f"question {qid!r} is missing")
                 continue
-            entry = given[q.id]
+            entry = given[qid]
             if not isinstance(entry, dict):
-                self.problem(file, f"question {q.id!r}: must be a mapping")
+                self.problem(file, f"question {qid!r}: must be a mapping")
                 continue
             for key in sorted(set(entry) - _TEXT_KEYS, key=str):
-                self.problem(file, f"question {q.id!r}: unknown field {key!r}")
+                self.problem(file, f"question {qid!r}: unknown field {key!r}")
             text, options, explanation = (entry.get(k) for k in ("text", "options", "explanation"))
             ok = True
             for key, value in (("text", text), ("explanation", explanation)):
                 if not _nonempty_str(value):
-                    self.problem(file, f"question {q.id!r}: {key} is missing or empty")
+                    self.problem(file, f"question {qid!r}: {key} is missing or empty")
                     ok = False
             if not isinstance(options, list) or not all(_nonempty_str(o) for o in options):
-                self.problem(file, f"question {q.id!r}: options must be a list of texts")
+                self.problem(file, f"question {qid!r}: options must be a list of texts")
                 ok = False
-            elif len(options) != q.options:
+            elif count is not None and len(options) != count:
                 self.problem(
                     file,
-                    f"question {q.id!r}: has {len(options)} options but quiz.yaml says {q.options}",
+                    f"question {qid!r}: has {len(options)} options but quiz.yaml says {count}",
                 )
                 ok = False
             if ok:
-                texts[q.id] = QuestionText(
+                texts[qid] = QuestionText(
                     text=str(text).strip(),
-                    options=tuple(str(o).strip() for o in options),
+                    options=tuple(str(o).strip() for o in options or ()),
                     explanation=str(explanation).strip(),
                 )
-        known = {q.id for q in questions}
         for qid in given:
-            if qid not in known:
+            if qid not in declared:
                 self.problem(file, f"question {qid!r} is not in quiz.yaml")
         return texts
 
@@ -668,7 +681,7 @@ def _nonempty_str(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+
 from pydantic import BaseModel
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, Index, UniqueConstraint

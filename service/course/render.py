@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 PAGE_MARKER = re.compile(r"^[ \t]*<!--\s*page\s*-->[ \t]*$", re.MULTILINE)
@@ -135,7 +136,7 @@ def lint(markdown: str) -> list[tuple[int, str]]:
     return problems
 
 
-def is_slug(value: object) -> bool:
+def is_slug(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(_SLUG.match(value))
 
 

@@ -20,12 +20,26 @@ from sqlmodel import Session, col, select
 from service.cards.models import Person
 from service.core import clock
 from service.core.errors import NotFound, field_error
-from service.course.content import Course, Module
+from service.course.content import Course, Module, Text
 from service.course.models import (
+    AttemptResult,
     CourseAttempt,
     CourseCompletion,
+    CourseOutline,
+    CourseProgress,
+    CourseStats,
+    GuideContent,
+    GuideOutline,
+    GuideSummary,
+    LanguageOut,
+    ModuleContent,
     ModuleProgress,
+    ModuleSummary,
+    PageOut,
+    QuestionOut,
+    QuestionResult,
     StatsCell,
+    completion_out,
 )
 
 # ------------------------------------------------------------------------------ scoring
@@ -241,16 +255,10 @@ def _last(attempts: list[CourseAttempt]) -> datetime | None:
 # ---------------------------------------------------------------------------- statistics
 
 
-@dataclass(frozen=True)
-class Stats:
-    cells: list[StatsCell]
-    suppressed: int
-
-
-def course_stats(*, session: Session, version: int, min_cell: int) -> Stats:
+def course_stats(*, session: Session, course: Course, version: int, min_cell: int) -> CourseStats:
     """Per module, language and citizenship: people who started and passed, pass rate and
     mean score. Cells of fewer than ``min_cell`` people are left out (only counted)."""
-    started = func.count(distinct(CourseAttempt.person_id))
+    started = func.count(distinct(col(CourseAttempt.person_id)))
     rows = session.exec(
         select(  # type: ignore[call-overload]
             CourseAttempt.module,
@@ -267,25 +275,153 @@ def course_stats(*, session: Session, version: int, min_cell: int) -> Stats:
         .order_by(col(CourseAttempt.module), col(CourseAttempt.language), col(Person.citizenship))
     ).all()
     cells: list[StatsCell] = []
-    suppressed = 0
     for module, language, citizenship, people, passed, mean, attempts in rows:
-        if people < min_cell:
-            suppressed += 1
-            continue
-        cells.append(
-            StatsCell(
-                module=module,
-                language=language,
-                citizenship=citizenship,
-                started=people,
-                passed=passed,
-                pass_rate=round(passed / people, 4),
-                mean_score=round(float(mean), 4),
-                attempts=attempts,
+        if people >= min_cell:
+            cells.append(
+                StatsCell(
+                    module=module,
+                    language=language,
+                    citizenship=citizenship,
+                    started=people,
+                    passed=passed,
+                    pass_rate=round(passed / people, 4),
+                    mean_score=round(float(mean), 4),
+                    attempts=attempts,
+                )
             )
-        )
-    return Stats(cells=cells, suppressed=suppressed)
+    return CourseStats(
+        course_id=course.id,
+        course_version=version,
+        min_cell=min_cell,
+        suppressed_cells=len(rows) - len(cells),
+        cells=cells,
+    )
 
 
 def _passed_person() -> ColumnElement[uuid.UUID | None]:
     return case((col(CourseAttempt.passed).is_(True), col(CourseAttempt.person_id)), else_=None)
+
+
+# ------------------------------------------------------------------------ content, shaped
+
+
+def served(course: Course, language: str, fallback: bool) -> dict[str, object]:
+    return {
+        "language": language,
+        "fallback": fallback,
+        "review_status": course.languages[language],
+    }
+
+
+def outline(*, course: Course, language: str, fallback: bool) -> CourseOutline:
+    return CourseOutline(
+        **served(course, language, fallback),
+        id=course.id,
+        version=course.version,
+        pass_mark=course.pass_mark,
+        languages=[LanguageOut(code=k, review_status=v) for k, v in course.languages.items()],
+        modules=[
+            ModuleSummary(
+                slug=m.slug,
+                position=n,
+                title=m.lessons[language].title,
+                pages=len(m.lessons[language].pages),
+                questions=len(m.questions),
+            )
+            for n, m in enumerate(course.modules, start=1)
+        ],
+    )
+
+
+def module_content(*, course: Course, slug: str, language: str, fallback: bool) -> ModuleContent:
+    """A lesson's pages and its questions, without the right answers."""
+    module = module_or_404(course, slug)
+    lesson = module.lessons[language]
+    texts = module.quiz[language]
+    return ModuleContent(
+        **served(course, language, fallback),
+        course_version=course.version,
+        slug=module.slug,
+        position=course.modules.index(module) + 1,
+        title=lesson.title,
+        last_reviewed=lesson.last_reviewed,
+        pass_mark=course.pass_mark,
+        pages=_pages(lesson),
+        questions=[
+            QuestionOut(id=q.id, text=texts[q.id].text, options=list(texts[q.id].options))
+            for q in module.questions
+        ],
+    )
+
+
+def guide_outline(*, course: Course, language: str, fallback: bool) -> GuideOutline:
+    return GuideOutline(
+        **served(course, language, fallback),
+        sections=[
+            GuideSummary(
+                slug=s.slug, title=s.texts[language].title, pages=len(s.texts[language].pages)
+            )
+            for s in course.guide
+        ],
+    )
+
+
+def guide_content(*, course: Course, slug: str, language: str, fallback: bool) -> GuideContent:
+    section = course.guide_section(slug)
+    if section is None:
+        raise NotFound("no guide section with this slug")
+    text = section.texts[language]
+    return GuideContent(
+        **served(course, language, fallback),
+        slug=section.slug,
+        title=text.title,
+        last_reviewed=text.last_reviewed,
+        pages=_pages(text),
+    )
+
+
+def _pages(text: Text) -> list[PageOut]:
+    return [
+        PageOut(number=n, html=p.html, markdown=p.markdown)
+        for n, p in enumerate(text.pages, start=1)
+    ]
+
+
+def attempt_result(*, course: Course, recorded: Recorded, fallback: bool) -> AttemptResult:
+    attempt, score = recorded.attempt, recorded.score
+    module = module_or_404(course, attempt.module)
+    texts = module.quiz[attempt.language]
+    return AttemptResult(
+        **served(course, attempt.language, fallback),
+        attempt=recorded.number,
+        module=module.slug,
+        course_version=attempt.course_version,
+        correct=score.correct,
+        questions=score.questions,
+        score=score.score,
+        pass_mark=course.pass_mark,
+        passed=score.passed,
+        results=[
+            QuestionResult(
+                id=q.id, chosen=chosen, correct=right, explanation=texts[q.id].explanation
+            )
+            for q, chosen, right in zip(module.questions, attempt.answers, score.right, strict=True)
+        ],
+        course_completed=recorded.completion is not None,
+        completion=completion_out(recorded.completion) if recorded.completion else None,
+    )
+
+
+def progress_out(*, course: Course, person_id: uuid.UUID, progress: Progress) -> CourseProgress:
+    done = [completion_out(c) for c in progress.completions]
+    return CourseProgress(
+        person_id=person_id,
+        course_id=course.id,
+        course_version=course.version,
+        modules=progress.modules,
+        modules_passed=progress.modules_passed,
+        modules_total=len(course.modules),
+        completed=bool(done),
+        completion=done[-1] if done else None,
+        completions=done,
+    )
