@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 from pydantic import Field as PField
 from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -90,7 +90,7 @@ class Checklist(BaseModel):
 
 class MuteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    muted: bool
+    muted: StrictBool
 
 
 class Reminder(BaseModel):

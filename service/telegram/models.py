@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 from pydantic import Field as PField
 from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
@@ -42,7 +42,7 @@ class TelegramProfile(SQLModel, table=True):
 class ProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     language: Language | None = None
-    reminders_muted: bool | None = None
+    reminders_muted: StrictBool | None = None
 
 
 class ConsentIn(BaseModel):
