@@ -220,7 +220,7 @@ def _verify_offline(args: argparse.Namespace) -> int:
             payload,
             jwks_text=jwks_text,
             status_text=status_text,
-            now=clock.now(),
+            now=now,
             max_age=timedelta(hours=args.max_age_hours),
             issuer=args.issuer,
         )

@@ -43,7 +43,6 @@ def _issue(request: Request, session: Session, card_id: uuid.UUID) -> proofs.Iss
         card_id=card_id,
         issuer=state.settings.proof_issuer,
         ttl=timedelta(days=state.settings.proof_ttl_days),
-        completed_on=None,
     )
 
 
@@ -119,7 +118,7 @@ async def verify(body: VerifyIn, request: Request, uow: UnitOfWorkDep) -> Verify
         if result.card is not None and result.claims is not None:
             facts = token.describe(result.claims)
         elif result.card is not None and body.number is not None:
-            facts = proofs.registry_facts(session=session, card=result.card, completed_on=None)
+            facts = proofs.registry_facts(session=session, card=result.card)
         else:
             facts = None
         if facts is not None and result.card is not None:

@@ -16,6 +16,7 @@ from service.cards import service as cards
 from service.cards.models import Card, Person, Status
 from service.core import clock
 from service.core.errors import Conflict
+from service.course import service as course
 from service.proofs import token
 from service.proofs.keys import KeyStore
 from service.proofs.models import Verdict
@@ -65,7 +66,6 @@ def issue_proof(
     card_id: uuid.UUID,
     issuer: str,
     ttl: timedelta,
-    completed_on: date | None = None,
 ) -> IssuedProof:
     """A signed proof for a card that is pending entry or active (not expired)."""
     card = cards.get_card(session=session, card_id=card_id)
@@ -78,6 +78,7 @@ def issue_proof(
         )
     key = keys.active()
     now = clock.now()
+    completed_on = course.completion_date(session=session, person_id=card.person_id)
     stamp = (card.updated_at, card.status, card.stay_until, key.kid, completed_on)
     cached = cache.get(card.id, stamp)
     # Reuse while at least half of the proof's life is left.
@@ -172,9 +173,10 @@ def verify_number(*, session: Session, number: str) -> Verification:
     return Verification(verdict, reason, None, card)
 
 
-def registry_facts(*, session: Session, card: Card, completed_on: date | None) -> dict[str, Any]:
+def registry_facts(*, session: Session, card: Card) -> dict[str, Any]:
     """The same facts a proof carries, read from the registry (typed-number checks)."""
     person = cards.get_person(session=session, person_id=card.person_id)
+    completed_on = course.completion_date(session=session, person_id=card.person_id)
     return {
         "number": numbers.display(card.number),
         "name_latin": _latin_name(person),
