@@ -6,7 +6,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export ONBOARD_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint format bench install install-dev clean
+# The service's own strings (problem titles): locales/<lang>/LC_MESSAGES/service.po, compiled
+# to .mo by the build (the .mo files are not committed). `make locales` after changing them.
+LANGUAGES := ru en uz tg ky kk
+CATALOGUES := $(foreach l,$(LANGUAGES),locales/$(l)/LC_MESSAGES/service.mo)
+
+.PHONY: run test lint format bench install install-dev clean locales catalogues
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -17,6 +22,7 @@ $(BIN)/python:
 $(VENV)/.runtime: requirements/runtime.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/runtime.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pybabel compile --domain service --directory locales --statistics
 	touch $@
 
 $(VENV)/.dev: requirements/dev.lock pyproject.toml | $(BIN)/python
@@ -27,10 +33,25 @@ $(VENV)/.dev: requirements/dev.lock pyproject.toml | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-run: $(VENV)/.runtime
+# Compiled catalogues: rebuilt whenever their .po changes.
+locales/%/LC_MESSAGES/service.mo: locales/%/LC_MESSAGES/service.po | $(VENV)/.runtime
+	$(BIN)/pybabel compile --domain service --input-file $< --output-file $@ --locale $*
+
+catalogues: $(CATALOGUES)
+
+# After changing marked strings: template from the code, catalogues updated, compiled.
+locales: $(VENV)/.runtime
+	$(BIN)/pybabel extract --mapping-file babel.cfg --output-file locales/service.pot \
+	  --add-location file --sort-output --no-wrap --add-comments TRANSLATORS: \
+	  --project Onboard --copyright-holder "Onboard maintainers" .
+	$(BIN)/pybabel update --domain service --input-file locales/service.pot \
+	  --output-dir locales --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile --domain service --directory locales --statistics
+
+run: $(VENV)/.runtime catalogues
 	$(BIN)/onboard serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev catalogues
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -48,3 +69,4 @@ bench: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -f $(CATALOGUES)

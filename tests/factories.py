@@ -126,3 +126,39 @@ class Clock:
 
     def set_date(self, d: date) -> None:
         self.current = self.current.replace(year=d.year, month=d.month, day=d.day)
+
+
+# ------------------------------------------------------------------------- course
+
+
+def new_person(client: Any, headers: dict[str, str], **overrides: Any) -> str:
+    """Register a holder through POST /cards; their person id."""
+    r = client.post("/api/v1/cards", json=card_payload(**overrides), headers=headers)
+    assert r.status_code == 201, r.text
+    return str(r.json()["person_id"])
+
+
+def right_answers(module: Any) -> list[int]:
+    """The answer key of a course module (service.course.content.Module)."""
+    return [q.answer for q in module.questions]
+
+
+def wrong_answers(module: Any) -> list[int]:
+    return [(q.answer + 1) % q.options for q in module.questions]
+
+
+def attempt(
+    client: Any,
+    headers: dict[str, str],
+    person_id: str,
+    slug: str,
+    answers: list[int],
+    **params: str,
+) -> Any:
+    """POST a quiz attempt for a person; the response."""
+    return client.post(
+        f"/api/v1/persons/{person_id}/course/modules/{slug}/attempts",
+        json={"answers": answers},
+        params=params,
+        headers=headers,
+    )

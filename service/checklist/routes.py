@@ -133,7 +133,7 @@ async def claim_reminders(
 
 @router.post("/reminders/{reminder_id}/sent", status_code=204)
 async def confirm_sent(
-    reminder_id: Annotated[int, Path(ge=1, lt=2**62)], uow: UnitOfWorkDep
+    reminder_id: Annotated[int, Path(ge=1, lt=2**31)], uow: UnitOfWorkDep
 ) -> None:
     """The bot delivered this reminder."""
 

@@ -134,7 +134,9 @@ def _allowed_methods(request: Request) -> list[str]:
     table = getattr(app.state, "allowed_methods", None)
     if table is None:
         table = []
-        for path, ops in app.openapi().get("paths", {}).items():
+        # Literal paths before templated ones, so a literal segment is not read as an id.
+        paths = sorted(app.openapi().get("paths", {}).items(), key=lambda p: p[0].count("{"))
+        for path, ops in paths:
             pattern = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$")
             table.append((pattern, sorted(m.upper() for m in ops)))
         app.state.allowed_methods = table

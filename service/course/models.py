@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictInt
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -140,7 +140,7 @@ class GuideContent(Served):
 
 
 class AttemptIn(BaseModel):
-    answers: list[int] = PField(
+    answers: list[StrictInt] = PField(
         max_length=50,
         description="For each question, in the order served, the zero-based index of the "
         "chosen option",

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from sqlmodel import Session, col, select
 
 from service.accounts.access import Action, Principal
@@ -120,7 +120,7 @@ def _delivery(d: WebhookDelivery, e: OutboxEvent) -> DeliveryPublic:
     )
 
 
-@router.get("/webhooks/deliveries", response_model=DeliveryList)
+@router.get("/webhook-deliveries", response_model=DeliveryList)
 async def list_deliveries(
     uow: UnitOfWorkDep,
     status: Annotated[str, Query(pattern=r"^(pending|delivered|dead)$")] = "dead",
@@ -142,8 +142,10 @@ async def list_deliveries(
     return await uow.run(work)
 
 
-@router.post("/webhooks/deliveries/{delivery_id}/replay", response_model=DeliveryPublic)
-async def replay_delivery(delivery_id: int, uow: UnitOfWorkDep) -> DeliveryPublic:
+@router.post("/webhook-deliveries/{delivery_id}/replay", response_model=DeliveryPublic)
+async def replay_delivery(
+    delivery_id: Annotated[int, Path(ge=1, lt=2**31)], uow: UnitOfWorkDep
+) -> DeliveryPublic:
     """Send a dead-lettered delivery again (admin)."""
 
     def work(session: Session, principal: Principal) -> DeliveryPublic:

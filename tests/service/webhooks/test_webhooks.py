@@ -122,7 +122,7 @@ def test_retry_after_500_twice(client, actors, engine, receiver) -> None:
     ids = {h["onboard-event-id"] for h, _ in hook.calls}
     assert len(ids) == 1
     pending = client.get(
-        "/api/v1/webhooks/deliveries", params={"status": "delivered"}, headers=actors["admin"]
+        "/api/v1/webhook-deliveries", params={"status": "delivered"}, headers=actors["admin"]
     )
     [delivery] = pending.json()["items"]
     assert delivery["attempts"] == 3 and delivery["last_error"] is None
@@ -135,18 +135,18 @@ def test_dead_letter_and_replay(client, actors, engine, receiver) -> None:
     worker = Worker(engine, WorkerSettings(max_attempts=3, backoff_seconds=0.05))
 
     def dead():
-        return client.get("/api/v1/webhooks/deliveries", headers=actors["admin"]).json()["items"]  # noqa: E731
+        return client.get("/api/v1/webhook-deliveries", headers=actors["admin"]).json()["items"]  # noqa: E731
 
     _drain(worker, lambda: bool(dead()))
     [letter] = dead()
     assert letter["attempts"] == 3 and letter["last_error"] == "HTTP 500"
     assert (
         client.post(
-            f"/api/v1/webhooks/deliveries/{letter['id']}/replay", headers=actors["cards:write"]
+            f"/api/v1/webhook-deliveries/{letter['id']}/replay", headers=actors["cards:write"]
         ).status_code
         == 403
     )
-    r = client.post(f"/api/v1/webhooks/deliveries/{letter['id']}/replay", headers=actors["admin"])
+    r = client.post(f"/api/v1/webhook-deliveries/{letter['id']}/replay", headers=actors["admin"])
     assert r.status_code == 200 and r.json()["status"] == "pending"
     _drain(worker, lambda: len(hook.calls) >= 4)
     assert dead() == []
@@ -166,7 +166,7 @@ def test_receiver_down_then_up_loses_nothing(client, actors, engine, receiver) -
         time.sleep(0.1)
     assert (
         client.get(
-            "/api/v1/webhooks/deliveries", params={"status": "delivered"}, headers=actors["admin"]
+            "/api/v1/webhook-deliveries", params={"status": "delivered"}, headers=actors["admin"]
         ).json()["items"]
         == []
     )
@@ -210,7 +210,7 @@ def test_worker_killed_mid_delivery_loses_nothing(
         second.terminate()
         second.wait(timeout=10)
     delivered = client.get(
-        "/api/v1/webhooks/deliveries", params={"status": "delivered"}, headers=actors["admin"]
+        "/api/v1/webhook-deliveries", params={"status": "delivered"}, headers=actors["admin"]
     ).json()["items"]
     assert len(delivered) == 2  # every event delivered; a duplicate call is allowed (at least once)
 

@@ -1,0 +1,215 @@
+"""HTTP routes for the adaptation course, the behaviour guide and course statistics.
+
+Texts come in the language of ``?lang=``, else of ``Accept-Language``, else Russian; a
+language we do not have gives Russian with ``fallback: true``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response, status
+from sqlmodel import Session
+
+from service.accounts.access import Action, Principal
+from service.api.deps import UnitOfWork, UnitOfWorkDep
+from service.core import i18n
+from service.core.problems import PROBLEM_RESPONSES
+from service.course import content
+from service.course import service as course_service
+from service.course.models import (
+    AttemptIn,
+    AttemptResult,
+    CourseOutline,
+    CourseProgress,
+    CourseStats,
+    GuideContent,
+    GuideOutline,
+    ModuleContent,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["course"], responses=PROBLEM_RESPONSES)
+
+Lang = Annotated[
+    str | None,
+    Query(max_length=35, description="Language: ru, en, uz, tg, ky or kk (else Russian)"),
+]
+AcceptLanguage = Annotated[
+    str | None, Header(description="Used when lang is not given", max_length=512)
+]
+Slug = Annotated[str, Path(max_length=64)]
+
+
+class _Language:
+    """The course and the language to serve, worked out inside the unit of work."""
+
+    def __init__(self, uow: UnitOfWork, lang: str | None, accept_language: str | None) -> None:
+        self.content_dir = uow.request.app.state.settings.content_dir
+        self.requested = [lang] if lang else i18n.accept_language(accept_language)
+
+    def pick(self) -> tuple[content.Course, str, bool]:
+        course = content.get_course(self.content_dir)
+        language, fallback = course.pick_language(self.requested)
+        return course, language, fallback
+
+
+def _vary(response: Response, language: str) -> None:
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Accept-Language"
+
+
+@router.get("/course", response_model=CourseOutline)
+async def get_course(
+    uow: UnitOfWorkDep,
+    response: Response,
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+) -> CourseOutline:
+    """The course outline: version, pass mark, languages and module titles."""
+    chosen = _Language(uow, lang, accept_language)
+
+    def work(session: Session, principal: Principal) -> CourseOutline:
+        principal.require(Action.course_read)
+        course, language, fallback = chosen.pick()
+        return course_service.outline(course=course, language=language, fallback=fallback)
+
+    result = await uow.run(work)
+    _vary(response, result.language)
+    return result
+
+
+@router.get("/course/modules/{slug}", response_model=ModuleContent)
+async def get_module(
+    slug: Slug,
+    uow: UnitOfWorkDep,
+    response: Response,
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+) -> ModuleContent:
+    """A lesson's pages (HTML for Telegram, and Markdown) and its quiz, without answers."""
+    chosen = _Language(uow, lang, accept_language)
+
+    def work(session: Session, principal: Principal) -> ModuleContent:
+        principal.require(Action.course_read)
+        course, language, fallback = chosen.pick()
+        return course_service.module_content(
+            course=course, slug=slug, language=language, fallback=fallback
+        )
+
+    result = await uow.run(work)
+    _vary(response, result.language)
+    return result
+
+
+@router.post(
+    "/persons/{person_id}/course/modules/{slug}/attempts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttemptResult,
+)
+async def create_attempt(
+    person_id: uuid.UUID,
+    slug: Slug,
+    body: AttemptIn,
+    uow: UnitOfWorkDep,
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+) -> AttemptResult:
+    """Score a quiz attempt on the server and record it; returns the score and explanations."""
+    chosen = _Language(uow, lang, accept_language)
+
+    def work(session: Session, principal: Principal) -> AttemptResult:
+        principal.require(Action.course_attempt)
+        course, language, fallback = chosen.pick()
+        recorded = course_service.record_attempt(
+            session=session,
+            course=course,
+            person_id=person_id,
+            slug=slug,
+            answers=body.answers,
+            language=language,
+        )
+        return course_service.attempt_result(course=course, recorded=recorded, fallback=fallback)
+
+    return await uow.run(work)
+
+
+@router.get("/persons/{person_id}/course", response_model=CourseProgress)
+async def get_progress(person_id: uuid.UUID, uow: UnitOfWorkDep) -> CourseProgress:
+    """A person's progress: attempts and passes per module, and course completions."""
+    settings = uow.request.app.state.settings
+
+    def work(session: Session, principal: Principal) -> CourseProgress:
+        principal.require(Action.course_progress)
+        course = content.get_course(settings.content_dir)
+        progress = course_service.progress(session=session, course=course, person_id=person_id)
+        return course_service.progress_out(course=course, person_id=person_id, progress=progress)
+
+    return await uow.run(work)
+
+
+@router.get("/guide", response_model=GuideOutline)
+async def get_guide(
+    uow: UnitOfWorkDep,
+    response: Response,
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+) -> GuideOutline:
+    """The behaviour guide's sections (no course needed)."""
+    chosen = _Language(uow, lang, accept_language)
+
+    def work(session: Session, principal: Principal) -> GuideOutline:
+        principal.require(Action.course_read)
+        course, language, fallback = chosen.pick()
+        return course_service.guide_outline(course=course, language=language, fallback=fallback)
+
+    result = await uow.run(work)
+    _vary(response, result.language)
+    return result
+
+
+@router.get("/guide/{slug}", response_model=GuideContent)
+async def get_guide_section(
+    slug: Slug,
+    uow: UnitOfWorkDep,
+    response: Response,
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+) -> GuideContent:
+    """One section of the behaviour guide."""
+    chosen = _Language(uow, lang, accept_language)
+
+    def work(session: Session, principal: Principal) -> GuideContent:
+        principal.require(Action.course_read)
+        course, language, fallback = chosen.pick()
+        return course_service.guide_content(
+            course=course, slug=slug, language=language, fallback=fallback
+        )
+
+    result = await uow.run(work)
+    _vary(response, result.language)
+    return result
+
+
+@router.get("/stats/course", response_model=CourseStats)
+async def get_course_stats(
+    uow: UnitOfWorkDep,
+    version: Annotated[
+        int | None, Query(ge=1, le=1_000_000, description="Course version (default: current)")
+    ] = None,
+) -> CourseStats:
+    """Per module, language and citizenship: started, passed, pass rate, mean score; cells
+    with fewer people than the configured minimum are left out."""
+    settings = uow.request.app.state.settings
+
+    def work(session: Session, principal: Principal) -> CourseStats:
+        principal.require(Action.stats_read)
+        course = content.get_course(settings.content_dir)
+        return course_service.course_stats(
+            session=session,
+            course=course,
+            version=version or course.version,
+            min_cell=settings.stats_min_cell,
+        )
+
+    return await uow.run(work)

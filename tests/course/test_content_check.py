@@ -1,0 +1,286 @@
+"""`onboard content check` over the real content, and over broken copies of it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from service.core.config import get_settings
+from service.course import content, render
+
+REAL = get_settings().content_dir / content.COURSE_DIR_NAME
+
+
+def _onboard(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_real_content_passes_the_check() -> None:
+    r = _onboard("content", "check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "9 modules" in r.stdout and "9 guide sections" in r.stdout
+    assert "No problems found" in r.stdout
+
+
+def test_real_content_pages_fit_one_telegram_message(course: content.Course) -> None:
+    assert len(course.modules) >= 9 and len(course.guide) >= 8
+    for _kind, _slug, text in content.iter_texts(course):
+        for page in text.pages:
+            assert 0 < len(page.html) <= content.TELEGRAM_LIMIT
+            assert "**" not in page.html and "](" not in page.html
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    """A copy of the real course to corrupt."""
+    target = tmp_path / "content" / content.COURSE_DIR_NAME
+    shutil.copytree(REAL, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def _regex(path: Path, pattern: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed, n = re.subn(pattern, new, text, count=count, flags=re.MULTILINE)
+    assert n, f"{pattern!r} not in {path}"
+    path.write_text(changed, encoding="utf-8")
+
+
+def _first_fact_link(path: Path) -> str:
+    m = re.search(r"\(fact:([a-z0-9-]+)\)", path.read_text(encoding="utf-8"))
+    assert m
+    return m[1]
+
+
+def _keep_questions(path: Path, n: int) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["questions"] = data["questions"][:n]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+def _shorten(path: Path, sources_heading: str) -> None:
+    """Keep the front matter and the sources; replace the lesson with one sentence."""
+    text = path.read_text(encoding="utf-8")
+    end_of_front = text.index("---", 3) + 4
+    path.write_text(
+        text[:end_of_front] + "Short.\n\n" + text[text.index(sources_heading) :], encoding="utf-8"
+    )
+
+
+Corruption = Callable[[Path], None]
+
+CASES: dict[str, tuple[Corruption, str, str]] = {
+    "answer out of range": (
+        lambda d: _regex(d / "modules/housing/quiz.yaml", r"answer: \d", "answer: 7"),
+        "modules/housing/quiz.yaml",
+        "answer 7 is out of range",
+    ),
+    "lesson missing in one language": (
+        lambda d: (d / "modules/emergencies/ky.md").unlink(),
+        "modules/emergencies/ky.md",
+        "missing file",
+    ),
+    "quiz text missing in one language": (
+        lambda d: (d / "modules/money/quiz.kk.yaml").unlink(),
+        "modules/money/quiz.kk.yaml",
+        "missing file",
+    ),
+    "option count differs": (
+        lambda d: _edit(d / "modules/health/quiz.tg.yaml", "options:\n", 'options:\n      - "x"\n'),
+        "modules/health/quiz.tg.yaml",
+        "options but quiz.yaml says",
+    ),
+    "question missing in a language": (
+        lambda d: _regex(d / "modules/health/quiz.uz.yaml", r"^  q1:", "  q9:"),
+        "modules/health/quiz.uz.yaml",
+        "question 'q1' is missing",
+    ),
+    "too few questions": (
+        lambda d: _keep_questions(d / "modules/the-law/quiz.yaml", 3),
+        "modules/the-law/quiz.yaml",
+        "questions (must be 4-6)",
+    ),
+    "broken fact link": (
+        lambda d: _edit(d / "modules/money/uz.md", "(fact:", "(fact:no-such-"),
+        "modules/money/uz.md",
+        "broken link: no fact 'no-such-",
+    ),
+    "broken module link": (
+        lambda d: _edit(d / "modules/arriving-legally/en.md", "(module:", "(module:nowhere-"),
+        "modules/arriving-legally/en.md",
+        "broken link: no module 'nowhere-",
+    ),
+    "malformed web link": (
+        lambda d: _edit(
+            d / "guide/transport/ru.md", "## ", "## [Сайт](https://localhost/x)\n## ", 1
+        ),
+        "guide/transport/ru.md",
+        "not a well-formed https address",
+    ),
+    "plain http link": (
+        lambda d: _edit(d / "guide/transport/en.md", "## ", "## [Site](http://example.org)\n## "),
+        "guide/transport/en.md",
+        "use https://",
+    ),
+    "raw html": (
+        lambda d: _edit(d / "guide/at-work/en.md", "## ", "<i>oops</i>\n\n## "),
+        "guide/at-work/en.md",
+        "raw HTML is not allowed",
+    ),
+    "duplicate fact id across files": (
+        lambda d: _edit(
+            d / "facts/housing.yaml",
+            "facts:\n",
+            "facts:\n  - id: {}\n    summary: s\n    source: s\n    source_date: undated\n"
+            "    reviewed: 2026-01-01\n    review_by: 2026-06-01\n".format(
+                _first_fact_link(d / "modules/arriving-legally/ru.md")
+            ),
+        ),
+        "facts/housing.yaml",
+        "duplicate fact id",
+    ),
+    "fact without review date": (
+        lambda d: _regex(d / "facts/everyday-life.yaml", r"^    review_by: .*\n", ""),
+        "facts/everyday-life.yaml",
+        "review_by must be a date",
+    ),
+    "fact without source": (
+        lambda d: _regex(d / "facts/guide.yaml", r"^    source: .*\n", ""),
+        "facts/guide.yaml",
+        "source is missing",
+    ),
+    "duplicate module": (
+        lambda d: _edit(d / "course.yaml", "  - emergencies\n", "  - emergencies\n  - housing\n"),
+        "course.yaml",
+        "duplicate id 'housing'",
+    ),
+    "pass mark out of range": (
+        lambda d: _edit(d / "course.yaml", "pass_mark: 0.75", "pass_mark: 1.5"),
+        "course.yaml",
+        "pass_mark",
+    ),
+    "version not a number": (
+        lambda d: _edit(d / "course.yaml", "version: 1", 'version: "one"'),
+        "course.yaml",
+        "version: must be a whole number",
+    ),
+    "bad review status": (
+        lambda d: _edit(d / "course.yaml", "  tg: draft", "  tg: checked"),
+        "course.yaml",
+        "tg: review status must be draft or reviewed",
+    ),
+    "language missing from manifest": (
+        lambda d: _edit(d / "course.yaml", "  ky: draft\n", ""),
+        "course.yaml",
+        "ky is missing",
+    ),
+    "page count differs": (
+        lambda d: _edit(d / "modules/work-permit/uz.md", "<!-- page -->", "", count=10),
+        "modules/work-permit/uz.md",
+        "page(s) but ru.md has",
+    ),
+    "page too long": (
+        lambda d: _edit(
+            d / "guide/public-places/ru.md", "\n## ", "\n" + "Очень длинно. " * 320 + "\n## "
+        ),
+        "guide/public-places/ru.md",
+        "characters after rendering (limit 4096)",
+    ),
+    "lesson too short": (
+        lambda d: _shorten(d / "modules/emergencies/en.md", "## Sources"),
+        "modules/emergencies/en.md",
+        "words (must be 300-900)",
+    ),
+    "no last-reviewed line": (
+        lambda d: _regex(d / "modules/housing/tg.md", r"^.*: \d{4}-\d\d-\d\d\s*\Z", ""),
+        "modules/housing/tg.md",
+        "Last reviewed: YYYY-MM-DD",
+    ),
+    "fact marks differ between languages": (
+        lambda d: _edit(
+            d / "modules/arriving-legally/kk.md",
+            "(fact:arriving-registration-fine)",
+            "(fact:arriving-stay-90-days)",
+        ),
+        "modules/arriving-legally/kk.md",
+        "fact marks differ from ru.md",
+    ),
+    "invalid yaml": (
+        lambda d: _edit(d / "modules/rights-at-work/quiz.en.yaml", "questions:", "questions: ["),
+        "modules/rights-at-work/quiz.en.yaml",
+        "invalid YAML",
+    ),
+    "front matter without title": (
+        lambda d: _regex(d / "guide/transport/uz.md", r"^title: .*$", "name: x"),
+        "guide/transport/uz.md",
+        "front matter needs a non-empty title",
+    ),
+    "unlisted module directory": (
+        lambda d: shutil.copytree(d / "modules/housing", d / "modules/housing-old"),
+        "modules/housing-old",
+        "not listed in course.yaml",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_broken_course_fails_naming_the_file_and_the_problem(broken: Path, case: str) -> None:
+    corrupt, file, message = CASES[case]
+    corrupt(broken)
+    course, problems = content.check(broken.parent)
+    assert course is None
+    lines = [str(p) for p in problems]
+    assert any(file in line and message in line for line in lines), "\n".join(lines)
+    with pytest.raises(content.ContentError):
+        content.load(broken)
+
+
+def test_cli_reports_every_problem_and_exits_1(broken: Path) -> None:
+    for corrupt, _, _ in (CASES["answer out of range"], CASES["plain http link"]):
+        corrupt(broken)
+    r = _onboard("content", "check", "--dir", str(broken.parent))
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2, r.stdout
+    assert any("modules/housing/quiz.yaml: question" in line for line in lines)
+    assert any(re.search(r"guide/transport/en\.md:\d+: link 'http://", line) for line in lines)
+    assert "2 problem(s)" in r.stderr
+
+
+def test_renderer_makes_telegram_safe_html() -> None:
+    page = (
+        "## Rights & **duties**\n"
+        "Pay <5 000 rub> to [the inspectorate](fact:x) or see [Rostrud](https://rostrud.gov.ru/?a=1&b=2).\n"
+        "- one **bold** item\n"
+        "2. [Housing](module:housing) and [Transport](guide:transport)\n"
+    )
+    assert render.to_html(page) == (
+        "<b>Rights &amp; duties</b>\n"
+        "Pay &lt;5 000 rub&gt; to the inspectorate or see "
+        '<a href="https://rostrud.gov.ru/?a=1&amp;b=2">Rostrud</a>.\n'
+        "• one <b>bold</b> item\n"
+        "2. Housing and Transport"
+    )
+    assert render.split_pages("a\n<!-- page -->\nb") == ["a", "b"]
+    assert render.count_words("## Title\n- [two words](fact:x-y) **3**") == 4
