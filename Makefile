@@ -48,7 +48,13 @@ locales: $(VENV)/.runtime
 	  --output-dir locales --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile --domain service --directory locales --statistics
 
+# The API, the webhook worker, and the bot when ONBOARD_TELEGRAM_BOT_TOKEN is set; Ctrl+C
+# stops them all. Migrations run once first so the processes do not race to apply them.
 run: $(VENV)/.runtime catalogues
+	$(BIN)/onboard db upgrade
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/onboard worker & \
+	if [ -n "$$ONBOARD_TELEGRAM_BOT_TOKEN" ]; then $(BIN)/python -m bot & fi; \
 	$(BIN)/onboard serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev catalogues
