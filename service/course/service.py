@@ -41,6 +41,8 @@ from service.course.models import (
     StatsCell,
     completion_out,
 )
+from service.webhooks import outbox
+from service.webhooks.models import EventType
 
 # ------------------------------------------------------------------------------ scoring
 
@@ -177,6 +179,17 @@ def _complete_if_done(*, session: Session, course: Course, person_id: uuid.UUID)
     try:
         with session.begin_nested():
             session.add(CourseCompletion(person_id=person_id, course_version=course.version))
+            session.flush()
+            outbox.emit(
+                session,
+                EventType.course_completed,
+                {
+                    "person_id": str(person_id),
+                    "course_id": course.id,
+                    "course_version": course.version,
+                    "at": clock.now().isoformat(),
+                },
+            )
     except IntegrityError:  # completed by a concurrent request: that row stands
         pass
 

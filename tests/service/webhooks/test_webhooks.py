@@ -229,3 +229,23 @@ def test_only_public_https_in_production(client, actors, app) -> None:
         headers=actors["cards:write"],
     )
     assert r.status_code == 422
+
+
+def test_course_completion_is_an_event(client, actors, engine, receiver, settings) -> None:
+    from service.course.content import get_course
+    from tests.factories import attempt, new_person, right_answers
+
+    hook = receiver()
+    _register(client, actors, hook.url, ["course.completed"])
+    person = new_person(client, actors["admin"])
+    course = get_course(settings.content_dir)
+    for module in course.modules:
+        assert (
+            attempt(client, actors["bot"], person, module.slug, right_answers(module)).status_code
+            == 201
+        )
+    worker = Worker(engine, WorkerSettings(backoff_seconds=0.05))
+    _drain(worker, lambda: len(hook.calls) >= 1)
+    event = json.loads(hook.calls[0][1])
+    assert event["type"] == "course.completed" and event["data"]["person_id"] == person
+    assert event["data"]["course_version"] == course.version
