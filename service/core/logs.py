@@ -42,5 +42,6 @@ def configure(level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
     # uvicorn's access log prints raw paths with query strings (document numbers): ours replaces it.
     logging.getLogger("uvicorn.access").disabled = True
