@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, PlainTextResponse
 from sqlalchemy.engine import Engine
 
 from service.accounts.routes import router as accounts_router
 from service.api.health import router as health_router
+from service.api.metrics import Metrics
 from service.api.middleware import RequestContext
 from service.api.ratelimit import RateLimit
 from service.cards.routes import router as cards_router
@@ -61,7 +62,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.keys.ensure()
     app.state.proof_cache = ProofCache()
     app.state.qr_cache = QrCache()
-    app.state.scans = ScanRecorder(app.state.engine)
+    app.state.metrics = Metrics()
+    app.state.scans = ScanRecorder(app.state.engine, on_record=app.state.metrics.observe_verdict)
     app.state.policy = checklist_policy.load(settings.policy_dir or checklist_policy.DEFAULT_DIR)
     problems.install(app)
     app.include_router(health_router)
@@ -86,8 +88,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             per_address=settings.rate_limit_per_address_per_minute,
             redis_url=settings.redis_url,
         )
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> PlainTextResponse:
+        body = app.state.metrics.render(app.state.engine)
+        return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
+
     app.add_middleware(
         RequestContext,
+        metrics=app.state.metrics,
         max_body_bytes=settings.max_body_bytes,
         large_bodies={"/api/v1/decode": settings.max_image_bytes},
     )

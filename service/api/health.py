@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -17,10 +18,24 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "A dependency is not reachable"}})
 def readyz(request: Request) -> JSONResponse:
-    """The database answers."""
+    """The database answers, and Redis too when it is configured."""
+    checks: dict[str, str] = {}
     try:
         with request.app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
     except Exception:  # noqa: BLE001 - any failure means not ready
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+        checks["database"] = "unreachable"
+    redis_url = request.app.state.settings.redis_url
+    if redis_url:
+        try:
+            client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+            client.ping()
+            client.close()
+            checks["redis"] = "ok"
+        except redis.RedisError:
+            checks["redis"] = "unreachable"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+    )

@@ -10,6 +10,7 @@ import uuid
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.metrics import Metrics
 from service.core.errors import PROBLEM_BASE
 
 log = logging.getLogger("onboard.access")
@@ -26,9 +27,15 @@ class RequestContext:
     """Give each request an id, cap its body, and log one line without personal data."""
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, large_bodies: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        large_bodies: dict[str, int] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.app = app
+        self.metrics = metrics
         self.max_body = max_body_bytes
         self.large_bodies = large_bodies or {}  # path -> limit, for image uploads
 
@@ -100,15 +107,19 @@ class RequestContext:
 
     def _log(self, scope: Scope, status: int, started: float, request_id: str) -> None:
         route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        elapsed = time.perf_counter() - started
+        if self.metrics is not None:
+            self.metrics.observe_request(str(scope.get("method")), template, status, elapsed)
         log.info(
             "request",
             extra={
                 "request_id": request_id,
                 "method": scope.get("method"),
                 # The route template (/api/v1/cards/{card_id}), never the raw path or query.
-                "route": getattr(route, "path", None) or "unmatched",
+                "route": template,
                 "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "duration_ms": round(elapsed * 1000, 2),
             },
         )
 

@@ -13,6 +13,7 @@ import logging
 import queue
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +28,9 @@ _INTERVAL = 0.25
 
 
 class ScanRecorder:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, on_record: Callable[[str], None] | None = None) -> None:
         self._engine = engine
+        self._on_record = on_record  # metrics: verifications by verdict
         self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
         self._lock = threading.Lock()  # one writer at a time: the thread or a flush()
         self._stop = threading.Event()
@@ -48,6 +50,8 @@ class ScanRecorder:
 
     def record(self, *, at: datetime, actor: str, card_id: uuid.UUID | None, verdict: str) -> None:
         self._queue.put({"at": at, "actor": actor, "card_id": card_id, "verdict": verdict})
+        if self._on_record is not None:
+            self._on_record(verdict)
         if self._thread is None:  # not started (CLI, some tests): write through
             self.flush()
 

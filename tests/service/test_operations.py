@@ -1,0 +1,47 @@
+"""/metrics in Prometheus format and /readyz with Redis."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from service.main import create_app
+from tests.factories import card_payload
+
+
+def test_metrics_count_requests_cards_verdicts_and_backlog(client, actors) -> None:
+    card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
+    client.post("/api/v1/cards", json=card_payload(region="XX"), headers=actors["admin"])
+    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"]).json()[
+        "payload"
+    ]
+    client.post("/api/v1/verify", json={"payload": payload}, headers=actors["officer"])
+    client.post("/api/v1/verify", json={"payload": "nonsense"}, headers=actors["officer"])
+    text = client.get("/metrics").text
+    assert 'onboard_http_requests_total{method="POST",route="/api/v1/cards",status="201"} 1' in text
+    assert 'onboard_http_requests_total{method="POST",route="/api/v1/cards",status="422"} 1' in text
+    assert re.search(
+        r'onboard_http_request_duration_seconds_count\{route="/api/v1/verify"\} 2', text
+    )
+    assert 'onboard_verifications_total{verdict="pending_entry"} 1' in text
+    assert 'onboard_verifications_total{verdict="invalid"} 1' in text
+    assert 'onboard_cards{status="pending_entry"} 1' in text
+    assert "onboard_webhook_backlog 1" in text  # the card.created event, no worker has run
+    assert card["holder"]["document"]["number"] not in text and card["id"] not in text
+
+
+def test_readyz_checks_redis_when_configured(settings, engine) -> None:
+    with TestClient(
+        create_app(settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"}), engine)
+    ) as c:
+        r = c.get("/readyz")
+        assert r.status_code == 200 and r.json() == {
+            "status": "ok",
+            "database": "ok",
+            "redis": "ok",
+        }
+    broken = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    with TestClient(create_app(broken, engine)) as c:
+        r = c.get("/readyz")
+        assert r.status_code == 503 and r.json()["redis"] == "unreachable"
