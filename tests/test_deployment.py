@@ -21,14 +21,24 @@ def test_compose_has_every_service_and_setting() -> None:
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     services = compose["services"]
     assert set(services) == {"api", "worker", "bot", "postgres", "redis"}
-    assert services["api"]["command"][:2] == ["onboard", "serve"] and "--workers" in services["api"]["command"]
+    assert (
+        services["api"]["command"][:2] == ["onboard", "serve"]
+        and "--workers" in services["api"]["command"]
+    )
     assert services["worker"]["command"] == ["onboard", "worker"]
     assert services["bot"]["command"] == ["python", "-m", "bot"]
     api_env = services["api"]["environment"]
     for name in ("ONBOARD_ENV", "ONBOARD_DATABASE_URL", "ONBOARD_REDIS_URL", "ONBOARD_SECRET_KEY"):
         assert name in api_env, name
-    assert api_env["ONBOARD_ENV"] == "production" and api_env["ONBOARD_DATABASE_URL"].startswith("postgresql://")
-    for name in ("ONBOARD_TELEGRAM_BOT_TOKEN", "ONBOARD_API_URL", "ONBOARD_BOT_API_KEY", "ONBOARD_REDIS_URL"):
+    assert api_env["ONBOARD_ENV"] == "production" and api_env["ONBOARD_DATABASE_URL"].startswith(
+        "postgresql://"
+    )
+    for name in (
+        "ONBOARD_TELEGRAM_BOT_TOKEN",
+        "ONBOARD_API_URL",
+        "ONBOARD_BOT_API_KEY",
+        "ONBOARD_REDIS_URL",
+    ):
         assert name in services["bot"]["environment"], name
     for name in ("api", "postgres", "redis"):
         assert "healthcheck" in services[name], name
@@ -48,8 +58,11 @@ def test_dockerfile_is_multi_stage_and_non_root() -> None:
 
 
 def test_wheel_carries_migrations_and_static_files(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                    "-w", str(tmp_path), str(ROOT)], check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        timeout=300,
+    )
     [wheel] = tmp_path.glob("onboard-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "service/migrations/versions/0001_initial_schema.py" in names
@@ -58,11 +71,15 @@ def test_wheel_carries_migrations_and_static_files(tmp_path: Path) -> None:
 
 def test_image_command_runs_outside_docker(tmp_path: Path) -> None:
     """The image's command with the image's variables, in production mode, on loopback."""
-    cmd = re.search(r'^CMD \[(.*)\]$', _dockerfile(), re.M).group(1)  # type: ignore[union-attr]
+    cmd = re.search(r"^CMD \[(.*)\]$", _dockerfile(), re.M).group(1)  # type: ignore[union-attr]
     args = [a.strip().strip('"') for a in cmd.split(",")]
     assert args[:2] == ["onboard", "serve"] and "--workers" in args
-    env = {"ONBOARD_ENV": "production", "ONBOARD_SECRET_KEY": os.urandom(24).hex(),
-           "ONBOARD_CONTENT_DIR": str(ROOT / "content"), "ONBOARD_POLICY_DIR": str(ROOT / "content" / "policy")}
+    env = {
+        "ONBOARD_ENV": "production",
+        "ONBOARD_SECRET_KEY": os.urandom(24).hex(),
+        "ONBOARD_CONTENT_DIR": str(ROOT / "content"),
+        "ONBOARD_POLICY_DIR": str(ROOT / "content" / "policy"),
+    }
     with serve(tmp_path / "data", workers=2, extra_env=env) as server:
         assert httpx.get(server.url + "/readyz").json()["database"] == "ok"
         assert server.admin_password
