@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import platform
 
-from bench import proofs, registry
+from bench import archive, proofs, registry
 
 
 def main() -> None:
     print(f"Onboard benchmarks on {platform.node()} ({platform.python_version()})")
     registry.run()
     proofs.run()
+    archive.run()
 
 
 if __name__ == "__main__":

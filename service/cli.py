@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     kr = keys.add_parser("revoke", help="revoke a key by id or prefix")
     kr.add_argument("key")
     kr.set_defaults(func=_keys_revoke)
+    imp = sub.add_parser("import", help="import records").add_subparsers()
+    ic = imp.add_parser("cards", help="paper-card archive, CSV (layout: docs/import.md)")
+    ic.add_argument("file")
+    ic.add_argument("--report", help="CSV of bad rows (default: FILE.report.csv)")
+    ic.set_defaults(func=_import_cards)
+
     wk = sub.add_parser("worker", help="deliver webhook events (runs until stopped)")
     wk.add_argument("--once", action="store_true", help="one pass over due work, then exit")
     wk.set_defaults(func=_worker)
@@ -156,6 +162,49 @@ def _worker(args: argparse.Namespace) -> int:
     print("webhook worker running; Ctrl+C stops it", file=sys.stderr, flush=True)
     worker.run(stop)
     return 0
+
+
+def _import_cards(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from service.archive import importer
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise OnboardError(f"no file {path}")
+    report = Path(args.report) if args.report else path.with_suffix(".report.csv")
+    _migrate()
+    tty = sys.stderr.isatty()
+    total = max(sum(1 for _ in path.open(encoding="utf-8-sig")) - 1, 1)
+    shown = {"last": -1}
+
+    def progress(done: int) -> None:
+        percent = min(100, done * 100 // total)
+        if tty:
+            bar = "#" * (percent // 4)
+            print(
+                f"\r[{bar:<25}] {percent:3d}%  {done:,}/{total:,} rows",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif percent // 10 != shown["last"]:
+            shown["last"] = percent // 10
+            print(f"{done:,}/{total:,} rows ({percent}%)", file=sys.stderr, flush=True)
+
+    try:
+        result = importer.import_file(engine=get_engine(), path=path, progress=progress)
+    except (importer.ImportFileError, UnicodeDecodeError) as exc:
+        raise OnboardError(str(exc)) from None
+    if tty:
+        print(file=sys.stderr)
+    importer.write_report(result, report)
+    rate = result.rows / result.seconds if result.seconds else 0.0
+    print(
+        f"{result.rows} rows: {result.imported} imported, {result.already_imported} imported "
+        f"before, {len(result.bad)} bad (report: {report}); {rate:,.0f} rows/s"
+    )
+    return 0 if not result.bad else 1
 
 
 def _key_store():  # type: ignore[no-untyped-def]

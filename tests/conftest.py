@@ -26,8 +26,8 @@ from tests import factories
 PG_URL = os.environ.get("ONBOARD_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 _TABLES = (
-    "webhook_delivery, webhook_endpoint, outbox_event, reminder_record, reminder_mute, "
-    "checklist_done, telegram_profile, scan_event, card_event, course_attempt, "
+    "archive_import, webhook_delivery, webhook_endpoint, outbox_event, reminder_record, "
+    "reminder_mute, checklist_done, telegram_profile, scan_event, card_event, course_attempt, "
     "course_completion, card, person, idempotency_record, api_key, app_user"
 )
 

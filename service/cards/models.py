@@ -217,6 +217,14 @@ Name = Annotated[str, PField(min_length=1, max_length=100), AfterValidator(_name
 LatinName = Annotated[str, PField(min_length=1, max_length=100), AfterValidator(_latin)]
 
 
+RegionCode = Annotated[
+    str,
+    PField(min_length=4, max_length=8, json_schema_extra={"enum": sorted(ru_regions())}),
+    AfterValidator(_region),
+]
+VisaNumber = Annotated[str, PField(max_length=32), AfterValidator(_document_number)]
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -285,16 +293,10 @@ class HostIn(_Input):
 class CardCreate(_Input):
     holder: HolderIn
     purpose: Purpose
-    visa_number: Annotated[str, PField(max_length=32), AfterValidator(_document_number)] | None = (
-        None
-    )
+    visa_number: VisaNumber | None = None
     planned_stay: StayIn
     host: HostIn
-    region: Annotated[
-        str,
-        PField(min_length=4, max_length=8, json_schema_extra={"enum": sorted(ru_regions())}),
-        AfterValidator(_region),
-    ]
+    region: RegionCode
     occupation: Annotated[Text, PField(min_length=1, max_length=120)] | None = None
     language: Annotated[str, PField(pattern=r"^(ru|en|uz|tg|ky|kk)$")] = "ru"
     telegram_user_id: Annotated[int, PField(gt=0, lt=2**53)] | None = None

@@ -8,7 +8,9 @@ from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event
+from typing import Any
+
+from sqlalchemy import Table, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -92,3 +94,28 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows through the driver's executemany, converting each value with its
+    column type's bind processor (built once per column). For large imports, where
+    SQLAlchemy's per-row parameter handling costs more than the database does."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    names = list(rows[0])
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join([marker] * len(names))})"
+    )
+    data = [
+        tuple(
+            p(row[n]) if p is not None else row[n] for n, p in zip(names, processors, strict=True)
+        )
+        for row in rows
+    ]
+    conn.exec_driver_sql(sql, data)

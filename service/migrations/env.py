@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import service.accounts.models  # noqa: F401  (registers tables)
+import service.archive.models  # noqa: F401
 import service.cards.models  # noqa: F401
 import service.checklist.models  # noqa: F401
 import service.course.models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Moving the paper-card archive into the registry."""

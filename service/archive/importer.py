@@ -1,0 +1,331 @@
+"""Importing paper cards from CSV in large batches (Core inserts, one transaction a batch).
+
+Every row is validated with the same field rules as the API; bad rows are reported with
+their line and reason and nothing of them is written. A row whose ``archive_id`` was
+imported before is skipped, so the same file can be run again and adds nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select as sa_select
+from sqlalchemy import text, tuple_
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from service.archive.models import COLUMNS, ArchiveImport, ArchiveRow
+from service.cards import numbers
+from service.cards.models import Card, CardEvent, EventKind, Person, Status
+from service.core import clock
+from service.core.db import bulk_insert, transaction
+from service.core.ids import uuid7
+
+BATCH = 2000
+_OPEN = (Status.pending_entry.value, Status.active.value)
+_RESERVE = text("UPDATE card_serial SET next_value = next_value + :n RETURNING next_value - :n")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (missing columns, not CSV)."""
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    imported: int = 0
+    already_imported: int = 0
+    bad: list[tuple[int, str, str]] = field(default_factory=list)  # (line, archive_id, reason)
+    seconds: float = 0.0
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in COLUMNS if c not in header]
+        unknown = [c for c in header if c not in COLUMNS]
+        if missing or unknown:
+            raise ImportFileError(
+                f"{path}: columns missing {missing or 'none'}, unknown {unknown or 'none'}; "
+                "see docs/import.md"
+            )
+        for row in reader:
+            yield reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+
+
+def _parse(raw: dict[str, str]) -> ArchiveRow:
+    def opt(name: str) -> str | None:
+        return raw[name] or None
+
+    return ArchiveRow.model_validate({
+        "archive_id": raw["archive_id"],
+        "holder": {
+            "surname": raw["surname"], "given_names": opt("given_names"),
+            "surname_latin": opt("surname_latin"), "given_names_latin": opt("given_names_latin"),
+            "date_of_birth": raw["date_of_birth"], "sex": raw["sex"],
+            "citizenship": raw["citizenship"],
+            "document": {"type": raw["document_type"], "number": raw["document_number"]},
+        },
+        "purpose": raw["purpose"], "visa_number": opt("visa_number"),
+        "planned_from": raw["planned_from"], "planned_until": raw["planned_until"],
+        "host": {"kind": raw["host_kind"], "name": raw["host_name"],
+                 "address": raw["host_address"]},
+        "region": raw["region"], "occupation": opt("occupation"),
+        "entered_on": opt("entered_on"), "entry_point": opt("entry_point"),
+        "exited_on": opt("exited_on"), "exit_point": opt("exit_point"),
+    })  # fmt: skip
+
+
+def _reason(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err["loc"] if p not in ("holder", "document")) or "row"
+        parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+    return "; ".join(parts)
+
+
+def _key(row: ArchiveRow) -> tuple[str, str, str]:
+    h = row.holder
+    return (h.citizenship, h.document.type.value, h.document.number)
+
+
+def _same(person: dict[str, Any], row: ArchiveRow) -> bool:
+    h = row.holder
+    return (
+        (person["surname"] or "").casefold() == h.surname.casefold()
+        and (person["given_names"] or "").casefold() == (h.given_names or "").casefold()
+        and person["date_of_birth"] == h.date_of_birth
+        and person["sex"] == h.sex.value
+    )
+
+
+def import_file(
+    *,
+    engine: Engine,
+    path: Path,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = BATCH,
+) -> ImportResult:
+    result = ImportResult()
+    started = time.perf_counter()
+    seen: dict[str, int] = {}
+    batch: list[tuple[int, ArchiveRow]] = []
+    for line, raw in _rows(path):
+        result.rows += 1
+        try:
+            row = _parse(raw)
+        except ValidationError as exc:
+            result.bad.append((line, raw.get("archive_id", ""), _reason(exc)))
+            continue
+        if row.archive_id in seen:
+            result.bad.append(
+                (line, row.archive_id, f"archive_id repeats line {seen[row.archive_id]}")
+            )
+            continue
+        seen[row.archive_id] = line
+        batch.append((line, row))
+        if len(batch) >= batch_size:
+            _write(engine, batch, result, source=path.name)
+            batch = []
+            if progress:
+                progress(result.rows)
+    if batch:
+        _write(engine, batch, result, source=path.name)
+    if progress:
+        progress(result.rows)
+    result.bad.sort()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _write(
+    engine: Engine, batch: list[tuple[int, ArchiveRow]], result: ImportResult, *, source: str
+) -> None:
+    for attempt in range(3):
+        partial = ImportResult()
+        try:
+            with transaction(engine) as session:
+                _write_batch(session, batch, partial, source=source)
+        except IntegrityError:
+            # A card-number collision (45 random bits) or a concurrent import of the same
+            # rows: the batch was rolled back as a whole; do it again.
+            if attempt == 2:
+                raise
+            continue
+        result.imported += partial.imported
+        result.already_imported += partial.already_imported
+        result.bad += partial.bad
+        return
+
+
+def _write_batch(
+    session: Session, batch: list[tuple[int, ArchiveRow]], result: ImportResult, *, source: str
+) -> None:
+    ids = [row.archive_id for _, row in batch]
+    done = set(
+        session.exec(
+            select(ArchiveImport.archive_id).where(col(ArchiveImport.archive_id).in_(ids))
+        ).all()
+    )
+    todo = [(line, row) for line, row in batch if row.archive_id not in done]
+    result.already_imported += len(batch) - len(todo)
+    if not todo:
+        return
+    keys = {_key(row) for _, row in todo}
+    people: dict[tuple[str, str, str], dict[str, Any]] = {}
+    table = Person.__table__  # type: ignore[attr-defined]
+    wanted = tuple_(table.c.citizenship, table.c.document_type, table.c.document_number)
+    columns = (
+        "id",
+        "surname",
+        "given_names",
+        "date_of_birth",
+        "sex",
+        "citizenship",
+        "document_type",
+        "document_number",
+    )
+    for p in session.execute(
+        sa_select(*(table.c[name] for name in columns)).where(wanted.in_(list(keys)))
+    ).mappings():
+        people[(p["citizenship"], p["document_type"], p["document_number"])] = dict(p)
+    open_holders = (
+        set(
+            session.exec(
+                select(Card.person_id).where(
+                    col(Card.person_id).in_([p["id"] for p in people.values()]),
+                    col(Card.status).in_(_OPEN),
+                )
+            ).all()
+        )
+        if people
+        else set()
+    )
+
+    now = clock.now()
+    actor = f"import:{source}"[:120]
+    new_people: list[dict[str, Any]] = []
+    cards: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    imports: list[dict[str, Any]] = []
+    for line, row in todo:
+        key = _key(row)
+        person = people.get(key)
+        if person is not None and not _same(person, row):
+            result.bad.append((line, row.archive_id, "document is registered to another holder"))
+            continue
+        if person is None:
+            h = row.holder
+            person = {
+                "id": uuid7(),
+                "surname": h.surname,
+                "given_names": h.given_names,
+                "surname_latin": h.surname_latin,
+                "given_names_latin": h.given_names_latin,
+                "date_of_birth": h.date_of_birth,
+                "sex": h.sex.value,
+                "citizenship": h.citizenship,
+                "document_type": h.document.type.value,
+                "document_number": h.document.number,
+                "language": "ru",
+                "created_at": now,
+                "erased_at": None,
+            }
+            people[key] = person
+            new_people.append(person)
+        status = (
+            Status.closed
+            if row.exited_on
+            else Status.active
+            if row.entered_on
+            else Status.pending_entry
+        ).value
+        if status in _OPEN:
+            if person["id"] in open_holders:
+                result.bad.append((line, row.archive_id, "the holder already has an open card"))
+                continue
+            open_holders.add(person["id"])
+        card_id = uuid7()
+        cards.append(
+            {
+                "id": card_id,
+                "number": numbers.generate(),
+                "serial": 0,
+                "person_id": person["id"],
+                "status": status,
+                "purpose": row.purpose.value,
+                "visa_number": row.visa_number,
+                "planned_from": row.planned_from,
+                "planned_until": row.planned_until,
+                "stay_until": row.planned_until,
+                "host_kind": row.host.kind.value,
+                "host_name": row.host.name,
+                "host_address": row.host.address,
+                "region": row.region,
+                "occupation": row.occupation,
+                "telegram_user_id": None,
+                "entered_on": row.entered_on,
+                "entry_point": row.entry_point,
+                "exited_on": row.exited_on,
+                "exit_point": row.exit_point,
+                "revoked_reason": None,
+                "created_at": now,
+                "updated_at": now,
+                "created_by": actor,
+            }
+        )
+        # One event per imported card; the paper record's dates travel in its data.
+        history: dict[str, Any] = {"source": "paper archive", "archive_id": row.archive_id}
+        if row.entered_on:
+            history["entered_on"] = row.entered_on.isoformat()
+        if row.exited_on:
+            history["exited_on"] = row.exited_on.isoformat()
+        events.append(_event(card_id, EventKind.created, actor, now, history))
+        imports.append(
+            {
+                "archive_id": row.archive_id,
+                "card_id": card_id,
+                "source": source[:200],
+                "imported_at": now,
+            }
+        )
+    if not cards:
+        return
+    first = int(session.execute(_RESERVE, {"n": len(cards)}).scalar_one())
+    for offset, card in enumerate(cards):
+        card["serial"] = first + offset
+    bulk_insert(session, Person.__table__, new_people)  # type: ignore[attr-defined]
+    bulk_insert(session, Card.__table__, cards)  # type: ignore[attr-defined]
+    bulk_insert(session, CardEvent.__table__, events)  # type: ignore[attr-defined]
+    bulk_insert(session, ArchiveImport.__table__, imports)  # type: ignore[attr-defined]
+    result.imported += len(cards)
+
+
+def _event(
+    card_id: uuid.UUID, kind: EventKind, actor: str, at: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "card_id": card_id,
+        "kind": kind.value,
+        "actor": actor,
+        "at": at,
+        "reason": None,
+        "data": data,
+    }
+
+
+def write_report(result: ImportResult, path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["line", "archive_id", "reason"])
+        out.writerows(result.bad)

@@ -1,0 +1,110 @@
+"""Archive import: 10,000 paper records with 50 bad ones; a re-run adds nothing."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench.archive import write_csv
+from service.archive import importer
+
+
+def _count(engine, table: str) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_ten_thousand_rows_fifty_bad_and_rerun(engine, tmp_path: Path, settings, db_url) -> None:
+    path = tmp_path / "archive.csv"
+    bad_lines = write_csv(path, 10_000, bad=50)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
+    env.update(ONBOARD_DATA_DIR=str(settings.data_dir), ONBOARD_DATABASE_URL=db_url)
+    run = subprocess.run(
+        [sys.executable, "-m", "service.cli", "import", "cards", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr  # 1: some rows were bad
+    assert "10000 rows: 9950 imported, 0 imported before, 50 bad" in run.stdout
+    assert "100%" in run.stderr and "Traceback" not in run.stderr
+    with (tmp_path / "archive.report.csv").open() as fh:
+        report = list(csv.DictReader(fh))
+    assert len(report) == 50
+    assert sorted(int(r["line"]) for r in report) == sorted(bad_lines)
+    reasons = " | ".join(r["reason"] for r in report)
+    for expected in (
+        "date_of_birth: is in the future",
+        "citizenship: is not an ISO 3166-1",
+        "region: is not an ISO 3166-2:RU",
+        "number: must be 5-20",
+        "planned_until",
+        "exited_on is before entered_on",
+        "purpose",
+        "do not need a migration card",
+        "sex",
+        "archive_id repeats line",
+    ):
+        assert expected in reasons, expected
+    assert _count(engine, "card") == 9950 and _count(engine, "archive_import") == 9950
+    assert _count(engine, "card_event") == 9950
+    with engine.connect() as conn:
+        serials = conn.execute(
+            text("SELECT count(DISTINCT serial), count(DISTINCT number) FROM card")
+        ).one()
+    assert tuple(serials) == (9950, 9950)
+
+    again = importer.import_file(engine=engine, path=path)
+    assert again.imported == 0 and again.already_imported == 9950 and len(again.bad) == 50
+    assert _count(engine, "card") == 9950
+
+
+def test_imported_cards_behave_like_any_other(client, actors, engine, tmp_path: Path) -> None:
+    path = tmp_path / "small.csv"
+    write_csv(path, 3)
+    with path.open() as fh:
+        rows = list(csv.reader(fh))
+    rows[2][rows[0].index("exited_on")] = ""  # still in Russia
+    rows[2][rows[0].index("planned_until")] = "2099-01-01"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    result = importer.import_file(engine=engine, path=path)
+    assert result.imported == 3 and not result.bad
+    active = client.get(
+        "/api/v1/cards", params={"status": "active"}, headers=actors["officer"]
+    ).json()["items"]
+    assert len(active) == 1 and active[0]["entry"]["on"] == "2021-03-02"
+    closed = client.get(
+        "/api/v1/cards", params={"status": "closed"}, headers=actors["officer"]
+    ).json()["items"]
+    assert len(closed) == 2
+    events = client.get(
+        f"/api/v1/cards/{active[0]['id']}/events", headers=actors["officer"]
+    ).json()["items"]
+    assert (
+        events[0]["data"]["source"] == "paper archive" and events[0]["actor"] == "import:small.csv"
+    )
+    assert (
+        client.post(
+            f"/api/v1/cards/{active[0]['id']}/exit",
+            json={"crossing_point": "SVO"},
+            headers=actors["border"],
+        ).json()["status"]
+        == "closed"
+    )
+
+
+def test_wrong_columns_are_refused(engine, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("archive_id,name\n1,x\n")
+    import pytest
+
+    with pytest.raises(importer.ImportFileError, match="columns missing"):
+        importer.import_file(engine=engine, path=path)
