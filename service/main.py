@@ -30,6 +30,7 @@ from service.proofs.recorder import ScanRecorder
 from service.proofs.routes import public_router as proofs_public_router
 from service.proofs.routes import router as proofs_router
 from service.proofs.service import ProofCache
+from service.stats.routes import router as stats_router
 from service.telegram.routes import router as telegram_router
 from service.webhooks.routes import router as webhooks_router
 
@@ -76,6 +77,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(checklist_router)
     app.include_router(webhooks_router)
     app.include_router(privacy_router)
+    app.include_router(stats_router)
+
+    @app.get("/analytics", include_in_schema=False)
+    async def analytics_page() -> FileResponse:
+        return FileResponse(_STATIC / "analytics.html", media_type="text/html; charset=utf-8")
 
     @app.get("/officer", include_in_schema=False)
     async def officer_page() -> FileResponse:

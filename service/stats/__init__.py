@@ -1,0 +1,1 @@
+"""Figures for ministries and regions, with small cells suppressed."""
