@@ -80,3 +80,20 @@ def test_migrations_match_the_models(db_url: str) -> None:
 )
 def test_icao_transliteration(native: str, latin: str) -> None:
     assert to_icao_latin(native) == latin
+
+
+def test_migrations_are_one_line_and_go_down_and_up(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from service.core.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path}/m.db"
+    assert len(ScriptDirectory.from_config(alembic_config(url)).get_heads()) == 1
+    upgrade(url)
+    command.downgrade(alembic_config(url), "base")
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT next_value FROM card_serial")).scalar() == 1
+    engine.dispose()
