@@ -20,6 +20,9 @@ RUN /venv/bin/pip install --no-deps . \
 FROM python:3.11-slim-bookworm
 ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 \
     ONBOARD_DATA_DIR=/data ONBOARD_CONTENT_DIR=/app/content ONBOARD_POLICY_DIR=/app/content/policy
+# DejaVu Sans: the printable card's font (Cyrillic and Latin).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app onboard \
  && mkdir -p /data && chown onboard /data
 WORKDIR /app

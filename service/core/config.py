@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, le=30)
     webhook_backoff_seconds: float = Field(default=5.0, gt=0)
     webhook_lease_seconds: float = Field(default=60.0, gt=0)
+    pdf_font: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     rate_limit_enabled: bool = True
     rate_limit_per_key_per_minute: int = Field(default=1200, ge=1)
     rate_limit_per_address_per_minute: int = Field(default=2400, ge=1)

@@ -12,11 +12,13 @@ from sqlmodel import Session, col, select
 
 from service.accounts.access import Action, Principal
 from service.api.deps import UnitOfWorkDep
+from service.cards import numbers
 from service.cards import service as cards
 from service.cards.models import Card
 from service.core import clock
 from service.core.errors import NotFound, field_error
 from service.core.problems import PROBLEM_RESPONSES
+from service.printing import pdf
 from service.proofs import decode as qr_decode
 from service.proofs import service as proofs
 from service.proofs import statuslist, token
@@ -89,6 +91,46 @@ async def get_proof_png(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep
 async def get_proof_svg(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Response:
     """The proof as a QR code image (SVG)."""
     return await _image(card_id, request, uow, "svg")
+
+
+@router.get(
+    "/cards/{card_id}/print",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A6 PDF"}},
+)
+async def print_card(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Response:
+    """A one-page A6 PDF of the e-card with its QR code, for a worker without a phone."""
+    state = request.app.state
+
+    def work(session: Session, principal: Principal) -> bytes:
+        principal.require(Action.proofs_issue)
+        proof = _issue(request, session, card_id)
+        card = cards.get_card(session=session, card_id=card_id)
+        person = cards.get_person(session=session, person_id=card.person_id)
+        facts = pdf.PrintFacts(
+            number=numbers.display(card.number),
+            status=cards.effective_status(card).value,
+            native_name=" ".join(p for p in (person.surname, person.given_names) if p),
+            latin_name=" ".join(p for p in (person.surname_latin, person.given_names_latin) if p),
+            date_of_birth=person.date_of_birth,
+            citizenship=person.citizenship,
+            document=f"{person.document_type}: …{(person.document_number or '')[-4:]}",
+            purpose=card.purpose,
+            stay_until=card.stay_until,
+            qr_png=state.qr_cache.get_or_render(proof.payload, "png"),
+            qr_expires=proof.expires_at,
+        )
+        return pdf.render(facts, font=state.settings.pdf_font)
+
+    body = await uow.run(work)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="e-card-{card_id}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post("/verify", response_model=VerifyOut)

@@ -1,0 +1,1 @@
+"""A paper copy of the e-card for when a phone is not enough."""
