@@ -12,7 +12,9 @@ COPY service service
 COPY bot bot
 COPY content content
 COPY locales locales
-RUN /venv/bin/pip install --no-deps . \
+# Editable, so the code stays in /app beside locales/ and content/, where it looks for them
+# (a copy in site-packages would miss the compiled catalogues and serve English only).
+RUN /venv/bin/pip install --no-deps -e . \
  && /venv/bin/pybabel compile --domain service --directory locales \
  && if ls locales/*/LC_MESSAGES/bot.po >/dev/null 2>&1; then \
       /venv/bin/pybabel compile --domain bot --directory locales; fi
@@ -27,8 +29,7 @@ RUN useradd --system --uid 10001 --home-dir /app onboard \
  && mkdir -p /data && chown onboard /data
 WORKDIR /app
 COPY --from=build /venv /venv
-COPY --from=build /app/content content
-COPY --from=build /app/locales locales
+COPY --from=build /app /app
 USER onboard
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz').status != 200)"

@@ -76,3 +76,32 @@ bench: $(VENV)/.dev
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 	rm -f $(CATALOGUES)
+
+# ---- The Telegram bot --------------------------------------------------------------------
+# Its own catalogues (domain "bot"): locales/<lang>/LC_MESSAGES/bot.po, compiled together
+# with the service's by `make catalogues`. `make bot-locales` after changing marked strings
+# in bot/ (tests/bot/test_catalogues.py fails until the catalogues follow the code).
+BOT_CATALOGUES := $(foreach l,$(LANGUAGES),locales/$(l)/LC_MESSAGES/bot.mo)
+
+.PHONY: bot bot-locales clean-bot
+
+locales/%/LC_MESSAGES/bot.mo: locales/%/LC_MESSAGES/bot.po | $(VENV)/.runtime
+	$(BIN)/pybabel compile --domain bot --input-file $< --output-file $@ --locale $*
+
+catalogues: $(BOT_CATALOGUES)
+
+bot-locales: $(VENV)/.runtime
+	$(BIN)/pybabel extract --mapping-file bot/babel.cfg --keywords __ --output-file locales/bot.pot \
+	  --add-location file --sort-output --no-wrap --add-comments TRANSLATORS: \
+	  --project Onboard --copyright-holder "Onboard maintainers" bot
+	$(BIN)/pybabel update --domain bot --input-file locales/bot.pot --output-dir locales \
+	  --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile --domain bot --directory locales --statistics
+
+# The bot alone: long polling, or webhook mode when ONBOARD_BOT_WEBHOOK_URL is set.
+bot: $(VENV)/.runtime catalogues
+	$(BIN)/python -m bot
+
+clean: clean-bot
+clean-bot:
+	rm -f $(BOT_CATALOGUES)

@@ -171,11 +171,13 @@ def _import_cards(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise OnboardError(f"no file {path}")
+        print(f"onboard: no file {path}", file=sys.stderr)
+        return 2
     report = Path(args.report) if args.report else path.with_suffix(".report.csv")
     _migrate()
     tty = sys.stderr.isatty()
-    total = max(sum(1 for _ in path.open(encoding="utf-8-sig")) - 1, 1)
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:  # for progress only
+        total = max(sum(1 for _ in fh) - 1, 1)
     shown = {"last": -1}
 
     def progress(done: int) -> None:
@@ -194,8 +196,11 @@ def _import_cards(args: argparse.Namespace) -> int:
 
     try:
         result = importer.import_file(engine=get_engine(), path=path, progress=progress)
-    except (importer.ImportFileError, UnicodeDecodeError) as exc:
-        raise OnboardError(str(exc)) from None
+    except importer.ImportFileError as exc:
+        if tty:
+            print(file=sys.stderr)  # end the progress bar's line
+        print(f"onboard: {exc}", file=sys.stderr)
+        return 2  # docs/import.md: 2 when the file cannot be read
     if tty:
         print(file=sys.stderr)
     importer.write_report(result, report)

@@ -55,6 +55,9 @@ def test_dockerfile_is_multi_stage_and_non_root() -> None:
     assert re.search(r"^USER (?!root)\S+", text, re.M)
     assert "requirements/runtime.lock" in text and "pybabel compile" in text
     assert 'CMD ["onboard", "serve"' in text
+    # The code stays in /app beside locales/ and content/: installed into site-packages it
+    # would look for the compiled catalogues there and answer in English only.
+    assert "pip install --no-deps -e ." in text and "COPY --from=build /app /app" in text
 
 
 def test_wheel_carries_migrations_and_static_files(tmp_path: Path) -> None:

@@ -51,16 +51,25 @@ class ImportResult:
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        missing = [c for c in COLUMNS if c not in header]
-        unknown = [c for c in header if c not in COLUMNS]
-        if missing or unknown:
+        try:
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            missing = [c for c in COLUMNS if c not in header]
+            unknown = [c for c in header if c not in COLUMNS]
+            if missing or unknown:
+                raise ImportFileError(
+                    f"{path}: columns missing {missing or 'none'}, unknown {unknown or 'none'}; "
+                    "see docs/import.md"
+                )
+            for row in reader:
+                yield reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        # Past this point nothing can be read reliably: stop with the place, not a traceback.
+        # Batches before it are written; after the file is fixed a re-run adds only the rest.
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{path}: is not UTF-8 text; save it as UTF-8") from None
+        except csv.Error as exc:
             raise ImportFileError(
-                f"{path}: columns missing {missing or 'none'}, unknown {unknown or 'none'}; "
-                "see docs/import.md"
-            )
-        for row in reader:
-            yield reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+                f"{path}: near line {reader.line_num + 1}: {exc} (a quote left open?)"
+            ) from None
 
 
 def _parse(raw: dict[str, str]) -> ArchiveRow:
@@ -120,8 +129,16 @@ def import_file(
     started = time.perf_counter()
     seen: dict[str, int] = {}
     batch: list[tuple[int, ArchiveRow]] = []
+    previous = 1  # the header's line
     for line, raw in _rows(path):
         result.rows += 1
+        first, previous = previous + 1, line
+        if line > first and any("\n" in value for value in raw.values()):
+            # No field of a paper card holds a line break: a quote was left open and the
+            # lines after it were read as one field. Say so, or those rows vanish unseen.
+            reason = f"a field runs from line {first} to line {line}; a quote left open?"
+            result.bad.append((first, raw.get("archive_id", ""), reason))
+            continue
         try:
             row = _parse(raw)
         except ValidationError as exc:

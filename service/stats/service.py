@@ -51,7 +51,7 @@ def card_stats(
     )
     if start is not None:
         stmt = stmt.where(col(Card.created_at) >= datetime.combine(start, time(), tzinfo=UTC))
-    if end is not None:
+    if end is not None and end < date.max:  # 9999-12-31 has no next day: no upper bound
         stmt = stmt.where(
             col(Card.created_at) < datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
         )

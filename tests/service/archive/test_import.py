@@ -108,3 +108,48 @@ def test_wrong_columns_are_refused(engine, tmp_path: Path) -> None:
 
     with pytest.raises(importer.ImportFileError, match="columns missing"):
         importer.import_file(engine=engine, path=path)
+
+
+def test_unreadable_files_exit_2_with_a_reason(tmp_path: Path, settings, db_url) -> None:
+    """Not UTF-8, a field swallowing the rest of the file, no file: a message, not a traceback."""
+    good = tmp_path / "good.csv"
+    write_csv(good, 2)
+    header, first, second = good.read_text(encoding="utf-8").splitlines()
+    cases = {
+        "cp1251.csv": (header + "\n" + first + "\n").encode("cp1251"),
+        "open-quote.csv": (header + "\n" + second.replace("builder", '"' + "x" * 200_000)).encode(),
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
+    env.update(ONBOARD_DATA_DIR=str(settings.data_dir), ONBOARD_DATABASE_URL=db_url)
+    expected = {
+        "cp1251.csv": "is not UTF-8 text",
+        "open-quote.csv": "field larger than field limit",
+        "missing.csv": "no file",
+    }
+    for name, reason in expected.items():
+        if name in cases:
+            (tmp_path / name).write_bytes(cases[name])
+        run = subprocess.run(
+            [sys.executable, "-m", "service.cli", "import", "cards", str(tmp_path / name)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode == 2, (name, run.stderr)
+        assert reason in run.stderr and "Traceback" not in run.stderr, (name, run.stderr)
+
+
+def test_a_quote_left_open_is_one_bad_row_naming_its_lines(engine, tmp_path: Path) -> None:
+    path = tmp_path / "quote.csv"
+    write_csv(path, 6)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # Line 4 opens a quote that the next quoted field (the host address on line 5) closes.
+    lines[3] = lines[3].replace("builder", '"builder')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = importer.import_file(engine=engine, path=path)
+    assert result.imported == 4
+    assert [(line, reason) for line, _, reason in result.bad] == [
+        (4, "a field runs from line 4 to line 5; a quote left open?")
+    ]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
@@ -51,3 +55,62 @@ def test_missing_font_is_a_clear_503(client, actors, app) -> None:
         client.get(f"/api/v1/cards/{card['id']}/print", headers=actors["officer"]).status_code
         == 403
     )
+
+
+def _rasterise(pdf: bytes, tmp_path: Path, dpi: int) -> Image.Image:
+    """The page as a person's printer would put it on paper (poppler's pdftoppm)."""
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI must have poppler-utils installed (.ci/run installs it)")
+        pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
+    (tmp_path / "card.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "card.pdf", "card"],
+        cwd=tmp_path,
+        check=True,
+        timeout=60,
+    )
+    return Image.open(tmp_path / "card.png")
+
+
+# Names that wrap over several lines make the facts' type smaller, never the QR.
+_LONG = " ".join(["Абдурахмонов"] * 5)
+
+
+@pytest.mark.parametrize(("surname", "given_names"), [("Каримов", "Шухрат"), (_LONG, _LONG)])
+def test_printed_page_scans_and_no_fact_hides_under_the_qr(
+    client, actors, tmp_path: Path, surname: str, given_names: str
+) -> None:
+    payload = card_payload()
+    payload["holder"].update(surname=surname, given_names=given_names)
+    card = client.post("/api/v1/cards", json=payload, headers=actors["admin"]).json()
+    client.post(
+        f"/api/v1/cards/{card['id']}/entry",
+        json={"crossing_point": "SVO"},
+        headers=actors["border"],
+    )
+    pdf = client.get(f"/api/v1/cards/{card['id']}/print", headers=actors["bot"]).content
+    dpi = 200
+    [code] = zxingcpp.read_barcodes(_rasterise(pdf, tmp_path, dpi))
+    verdict = client.post(
+        "/api/v1/verify", json={"payload": code.text}, headers=actors["officer"]
+    ).json()
+    assert verdict["verdict"] == "valid"
+    pos = code.position
+    side_mm = (pos.top_right.x - pos.top_left.x) / dpi * 25.4
+    assert side_mm >= 40, side_mm  # the code itself, without its quiet zone
+
+    # Every line of text sits clear of the code and its quiet zone (4 mm around it).
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    height_pt = float(page.mediabox.height)
+    top_pt = height_pt - pos.top_left.y / dpi * 72 + 4 / 25.4 * 72
+    bottom_pt = height_pt - pos.bottom_left.y / dpi * 72 - 4 / 25.4 * 72
+    lines: list[tuple[float, str]] = []
+    page.extract_text(
+        visitor_text=lambda text, cm, tm, font, size: (
+            lines.append((tm[5], text)) if text.strip() else None
+        )
+    )
+    hidden = [text for y, text in lines if bottom_pt <= y <= top_pt]
+    assert not hidden and len(lines) > 10, hidden
+    assert any(surname.split()[0] in text for _, text in lines)

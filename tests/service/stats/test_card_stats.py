@@ -79,3 +79,14 @@ def test_access_and_bad_grouping(client, actors) -> None:
         ).status_code
         == 422
     )
+
+
+def test_extreme_dates_are_answered_not_failed(client, actors, fixed_clock) -> None:
+    _make(client, actors, 10, purpose="study")
+    r = client.get(
+        "/api/v1/stats/cards",
+        params={"by": "purpose", "from": "0001-01-01", "to": "9999-12-31"},
+        headers=actors["analyst"],
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["cells"] == [{"key": "study", "cards": 10}]

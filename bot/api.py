@@ -1,0 +1,366 @@
+"""The service's HTTP API as the bot sees it: typed answers and a small error hierarchy.
+
+The bot is an integrator like any other (an API key with the ``bot`` scope); nothing here
+imports the service. Exception messages never carry response bodies: those hold personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+log = logging.getLogger("onboard.bot.api")
+_M = TypeVar("_M", bound=BaseModel)
+
+
+# ------------------------------------------------------------------------------ errors
+
+
+class ServiceError(Exception):
+    """The service answered with an error, or not at all."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ServiceUnavailable(ServiceError):
+    """Down, slow, overloaded or misconfigured: the user should try again later."""
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class FieldError(BaseModel):
+    field: str
+    reason: str
+
+
+class InvalidInput(ServiceError):
+    """422: the body names the fields that were refused."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("invalid fields: " + ", ".join(e.field for e in errors), status=422)
+        self.errors = errors
+
+
+class Conflict(ServiceError):
+    """409; ``reason`` is the problem's machine-readable reason when the service gives one."""
+
+    def __init__(self, reason: str | None, errors: list[FieldError] | None = None) -> None:
+        super().__init__(f"conflict: {reason or 'unspecified'}", status=409)
+        self.reason = reason
+        self.errors = errors or []
+
+
+# ------------------------------------------------------------------------------ shapes
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Profile(_Out):
+    telegram_user_id: int
+    language: str
+    consent_version: str | None = None
+    consent_given_at: datetime | None = None
+    reminders_muted: bool = False
+
+
+class Holder(_Out):
+    surname: str | None = None
+    given_names: str | None = None
+    surname_latin: str | None = None
+    given_names_latin: str | None = None
+    date_of_birth: date | None = None
+    citizenship: str
+
+
+class Card(_Out):
+    id: uuid.UUID
+    number: str
+    status: str
+    person_id: uuid.UUID
+    holder: Holder
+    purpose: str
+    stay_until: date
+    region: str
+
+
+class CardPage(_Out):
+    items: list[Card]
+    next_cursor: str | None = None
+
+
+class ModuleSummary(_Out):
+    slug: str
+    position: int
+    title: str
+    pages: int
+    questions: int
+
+
+class CourseOutline(_Out):
+    version: int
+    pass_mark: float
+    modules: list[ModuleSummary]
+
+
+class Page(_Out):
+    number: int
+    html: str
+
+
+class Question(_Out):
+    id: str
+    text: str
+    options: list[str]
+
+
+class ModuleContent(_Out):
+    slug: str
+    position: int
+    title: str
+    pass_mark: float
+    pages: list[Page]
+    questions: list[Question]
+
+
+class QuestionResult(_Out):
+    id: str
+    chosen: int
+    correct: bool
+    explanation: str
+
+
+class AttemptResult(_Out):
+    attempt: int
+    module: str
+    correct: int
+    questions: int
+    score: float
+    pass_mark: float
+    passed: bool
+    results: list[QuestionResult]
+    course_completed: bool
+
+
+class ModuleProgress(_Out):
+    slug: str
+    attempts: int
+    passed: bool
+
+
+class CourseProgress(_Out):
+    modules: list[ModuleProgress]
+    modules_passed: int
+    modules_total: int
+    completed: bool
+
+
+class GuideSummary(_Out):
+    slug: str
+    title: str
+    pages: int
+
+
+class GuideOutline(_Out):
+    sections: list[GuideSummary]
+
+
+class GuideContent(_Out):
+    slug: str
+    title: str
+    pages: list[Page]
+
+
+class Proof(_Out):
+    payload: str
+    expires_at: datetime
+    kid: str = Field(default="")
+
+
+# ------------------------------------------------------------------------------ client
+
+
+class ServiceClient:
+    """A thin async client of /api/v1 with timeouts; one instance per process."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 10.0,
+        connections: int = 16,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        # A burst of users queues here, in the bot, instead of piling onto the service: the
+        # wait for a free connection is bounded too (then: "try again later").
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/api/v1",
+            headers={"X-API-Key": api_key, "User-Agent": "onboard-bot"},
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0), pool=3 * timeout),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- profiles
+
+    async def get_profile(self, telegram_user_id: int) -> Profile | None:
+        try:
+            return await self._json(Profile, "GET", f"/telegram-users/{telegram_user_id}")
+        except NotFound:
+            return None
+
+    async def set_language(self, telegram_user_id: int, language: str) -> Profile:
+        return await self._json(
+            Profile, "PUT", f"/telegram-users/{telegram_user_id}", json={"language": language}
+        )
+
+    async def record_consent(self, telegram_user_id: int, version: str, language: str) -> Profile:
+        body = {"notice_version": version, "language": language}
+        return await self._json(
+            Profile, "POST", f"/telegram-users/{telegram_user_id}/consent", json=body
+        )
+
+    # -- cards and proofs
+
+    async def create_card(self, body: dict[str, Any], *, idempotency_key: str) -> Card:
+        headers = {"Idempotency-Key": idempotency_key}
+        return await self._json(Card, "POST", "/cards", json=body, headers=headers)
+
+    async def list_cards(self, telegram_user_id: int) -> list[Card]:
+        cards: list[Card] = []
+        params: dict[str, Any] = {"telegram_user_id": telegram_user_id, "limit": 100}
+        for _ in range(10):  # a family, not a registry: ten pages is far beyond any phone
+            page = await self._json(CardPage, "GET", "/cards", params=params)
+            cards.extend(page.items)
+            if not page.next_cursor:
+                break
+            params["cursor"] = page.next_cursor
+        return cards
+
+    async def get_card(self, card_id: uuid.UUID) -> Card:
+        return await self._json(Card, "GET", f"/cards/{card_id}")
+
+    async def proof(self, card_id: uuid.UUID) -> Proof:
+        return await self._json(Proof, "GET", f"/cards/{card_id}/proof")
+
+    async def proof_png(self, card_id: uuid.UUID) -> bytes:
+        response = await self._send("GET", f"/cards/{card_id}/proof.png")
+        return response.content
+
+    # -- course and guide
+
+    async def course(self, language: str) -> CourseOutline:
+        return await self._json(CourseOutline, "GET", "/course", params={"lang": language})
+
+    async def module(self, slug: str, language: str) -> ModuleContent:
+        return await self._json(
+            ModuleContent, "GET", f"/course/modules/{slug}", params={"lang": language}
+        )
+
+    async def attempt(
+        self, person_id: uuid.UUID, slug: str, answers: list[int], language: str
+    ) -> AttemptResult:
+        return await self._json(
+            AttemptResult,
+            "POST",
+            f"/persons/{person_id}/course/modules/{slug}/attempts",
+            json={"answers": answers},
+            params={"lang": language},
+        )
+
+    async def progress(self, person_id: uuid.UUID) -> CourseProgress:
+        return await self._json(CourseProgress, "GET", f"/persons/{person_id}/course")
+
+    async def guide(self, language: str) -> GuideOutline:
+        return await self._json(GuideOutline, "GET", "/guide", params={"lang": language})
+
+    async def guide_section(self, slug: str, language: str) -> GuideContent:
+        return await self._json(GuideContent, "GET", f"/guide/{slug}", params={"lang": language})
+
+    # -- plumbing
+
+    async def _json(self, model: type[_M], method: str, path: str, **kwargs: Any) -> _M:
+        response = await self._send(method, path, **kwargs)
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            log.error("unexpected %s answer from %s %s", model.__name__, method, _route(path))
+            raise ServiceUnavailable("unexpected answer from the service") from exc
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        # GETs and keyed POSTs are safe to repeat once after a dropped connection.
+        for attempt in (1, 2):
+            try:
+                response = await self._http.request(method, path, **kwargs)
+                break
+            except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+                if attempt == 2 or not _repeatable(method, kwargs):
+                    log.warning("service unreachable: %s %s", method, _route(path))
+                    raise ServiceUnavailable("service unreachable") from exc
+            except httpx.TimeoutException as exc:
+                log.warning("service timed out: %s %s", method, _route(path))
+                raise ServiceUnavailable("service timed out") from exc
+            except httpx.HTTPError as exc:
+                log.warning("service request failed: %s %s", method, _route(path))
+                raise ServiceUnavailable("service request failed") from exc
+        if response.is_success:
+            return response
+        raise _error(response, method, path)
+
+
+def _repeatable(method: str, kwargs: dict[str, Any]) -> bool:
+    return method == "GET" or "Idempotency-Key" in (kwargs.get("headers") or {})
+
+
+_ID = re.compile(r"^(\d+|[0-9a-fA-F-]{32,36})$")
+
+
+def _route(path: str) -> str:
+    """The path with ids replaced: logs name the route, never whose data it was."""
+    return "/".join("{id}" if _ID.match(part) else part for part in path.split("/"))
+
+
+def _field_errors(body: dict[str, Any]) -> list[FieldError]:
+    raw = body.get("errors")
+    errors: list[FieldError] = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            errors.append(FieldError.model_validate(item))
+        except ValidationError:
+            continue
+    return errors
+
+
+def _error(response: httpx.Response, method: str, path: str) -> ServiceError:
+    status = response.status_code
+    body: dict[str, Any] = {}
+    try:
+        parsed = response.json()
+        body = parsed if isinstance(parsed, dict) else {}
+    except ValueError:
+        pass
+    if status == 404:
+        return NotFound("not found", status=404)
+    if status == 409:
+        reason = body.get("reason")
+        return Conflict(reason if isinstance(reason, str) else None, _field_errors(body))
+    if status == 422:
+        return InvalidInput(_field_errors(body) or [FieldError(field="body", reason="invalid")])
+    level = logging.ERROR if status in (400, 401, 403) else logging.WARNING
+    log.log(level, "service answered %s to %s %s", status, method, _route(path))
+    return ServiceUnavailable(f"service answered {status}", status=status)

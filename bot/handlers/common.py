@@ -1,0 +1,42 @@
+"""Small helpers the feature routers share."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot import texts
+
+
+async def replace(
+    callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Show ``text`` in place of the pressed message, or as a new one when that cannot be."""
+    message = callback.message
+    if isinstance(message, Message) and message.text is not None:
+        try:
+            await message.edit_text(text, reply_markup=markup)
+            return
+        except TelegramBadRequest as exc:
+            if "not modified" in str(exc):
+                return
+    if isinstance(message, Message):
+        await message.answer(text, reply_markup=markup)
+
+
+async def drop_buttons(callback: CallbackQuery) -> None:
+    """Take the buttons off a message that has been answered, so they cannot go stale."""
+    if isinstance(callback.message, Message):
+        with suppress(TelegramAPIError):
+            await callback.message.edit_reply_markup(reply_markup=None)
+
+
+async def stale(callback: CallbackQuery) -> None:
+    with suppress(TelegramAPIError):
+        await callback.answer(texts.stale_button())
+
+
+def chat_message(callback: CallbackQuery) -> Message | None:
+    return callback.message if isinstance(callback.message, Message) else None

@@ -1,0 +1,196 @@
+"""/course: modules with progress marks, lessons page by page, quizzes scored by the service.
+
+Progress belongs to a person (a card's holder); an account with several people's cards picks
+whose progress it is. ``person`` in callback data is that person's place in the account's
+card list, oldest first, which only grows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, User
+from aiogram.utils.i18n import I18n
+
+from bot import keyboards, quiz, texts
+from bot.api import NotFound, ServiceClient
+from bot.callbacks import AnswerCB, CourseCB, MenuCB
+from bot.handlers.common import chat_message, replace, stale
+
+_TELEGRAM_LIMIT = 4096
+
+
+def router() -> Router:
+    r = Router(name="course")
+    r.message.register(course_command, Command("course"))
+    r.callback_query.register(course_button, MenuCB.filter(F.action == "course"))
+    r.callback_query.register(module_list, CourseCB.filter(F.action == "list"))
+    r.callback_query.register(lesson_page, CourseCB.filter(F.action == "page"))
+    r.callback_query.register(quiz_start, CourseCB.filter(F.action == "quiz"))
+    r.callback_query.register(quiz_answer, AnswerCB.filter())
+    return r
+
+
+async def course_command(
+    message: Message, event_from_user: User, api: ServiceClient, i18n: I18n
+) -> None:
+    """The module list with the user's progress marks."""
+    text, markup = await _outline(event_from_user, 0, api, i18n)
+    await message.answer(text, reply_markup=markup)
+
+
+async def course_button(callback: CallbackQuery, api: ServiceClient, i18n: I18n) -> None:
+    """The menu's course button: as /course."""
+    await callback.answer()
+    message = chat_message(callback)
+    if message is not None:
+        text, markup = await _outline(callback.from_user, 0, api, i18n)
+        await message.answer(text, reply_markup=markup)
+
+
+async def module_list(
+    callback: CallbackQuery, callback_data: CourseCB, api: ServiceClient, i18n: I18n
+) -> None:
+    """Back to the module list (or another person's progress)."""
+    await callback.answer()
+    text, markup = await _outline(callback.from_user, callback_data.person, api, i18n)
+    await replace(callback, text, markup)
+
+
+async def lesson_page(
+    callback: CallbackQuery, callback_data: CourseCB, api: ServiceClient, i18n: I18n
+) -> None:
+    """One page of a lesson, with previous/next, and the quiz after the last page."""
+    try:
+        module = await api.module(callback_data.slug, i18n.current_locale)
+    except NotFound:
+        await stale(callback)  # the course changed since the button was sent
+        return
+    if not 0 <= callback_data.page < len(module.pages):
+        await stale(callback)
+        return
+    await callback.answer()
+    page = module.pages[callback_data.page]
+    text = _page_text(module.title, page.html, callback_data.page, len(module.pages))
+    can_quiz = bool(module.questions)
+    markup = keyboards.lesson(
+        module.slug, callback_data.page, len(module.pages), callback_data.person, can_quiz
+    )
+    await replace(callback, text, markup)
+
+
+async def quiz_start(
+    callback: CallbackQuery,
+    callback_data: CourseCB,
+    state: FSMContext,
+    api: ServiceClient,
+    i18n: I18n,
+) -> None:
+    """Begin (or retry) a module's quiz: the first question with its answer buttons."""
+    person_id = await _person(callback.from_user, callback_data.person, api)
+    if person_id is None:
+        await callback.answer()
+        await replace(callback, texts.quiz_needs_card(), keyboards.register_button())
+        return
+    try:
+        module = await api.module(callback_data.slug, i18n.current_locale)
+    except NotFound:
+        await stale(callback)
+        return
+    progress = await api.progress(person_id)
+    questions = [{"text": q.text, "options": q.options} for q in module.questions]
+    await quiz.save(
+        state,
+        {
+            "slug": module.slug,
+            "title": module.title,
+            "person": str(person_id),
+            "person_index": callback_data.person,
+            "questions": questions,
+            "answers": [],
+            "completed_before": progress.completed,
+        },
+    )
+    await callback.answer()
+    await _ask(callback, module.slug, module.title, questions, 0)
+
+
+async def quiz_answer(
+    callback: CallbackQuery,
+    callback_data: AnswerCB,
+    state: FSMContext,
+    api: ServiceClient,
+    i18n: I18n,
+) -> None:
+    """Keep an answer; after the last one the service scores the attempt and explains."""
+    current = await quiz.load(state)
+    answers: list[int] = list(current.get("answers", []))
+    questions = current.get("questions", [])
+    if (
+        current.get("slug") != callback_data.slug
+        or callback_data.question != len(answers)
+        or not 0 <= callback_data.option < len(questions[callback_data.question]["options"])
+    ):
+        await stale(callback)
+        return
+    answers.append(callback_data.option)
+    await callback.answer()
+    if len(answers) < len(questions):
+        await quiz.save(state, {**current, "answers": answers})
+        await _ask(callback, current["slug"], current["title"], questions, len(answers))
+        return
+    result = await api.attempt(
+        uuid.UUID(current["person"]), current["slug"], answers, i18n.current_locale
+    )
+    await quiz.clear(state)
+    markup = keyboards.quiz_done(current["slug"], result.passed, current["person_index"])
+    await replace(callback, texts.quiz_result(result), markup)
+    if result.course_completed and not current.get("completed_before"):
+        message = chat_message(callback)
+        if message is not None:
+            await message.answer(texts.course_completed())
+
+
+async def _ask(
+    callback: CallbackQuery, slug: str, title: str, questions: list[dict[str, Any]], index: int
+) -> None:
+    question = questions[index]
+    options = [str(o) for o in question["options"]]
+    text = texts.quiz_question(title, index, len(questions), str(question["text"]), options)
+    await replace(callback, text, keyboards.answers(slug, index, len(options)))
+
+
+async def _persons(user: User, api: ServiceClient) -> list[tuple[uuid.UUID, str]]:
+    """The account's people, in the order their first card was registered."""
+    seen: dict[uuid.UUID, str] = {}
+    for card in await api.list_cards(user.id):
+        holder = card.holder
+        seen.setdefault(card.person_id, holder.surname_latin or holder.surname or card.number)
+    return list(seen.items())
+
+
+async def _person(user: User, index: int, api: ServiceClient) -> uuid.UUID | None:
+    persons = await _persons(user, api)
+    return persons[index][0] if 0 <= index < len(persons) else None
+
+
+async def _outline(
+    user: User, index: int, api: ServiceClient, i18n: I18n
+) -> tuple[str, keyboards.InlineKeyboardMarkup]:
+    outline = await api.course(i18n.current_locale)
+    persons = await _persons(user, api)
+    index = index if 0 <= index < len(persons) else 0
+    progress = await api.progress(persons[index][0]) if persons else None
+    holder = persons[index][1] if persons else None
+    text = texts.course_header(progress, holder)
+    markup = keyboards.modules(outline.modules, progress, index, [name for _, name in persons])
+    return text, markup
+
+
+def _page_text(title: str, html: str, page: int, pages: int) -> str:
+    text = f"<b>{texts.h(title)}</b>\n\n{html}\n\n<i>{texts.page_footer(page + 1, pages)}</i>"
+    return text if len(text) <= _TELEGRAM_LIMIT else html

@@ -1,0 +1,67 @@
+"""/guide: the behaviour guide, section by section, page by page."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+
+from bot import keyboards, texts
+from bot.api import NotFound, ServiceClient
+from bot.callbacks import GuideCB, MenuCB
+from bot.handlers.common import chat_message, replace, stale
+
+
+def router() -> Router:
+    r = Router(name="guide")
+    r.message.register(guide_command, Command("guide"))
+    r.callback_query.register(guide_button, MenuCB.filter(F.action == "guide"))
+    r.callback_query.register(sections, GuideCB.filter(F.slug == ""))
+    r.callback_query.register(section_page, GuideCB.filter(F.slug != ""))
+    return r
+
+
+async def guide_command(message: Message, api: ServiceClient, i18n: I18n) -> None:
+    """The guide's sections."""
+    outline = await api.guide(i18n.current_locale)
+    markup = keyboards.guide_sections([(s.slug, s.title) for s in outline.sections])
+    await message.answer(texts.guide_header(), reply_markup=markup)
+
+
+async def guide_button(callback: CallbackQuery, api: ServiceClient, i18n: I18n) -> None:
+    """The menu's guide button: as /guide."""
+    await callback.answer()
+    message = chat_message(callback)
+    if message is not None:
+        await guide_command(message, api, i18n)
+
+
+async def sections(callback: CallbackQuery, api: ServiceClient, i18n: I18n) -> None:
+    """Back to the list of sections."""
+    outline = await api.guide(i18n.current_locale)
+    await callback.answer()
+    markup = keyboards.guide_sections([(s.slug, s.title) for s in outline.sections])
+    await replace(callback, texts.guide_header(), markup)
+
+
+async def section_page(
+    callback: CallbackQuery, callback_data: GuideCB, api: ServiceClient, i18n: I18n
+) -> None:
+    """One page of a section, with previous/next."""
+    try:
+        section = await api.guide_section(callback_data.slug, i18n.current_locale)
+    except NotFound:
+        await stale(callback)
+        return
+    if not 0 <= callback_data.page < len(section.pages):
+        await stale(callback)
+        return
+    await callback.answer()
+    page = section.pages[callback_data.page]
+    footer = texts.page_footer(callback_data.page + 1, len(section.pages))
+    text = f"<b>{texts.h(section.title)}</b>\n\n{page.html}\n\n<i>{footer}</i>"
+    if len(text) > 4096:
+        text = page.html
+    markup = keyboards.guide_page(section.slug, callback_data.page, len(section.pages))
+    await replace(callback, text, markup)

@@ -1,0 +1,284 @@
+"""Inline keyboards: pure functions of their inputs, labels in the current language."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot import forms, reference
+from bot.api import Card, CourseProgress, ModuleSummary
+from bot.callbacks import (
+    AnswerCB,
+    CardCB,
+    ChoiceCB,
+    ConfirmCB,
+    ConsentCB,
+    CourseCB,
+    GuideCB,
+    LanguageCB,
+    MenuCB,
+    PageCB,
+)
+from bot.i18n import LANGUAGES, NATIVE_NAMES, _
+
+REGIONS_PER_PAGE = 10
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def _cancel() -> InlineKeyboardButton:
+    return _button(_("✖️ Cancel"), ConfirmCB(action="cancel"))
+
+
+def main_menu() -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    b.add(_button(_("📝 Fill in the card"), MenuCB(action="register")))
+    b.add(_button(_("🪪 My card and QR"), MenuCB(action="card")))
+    b.add(_button(_("📚 Course"), MenuCB(action="course")))
+    b.add(_button(_("🧭 Guide"), MenuCB(action="guide")))
+    b.add(_button(_("🌐 Language"), MenuCB(action="language")))
+    b.add(_button(_("❓ Help"), MenuCB(action="help")))
+    b.adjust(2)
+    return b.as_markup()
+
+
+def languages(current: str) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    for code in LANGUAGES:
+        mark = "✓ " if code == current else ""
+        b.add(_button(mark + NATIVE_NAMES[code], LanguageCB(code=code)))
+    b.adjust(2)
+    return b.as_markup()
+
+
+def consent() -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    b.add(_button(_("✅ I agree"), ConsentCB(agree=True)))
+    b.add(_button(_("✖️ I do not agree"), ConsentCB(agree=False)))
+    b.adjust(1)
+    return b.as_markup()
+
+
+def register_button() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_button(_("📝 Fill in the card"), MenuCB(action="register"))]]
+    )
+
+
+# ------------------------------------------------------------------------------ registration
+
+
+def step(step: str, data: dict[str, Any], language: str, today: date) -> InlineKeyboardMarkup:
+    """Buttons for a registration step (choices, quick dates, skip); cancel on every step."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if step in forms.CHOICES:
+        buttons = [
+            _button(_(text), ChoiceCB(field=step, value=code))
+            for code, text in forms.CHOICES[step].items()
+        ]
+        rows += _rows(buttons, 2)
+    elif step == "citizenship":
+        buttons = [
+            _button(reference.country_name(code, language), ChoiceCB(field=step, value=code))
+            for code in reference.COMMON_CITIZENSHIPS
+        ]
+        rows += _rows(buttons, 3)
+    elif step == "region":
+        buttons = [
+            _button(reference.region_name(code), ChoiceCB(field=step, value=code))
+            for code in reference.COMMON_REGIONS
+        ]
+        rows += _rows(buttons, 2)
+        rows.append([_button(_("All regions…"), PageCB(field=step, page=0))])
+    elif step in ("stay_from", "stay_until"):
+        rows.append(
+            [
+                _button(text, ChoiceCB(field=step, value=day.isoformat()))
+                for text, day in _quick_dates(step, data, today)
+            ]
+        )
+    if forms.can_skip(step, data):
+        skip = _("Spell it for me") if step.endswith("_latin") else _("Skip")
+        rows.append([_button(skip, ChoiceCB(field=step, value=forms.SKIP))])
+    rows.append([_cancel()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def _quick_dates(step: str, data: dict[str, Any], today: date) -> list[tuple[str, date]]:
+    if step == "stay_from":
+        return [(_("Today"), today), (_("Tomorrow"), today + timedelta(days=1))]
+    start = date.fromisoformat(data["stay_from"]) if data.get("stay_from") else today
+    start = max(start, today)
+    return [
+        (_("{days} days").format(days=days), start + timedelta(days=days)) for days in (30, 90, 365)
+    ]
+
+
+def candidates(step: str, codes: list[str], language: str) -> InlineKeyboardMarkup:
+    """Buttons for each country or region a typed answer matched."""
+    rows = []
+    for code in codes:
+        text = (
+            reference.country_name(code, language)
+            if step == "citizenship"
+            else reference.region_name(code)
+        )
+        rows.append([_button(text, ChoiceCB(field=step, value=code))])
+    rows.append([_cancel()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def region_page(page: int) -> InlineKeyboardMarkup:
+    codes = list(reference.regions())
+    pages = (len(codes) + REGIONS_PER_PAGE - 1) // REGIONS_PER_PAGE
+    page = max(0, min(page, pages - 1))
+    chunk = codes[page * REGIONS_PER_PAGE : (page + 1) * REGIONS_PER_PAGE]
+    rows = _rows(
+        [
+            _button(reference.region_name(code), ChoiceCB(field="region", value=code))
+            for code in chunk
+        ],
+        2,
+    )
+    nav = []
+    if page > 0:
+        nav.append(_button("◀️", PageCB(field="region", page=page - 1)))
+    nav.append(_button(f"{page + 1}/{pages}", PageCB(field="region", page=page)))
+    if page < pages - 1:
+        nav.append(_button("▶️", PageCB(field="region", page=page + 1)))
+    rows += [nav, [_cancel()]]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def confirm(labels: dict[str, str]) -> InlineKeyboardMarkup:
+    edits = [
+        _button("✏️ " + labels[group], ConfirmCB(action="edit", step=group))
+        for group in forms.EDIT_GROUPS
+    ]
+    rows = [[_button(_("✅ Confirm"), ConfirmCB(action="submit"))]]
+    rows += _rows(edits, 2)
+    rows.append([_cancel()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# ------------------------------------------------------------------------------ cards
+
+
+def card_actions(
+    card: Card | None, others: list[Card], labels: dict[str, str]
+) -> InlineKeyboardMarkup:
+    """Refresh the QR of ``card`` (when it has one); switch to each of the other cards."""
+    rows = []
+    if card is not None:
+        rows.append([_button(_("🔄 Refresh QR"), CardCB(action="refresh", card_id=str(card.id)))])
+    for other in others:
+        data = CardCB(action="show", card_id=str(other.id))
+        rows.append([_button("🪪 " + labels[str(other.id)], data)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def after_registration(card: Card) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("🪪 Show the QR code"), CardCB(action="show", card_id=str(card.id)))],
+            [_button(_("📚 Take the course"), MenuCB(action="course"))],
+        ]
+    )
+
+
+# ------------------------------------------------------------------------------ course
+
+
+def module_mark(slug: str, progress: CourseProgress | None) -> str:
+    """✅ passed, 🔁 tried and not passed yet, ▫️ not tried."""
+    for item in progress.modules if progress is not None else []:
+        if item.slug == slug:
+            return "✅" if item.passed else ("🔁" if item.attempts else "▫️")
+    return "▫️"
+
+
+def modules(
+    items: list[ModuleSummary], progress: CourseProgress | None, person: int, persons: list[str]
+) -> InlineKeyboardMarkup:
+    """One button per module with its mark; switch between the account's people if several."""
+    rows = [
+        [
+            _button(
+                f"{module_mark(m.slug, progress)} {m.position}. {m.title}",
+                CourseCB(action="page", slug=m.slug, page=0, person=person),
+            )
+        ]
+        for m in items
+    ]
+    if len(persons) > 1:
+        rows.append(
+            [
+                _button(("👤 " if i == person else "") + name, CourseCB(action="list", person=i))
+                for i, name in enumerate(persons)
+            ]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def lesson(slug: str, page: int, pages: int, person: int, can_quiz: bool) -> InlineKeyboardMarkup:
+    nav = []
+    if page > 0:
+        back = CourseCB(action="page", slug=slug, page=page - 1, person=person)
+        nav.append(_button(_("◀️ Back"), back))
+    if page < pages - 1:
+        forward = CourseCB(action="page", slug=slug, page=page + 1, person=person)
+        nav.append(_button(_("Next ▶️"), forward))
+    rows = [nav] if nav else []
+    if page == pages - 1 and can_quiz:
+        quiz = CourseCB(action="quiz", slug=slug, person=person)
+        rows.append([_button(_("📝 Take the quiz"), quiz)])
+    rows.append([_button(_("📚 All modules"), CourseCB(action="list", person=person))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def answers(slug: str, question: int, options: int) -> InlineKeyboardMarkup:
+    buttons = [
+        _button(str(option + 1), AnswerCB(slug=slug, question=question, option=option))
+        for option in range(options)
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 5))
+
+
+def quiz_done(slug: str, passed: bool, person: int) -> InlineKeyboardMarkup:
+    rows = []
+    if not passed:
+        rows.append([_button(_("🔁 Try again"), CourseCB(action="quiz", slug=slug, person=person))])
+        again = CourseCB(action="page", slug=slug, page=0, person=person)
+        rows.append([_button(_("📖 Read the lesson again"), again)])
+    rows.append([_button(_("📚 All modules"), CourseCB(action="list", person=person))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# ------------------------------------------------------------------------------ guide
+
+
+def guide_sections(sections: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_button(title, GuideCB(slug=slug, page=0))] for slug, title in sections]
+    )
+
+
+def guide_page(slug: str, page: int, pages: int) -> InlineKeyboardMarkup:
+    nav = []
+    if page > 0:
+        nav.append(_button(_("◀️ Back"), GuideCB(slug=slug, page=page - 1)))
+    if page < pages - 1:
+        nav.append(_button(_("Next ▶️"), GuideCB(slug=slug, page=page + 1)))
+    rows = [nav] if nav else []
+    rows.append([_button(_("🧭 All sections"), GuideCB())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

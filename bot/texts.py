@@ -1,0 +1,475 @@
+"""What the bot says, in the current language. Messages are HTML: user values are escaped."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from html import escape
+from typing import Any
+
+from bot import forms, reference
+from bot.api import AttemptResult, Card, CourseProgress
+from bot.i18n import _
+
+
+def h(value: object) -> str:
+    return escape(str(value), quote=False)
+
+
+def fmt_date(iso: str | date | None) -> str:
+    if not iso:
+        return "—"
+    value = date.fromisoformat(iso) if isinstance(iso, str) else iso
+    return value.strftime("%d.%m.%Y")
+
+
+# ------------------------------------------------------------------------------ general
+
+
+def greeting() -> str:
+    return _(
+        "Hello! I am the Onboard bot. I help you register your electronic migration card, "
+        "learn the rules of life and work in Russia, and show a QR code to officers."
+    )
+
+
+def help_text() -> str:
+    return "\n".join(
+        [
+            _("What I can do:"),
+            "/register — " + _("fill in the migration card"),
+            "/card — " + _("your cards and QR codes"),
+            "/course — " + _("the adaptation course"),
+            "/guide — " + _("the guide to rules of behaviour"),
+            "/language — " + _("change the language"),
+            "/cancel — " + _("stop filling in the card and delete the answers"),
+            "/help — " + _("this list"),
+        ]
+    )
+
+
+def commands() -> list[tuple[str, str]]:
+    """The command menu: (command, description) in the current language."""
+    return [
+        ("start", _("Start")),
+        ("register", _("Fill in the migration card")),
+        ("card", _("My cards and QR codes")),
+        ("course", _("Adaptation course")),
+        ("guide", _("Guide to rules of behaviour")),
+        ("language", _("Change the language")),
+        ("help", _("Help")),
+        ("cancel", _("Cancel")),
+    ]
+
+
+def not_understood() -> str:
+    return _("Sorry, I did not understand. Use the menu buttons or /help.")
+
+
+def try_later() -> str:
+    return _("The registry is not answering right now. Please try again in a few minutes.")
+
+
+def answers_kept() -> str:
+    return _("Your answers are kept.")
+
+
+def went_wrong() -> str:
+    return _("Sorry, something went wrong on my side. Please try again.")
+
+
+def too_fast() -> str:
+    return _("Too many messages at once. Please wait a moment.")
+
+
+def stale_button() -> str:
+    return _("This button is out of date. Please use the latest message.")
+
+
+def choose_language() -> str:
+    return _("Choose your language:")
+
+
+def language_set() -> str:
+    # TRANSLATORS: name the language of this catalogue ("I will speak Uzbek with you").
+    return _("Done: I will speak English with you.")
+
+
+def main_menu() -> str:
+    return _("What would you like to do?")
+
+
+# ------------------------------------------------------------------------------ consent
+
+
+def consent_notice() -> str:
+    return "\n\n".join(
+        [
+            "<b>" + _("Consent to the processing of personal data") + "</b>",
+            _(
+                "To register your migration card, Onboard processes the data you enter: "
+                "names, date of birth, sex, citizenship, identity document, purpose and "
+                "period of stay, host, region and occupation, and your Telegram account id."
+            ),
+            _(
+                "The data are used to keep the register of migration cards and to check your "
+                "card when an officer scans your QR code. They are kept while your card is "
+                "valid and as long as the law requires after that."
+            ),
+            _(
+                "You may ask for a copy of your data or for its correction or erasure. "
+                "Without consent you can still read the course and the guide."
+            ),
+            _("Do you agree to the processing of your personal data?"),
+        ]
+    )
+
+
+def consent_thanks() -> str:
+    return _("Thank you, your consent is recorded. Now you can fill in the migration card.")
+
+
+def consent_declined() -> str:
+    return _(
+        "Without consent I cannot register a card. You can still read the course (/course) "
+        "and the guide (/guide), and agree later with /register."
+    )
+
+
+def consent_already() -> str:
+    return _("Your consent is already recorded.")
+
+
+# ------------------------------------------------------------------------------ registration
+
+
+def registration_intro() -> str:
+    return _(
+        "Let us fill in the migration card. I will ask one question at a time; "
+        "/cancel stops and deletes your answers."
+    )
+
+
+def registration_resumed() -> str:
+    return _("You have a card in progress; let us continue where you stopped.")
+
+
+def prompt(step: str, data: dict[str, Any]) -> str:
+    """The question for a step, with a hint of what is expected."""
+    texts = {
+        "surname": _("Your surname, as in your passport:"),
+        "given_names": _(
+            "Your given names (first name and patronymic, if any), as in your passport:"
+        ),
+        "surname_latin": _(
+            "Your surname in Latin letters, exactly as in the machine-readable line of your "
+            "passport (for example KARIMOV):"
+        ),
+        "given_names_latin": _(
+            "Your given names in Latin letters, exactly as in the machine-readable line of "
+            "your passport (for example SHUKHRAT):"
+        ),
+        "date_of_birth": _("Your date of birth (DD.MM.YYYY, for example 01.05.1990):"),
+        "sex": _("Your sex, as in your passport:"),
+        "citizenship": _(
+            "Your citizenship: choose below or type the country's name or three-letter code "
+            "(for example UZB):"
+        ),
+        "document_type": _("Which identity document do you travel with?"),
+        "document_number": _(
+            "The document's series and number, in Latin letters and digits (for example FA1234567):"
+        ),
+        "purpose": _("The purpose of your visit:"),
+        "visa_number": _("Your visa number, if you have a visa:"),
+        "stay_from": _("When do (or did) you arrive? The date, DD.MM.YYYY:"),
+        "stay_until": _("Until when do you plan to stay? The date, DD.MM.YYYY:"),
+        "host_kind": _("Who receives you in Russia (the host)?"),
+        "host_name": _("The host's name: the organisation's name, or the person's full name:"),
+        "host_address": _("The host's address in Russia (city, street, house):"),
+        "region": _("The region of Russia where you will stay: choose below or type its name:"),
+        "occupation": _("Your occupation (for example builder, cook, student):"),
+    }
+    text = texts[step]
+    if step.endswith("_latin") and forms.can_skip(step, data):
+        text += "\n" + _("If you are not sure, press «Spell it for me».")
+    return text
+
+
+def explain(error: forms.Invalid) -> str:
+    """Why an answer was not accepted, and what to send instead."""
+    texts = {
+        "blank": _("The answer is empty. Please write it."),
+        "required": _("This answer is required."),
+        "control_characters": _("Please write plain text, without special characters."),
+        "name": _(
+            "A name may contain only letters, spaces, hyphens and apostrophes, and no digits."
+        ),
+        "latin": _(
+            "Please use only Latin letters A–Z, spaces and hyphens, as in the "
+            "machine-readable line of your passport."
+        ),
+        "date_format": _("Please write the date as DD.MM.YYYY, for example 01.05.1990."),
+        "date_impossible": _("There is no such date. Please check the day and the month."),
+        "birth_future": _("The date of birth cannot be in the future."),
+        "birth_too_early": _("The date of birth cannot be before 1900."),
+        "stay_before_birth": _("The arrival date cannot be before your date of birth."),
+        "stay_too_far": _("The arrival date must be within a year from today."),
+        "stay_until_before_from": _("The end of the stay cannot be before the arrival date."),
+        "stay_until_past": _("The end of the stay cannot be in the past."),
+        "stay_too_long": _("The planned stay cannot be longer than five years."),
+        "document_number": _(
+            "The number must have 5 to 20 Latin letters and digits, with at least one digit "
+            "(spaces and hyphens are removed)."
+        ),
+        "document_number_cyrillic": _(
+            "Please type the letters of the number in Latin, as in the machine-readable line "
+            "of the document."
+        ),
+        "visa_number": _(
+            "A visa number has 5 to 20 Latin letters and digits, with at least one digit."
+        ),
+        "visa_number_cyrillic": _("Please type the visa number in Latin letters and digits."),
+        "country_unknown": _(
+            "I do not know this country. Type its name or three-letter code (for example "
+            "UZB), or choose from the list."
+        ),
+        "country_russia": _("Citizens of Russia do not need a migration card."),
+        "region_unknown": _(
+            "I do not know this region. Type a part of its name or choose from the list."
+        ),
+        "use_buttons": _("Please choose one of the buttons."),
+        "not_text": _("Please answer with a text message."),
+    }
+    if error.code == "too_long":
+        return _("The answer is too long: at most {limit} characters.").format(
+            limit=error.params.get("limit", 0)
+        )
+    return texts.get(error.code, _("This answer cannot be accepted. Please check it."))
+
+
+def which_one() -> str:
+    return _("Several match. Which one?")
+
+
+def field_labels() -> dict[str, str]:
+    return {
+        "surname": _("Surname"),
+        "given_names": _("Given names"),
+        "surname_latin": _("Surname (Latin)"),
+        "given_names_latin": _("Given names (Latin)"),
+        "date_of_birth": _("Date of birth"),
+        "sex": _("Sex"),
+        "citizenship": _("Citizenship"),
+        "document_type": _("Document"),
+        "document_number": _("Document number"),
+        "purpose": _("Purpose of visit"),
+        "visa_number": _("Visa number"),
+        "stay_from": _("Arrival"),
+        "stay_until": _("Stay until"),
+        "host_kind": _("Host"),
+        "host_name": _("Host's name"),
+        "host_address": _("Host's address"),
+        "region": _("Region"),
+        "occupation": _("Occupation"),
+    }
+
+
+def edit_labels() -> dict[str, str]:
+    return {
+        "names": _("Names"),
+        "date_of_birth": _("Date of birth"),
+        "sex": _("Sex"),
+        "citizenship": _("Citizenship"),
+        "document": _("Document"),
+        "purpose": _("Purpose and visa"),
+        "stay": _("Dates of stay"),
+        "host": _("Host"),
+        "region": _("Region"),
+        "occupation": _("Occupation"),
+    }
+
+
+def answer_value(step: str, value: Any, language: str) -> str:
+    if value is None:
+        return _("automatic") if step.endswith("_latin") else "—"
+    if step in forms.CHOICES:
+        return reference.label(forms.CHOICES[step], value)
+    if step == "citizenship":
+        return reference.country_name(value, language)
+    if step == "region":
+        return reference.region_name(value)
+    if step in ("date_of_birth", "stay_from", "stay_until"):
+        return fmt_date(value)
+    return str(value)
+
+
+def summary(data: dict[str, Any], language: str) -> str:
+    labels = field_labels()
+    lines = ["<b>" + _("Please check your card:") + "</b>", ""]
+    for step in forms.STEPS:
+        if forms.applies(step, data):
+            value = answer_value(step, data.get(step), language)
+            lines.append(f"{labels[step]}: <b>{h(value)}</b>")
+    lines += ["", _("If everything is right, press «Confirm». To change something, press it.")]
+    return "\n".join(lines)
+
+
+def refused_by_registry() -> str:
+    return _("The registry did not accept one of the answers:")
+
+
+def submitting() -> str:
+    return _("Sending your card to the registry…")
+
+
+def registered(card: Card) -> str:
+    return "\n".join(
+        [
+            _("Your migration card is registered."),
+            _("Number: {number}").format(number=f"<b>{h(card.number)}</b>"),
+            _("Status: {status}").format(status=reference.label(reference.STATUSES, card.status)),
+            "",
+            _("Show the QR code to the border officer when you arrive. Take the course: /course"),
+        ]
+    )
+
+
+def open_card_exists() -> str:
+    return _(
+        "This person already has an open migration card, so a new one cannot be registered. "
+        "See it with /card."
+    )
+
+
+def document_taken() -> str:
+    return _(
+        "This document is already registered with other personal data. "
+        "Please check the document number."
+    )
+
+
+def cancelled() -> str:
+    return _("Stopped. Your answers are deleted.")
+
+
+def nothing_to_cancel() -> str:
+    return _("There is nothing to cancel.")
+
+
+def expired_session() -> str:
+    return _(
+        "Your unfinished answers were deleted after a long pause. "
+        "Please start again with /register."
+    )
+
+
+def need_consent() -> str:
+    return _("Before registration I need your consent to the processing of personal data.")
+
+
+# ------------------------------------------------------------------------------ cards
+
+
+def no_cards() -> str:
+    return _("You have no migration card yet. Fill one in with /register.")
+
+
+def card_text(card: Card) -> str:
+    holder = card.holder
+    name = " ".join(p for p in (holder.surname, holder.given_names) if p) or "—"
+    latin = " ".join(p for p in (holder.surname_latin, holder.given_names_latin) if p)
+    lines = [
+        _("Migration card {number}").format(number=f"<b>{h(card.number)}</b>"),
+        _("Holder: {name}").format(name=h(name) + (f" ({h(latin)})" if latin else "")),
+        _("Status: {status}").format(status=reference.label(reference.STATUSES, card.status)),
+        _("Stay until: {date}").format(date=fmt_date(card.stay_until)),
+        _("Region: {region}").format(region=h(reference.region_name(card.region))),
+    ]
+    return "\n".join(lines)
+
+
+def qr_caption() -> str:
+    return _("Show this QR code to the officer. Press «Refresh» if it is old or cannot be read.")
+
+
+def no_qr() -> str:
+    return _("A card in this status has no QR code.")
+
+
+def card_label(card: Card) -> str:
+    name = card.holder.surname_latin or card.holder.surname or ""
+    return f"{card.number} {name}".strip()
+
+
+# ------------------------------------------------------------------------------ course
+
+
+def course_header(progress: CourseProgress | None, holder: str | None) -> str:
+    lines = ["<b>" + _("Adaptation course") + "</b>"]
+    if progress is not None and holder:
+        lines.append(
+            _("Progress of {name}: {passed} of {total} modules passed.").format(
+                name=h(holder), passed=progress.modules_passed, total=progress.modules_total
+            )
+        )
+        if progress.completed:
+            lines.append(_("The course is completed."))
+    else:
+        lines.append(_("Register a card (/register) so that your quiz results are kept."))
+    lines.append(_("Choose a module:"))
+    return "\n".join(lines)
+
+
+def page_footer(page: int, pages: int) -> str:
+    return _("Page {page} of {pages}").format(page=page, pages=pages)
+
+
+def quiz_question(title: str, index: int, total: int, text: str, options: list[str]) -> str:
+    lines = [
+        "<b>" + h(title) + "</b>",
+        _("Question {number} of {total}").format(number=index + 1, total=total),
+        "",
+        h(text),
+        "",
+    ]
+    lines += [f"{i + 1}. {h(option)}" for i, option in enumerate(options)]
+    return "\n".join(lines)
+
+
+def quiz_needs_card() -> str:
+    return _("To take the quiz, register your card first: /register.")
+
+
+def quiz_result(result: AttemptResult) -> str:
+    verdict = (
+        _("Passed!")
+        if result.passed
+        else _("Not passed yet: you need {need} right answers out of {total}.").format(
+            need=math.ceil(result.pass_mark * result.questions - 1e-9), total=result.questions
+        )
+    )
+    lines = [
+        _("Result: {correct} of {total} right.").format(
+            correct=result.correct, total=result.questions
+        ),
+        verdict,
+        "",
+    ]
+    for number, item in enumerate(result.results, start=1):
+        mark = "✅" if item.correct else "❌"
+        lines.append(f"{mark} {number}. {h(item.explanation)}")
+    return "\n".join(lines)
+
+
+def course_completed() -> str:
+    return _(
+        "Congratulations! You have completed the adaptation course. "
+        "Your QR code now shows it to officers."
+    )
+
+
+# ------------------------------------------------------------------------------ guide
+
+
+def guide_header() -> str:
+    return "<b>" + _("Guide to rules of behaviour") + "</b>\n" + _("Choose a section:")

@@ -1,0 +1,214 @@
+"""Fixtures: the real service on loopback, a fake Telegram Bot API, and the real bot between.
+
+The service starts once per session (tests use distinct Telegram ids); the fake Telegram
+server, the bot and its dispatcher are built fresh for each test.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.api import ServiceClient
+from bot.app import build_bot, build_dispatcher
+from bot.config import BotSettings
+from bot.i18n import LANGUAGES
+from tests.bot.client import Chat
+from tests.bot.fake_telegram import TOKEN, FakeTelegram
+from tests.e2e.server import Server, serve
+
+ROOT = Path(__file__).resolve().parents[2]
+OFFICER_PASSWORD = "officer-password-for-bot-tests"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def compiled_locales(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bot's catalogues compiled from the .po files as they are in the tree now."""
+    root = tmp_path_factory.mktemp("locales")
+    for language in LANGUAGES:
+        source = ROOT / "locales" / language / "LC_MESSAGES" / "bot.po"
+        target = root / language / "LC_MESSAGES" / "bot.mo"
+        target.parent.mkdir(parents=True)
+        with source.open("rb") as po, target.open("wb") as mo:
+            write_mo(mo, read_po(po, locale=language))
+    return root
+
+
+@dataclass
+class Service:
+    server: Server
+    data_dir: Path
+    api_key: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def cli(self, *args: str, stdin: str | None = None) -> str:
+        return _cli(self.data_dir, *args, stdin=stdin)
+
+    def officer_headers(self) -> dict[str, str]:
+        return self._bearer("officer-bot-tests", OFFICER_PASSWORD)
+
+    def admin_headers(self) -> dict[str, str]:
+        assert self.server.admin_password
+        return self._bearer("admin", self.server.admin_password)
+
+    def _bearer(self, username: str, password: str) -> dict[str, str]:
+        response = httpx.post(
+            self.url + "/api/v1/auth/token",
+            data={"username": username, "password": password},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return {"Authorization": "Bearer " + response.json()["access_token"]}
+
+    def verify(self, payload: str) -> dict[str, Any]:
+        response = httpx.post(
+            self.url + "/api/v1/verify",
+            json={"payload": payload},
+            headers=self.officer_headers(),
+            timeout=10,
+        )
+        response.raise_for_status()
+        return dict(response.json())
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"X-API-Key": self.api_key, **kwargs.pop("headers", {})}
+        return httpx.request(method, self.url + path, headers=headers, timeout=15, **kwargs)
+
+
+def _cli(data_dir: Path, *args: str, stdin: str | None = None) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
+    env["ONBOARD_DATA_DIR"] = str(data_dir)
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """`onboard serve` on a free loopback port, with a bot-scope key and an officer."""
+    data_dir = tmp_path_factory.mktemp("service")
+    # The bot's own throttling is under test, not the service's limits per key.
+    env = {"ONBOARD_RATE_LIMIT_ENABLED": "false"}
+    with serve(data_dir, extra_env=env) as server:
+        key = _cli(data_dir, "api-keys", "create", "bot", "--scope", "bot").splitlines()[-1]
+        _cli(
+            data_dir,
+            "users",
+            "create",
+            "officer-bot-tests",
+            "--role",
+            "officer",
+            "--password-stdin",
+            stdin=OFFICER_PASSWORD + "\n",
+        )
+        yield Service(server=server, data_dir=data_dir, api_key=key)
+
+
+def bot_settings(
+    service_url: str, api_key: str, telegram_url: str, locales: Path, **overrides: Any
+) -> BotSettings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_base": telegram_url,
+        "api_url": service_url,
+        "bot_api_key": api_key,
+        "redis_url": None,
+        "bot_locales_dir": locales,
+        "bot_throttle_burst": 1000,
+        "bot_throttle_rate": 1000.0,
+        "bot_profile_cache_seconds": 0,
+        "bot_api_timeout_seconds": 5.0,
+        "bot_webhook_url": None,
+    }
+    values.update(overrides)
+    return BotSettings(**values)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@dataclass
+class BotUnderTest:
+    """The real Bot (pointed at the fake server) and a dispatcher fed update by update."""
+
+    fake: FakeTelegram
+    bot: Bot
+    dispatcher: Dispatcher
+    api: ServiceClient
+    settings: BotSettings
+
+    async def fsm(self, chat: Chat) -> tuple[str | None, dict[str, Any]]:
+        """The chat's registration state and data as stored (the default FSM destiny)."""
+        context = self.dispatcher.fsm.get_context(self.bot, chat.user_id, chat.user_id)
+        return await context.get_state(), await context.get_data()
+
+    def chat(self, language_code: str | None = "ru", user_id: int | None = None) -> Chat:
+        return Chat(
+            self.fake,
+            bot=self.bot,
+            dispatcher=self.dispatcher,
+            language_code=language_code,
+            user_id=user_id,
+        )
+
+
+async def make_bot_under_test(
+    fake: FakeTelegram,
+    settings: BotSettings,
+    storage: BaseStorage | None = None,
+    **dispatcher_kwargs: Any,
+) -> BotUnderTest:
+    api = ServiceClient(
+        settings.api_url,
+        settings.bot_api_key.get_secret_value() if settings.bot_api_key else "",
+        timeout=settings.bot_api_timeout_seconds,
+    )
+    dispatcher = build_dispatcher(
+        settings, api, storage=storage or MemoryStorage(), **dispatcher_kwargs
+    )
+    return BotUnderTest(fake, build_bot(settings), dispatcher, api, settings)
+
+
+@pytest.fixture
+async def tg(
+    fake: FakeTelegram, service: Service, compiled_locales: Path
+) -> AsyncIterator[BotUnderTest]:
+    settings = bot_settings(service.url, service.api_key, fake.url, compiled_locales)
+    under_test = await make_bot_under_test(fake, settings)
+    yield under_test
+    await under_test.api.aclose()
+    await under_test.bot.session.close()
+    await under_test.dispatcher.storage.close()

@@ -1,0 +1,170 @@
+"""/course: module list with marks, lessons page by page, quizzes scored by the service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.callbacks import AnswerCB
+from tests.bot.client import Chat
+from tests.bot.conftest import BotUnderTest, Service
+from tests.bot.flows import register
+from tests.bot.test_registration import cards_of
+
+pytestmark = pytest.mark.anyio
+COURSE = Path(__file__).resolve().parents[2] / "content" / "adaptation_course"
+
+
+def answer_key(slug: str) -> list[int]:
+    """The right answers, from the course content (the API never serves them)."""
+    quiz = yaml.safe_load((COURSE / "modules" / slug / "quiz.yaml").read_text())
+    return [int(q["answer"]) for q in quiz["questions"]]
+
+
+def module_order() -> list[str]:
+    return list(yaml.safe_load((COURSE / "course.yaml").read_text())["modules"])
+
+
+async def open_quiz(chat: Chat, position: int) -> None:
+    """From /course: open the module and page through the lesson to its quiz."""
+    await chat.say("/course")
+    await chat.press(f" {position}. ")
+    while "Next ▶️" in chat.buttons():
+        await chat.press("Next ▶️")
+    await chat.press("Take the quiz")
+
+
+async def take_quiz(chat: Chat, answers: list[int]) -> None:
+    for option in answers:
+        await chat.press(str(option + 1), exact=True)
+
+
+async def test_the_module_list_marks_progress(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await register(chat)
+    await chat.say("/course")
+    assert "Progress of KARIMOV: 0 of 9 modules passed." in chat.last.body
+    assert chat.buttons()[0] == "▫️ 1. Arriving legally"
+    wrong = [(a + 1) % 3 for a in answer_key("arriving-legally")]
+    await open_quiz(chat, 1)
+    await take_quiz(chat, wrong)
+    await chat.say("/course")
+    assert chat.buttons()[0] == "🔁 1. Arriving legally"
+    await open_quiz(chat, 1)
+    await take_quiz(chat, answer_key("arriving-legally"))
+    await chat.say("/course")
+    assert chat.buttons()[0] == "✅ 1. Arriving legally"
+    assert "1 of 9 modules passed" in chat.last.body
+
+
+async def test_lesson_pages_with_next_and_back(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await chat.say("/course")
+    assert "Register a card (/register) so that your quiz results are kept." in chat.last.body
+    await chat.press("1. Arriving legally")
+    lesson = chat.last
+    assert lesson.body.startswith("<b>Arriving legally</b>")
+    pages = int(lesson.body.rsplit(" of ", 1)[1].rstrip("</i>"))
+    assert pages >= 2 and "Page 1 of" in lesson.body
+    assert "◀️ Back" not in chat.buttons()
+    await chat.press("Next ▶️")
+    assert "Page 2 of" in chat.last.body and chat.last.message_id == lesson.message_id
+    await chat.press("◀️ Back")
+    assert "Page 1 of" in chat.last.body
+    while "Next ▶️" in chat.buttons():
+        await chat.press("Next ▶️")
+    assert f"Page {pages} of {pages}" in chat.last.body
+    assert "📝 Take the quiz" in chat.buttons()
+    await chat.press("All modules")
+    assert "Choose a module:" in chat.last.body
+
+
+async def test_a_quiz_passed_with_explanations(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    await open_quiz(chat, 1)
+    assert "Question 1 of 5" in chat.last.body
+    assert chat.buttons() == ["1", "2", "3"]
+    await take_quiz(chat, answer_key("arriving-legally"))
+    result = chat.last.body
+    assert "Result: 5 of 5 right." in result and "Passed!" in result
+    assert result.count("✅") == 5 and "The host files it" in result
+    assert "🔁 Try again" not in chat.buttons()
+    [card] = cards_of(service, chat)
+    progress = service.api("GET", f"/api/v1/persons/{card['person_id']}/course").json()
+    assert progress["modules_passed"] == 1
+
+
+async def test_a_failed_quiz_can_be_retried(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await register(chat)
+    await open_quiz(chat, 1)
+    key = answer_key("arriving-legally")
+    await take_quiz(chat, [(a + 1) % 3 for a in key])
+    result = chat.last.body
+    assert "Result: 0 of 5 right." in result
+    assert "Not passed yet: you need 4 right answers out of 5." in result
+    assert result.count("❌") == 5
+    assert {"🔁 Try again", "📖 Read the lesson again"} <= set(chat.buttons())
+    await chat.press("Try again")
+    assert "Question 1 of 5" in chat.last.body
+    await take_quiz(chat, key)
+    assert "Passed!" in chat.last.body
+
+
+async def test_an_answer_button_of_a_finished_quiz_is_stale(tg: BotUnderTest, fake):
+    chat = tg.chat("en")
+    await register(chat)
+    await open_quiz(chat, 1)
+    await chat.press("1", exact=True)
+    await chat.press_data(AnswerCB(slug="arriving-legally", question=0, option=2).pack())
+    assert "out of date" in fake.calls_of("answerCallbackQuery")[-1].params["text"]
+    assert "Question 2 of 5" in chat.last.body
+
+
+async def test_the_quiz_needs_a_card(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await open_quiz(chat, 2)
+    assert "To take the quiz, register your card first: /register." in chat.last.body
+
+
+async def test_completing_the_course(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    [card] = cards_of(service, chat)
+    *first, last = module_order()
+    for slug in first:  # the other modules passed elsewhere (another device, say)
+        response = service.api(
+            "POST",
+            f"/api/v1/persons/{card['person_id']}/course/modules/{slug}/attempts",
+            json={"answers": answer_key(slug)},
+        )
+        assert response.status_code == 201, response.text
+    await open_quiz(chat, len(first) + 1)
+    await take_quiz(chat, answer_key(last))
+    assert "Congratulations! You have completed the adaptation course." in chat.text()
+    await chat.say("/course")
+    assert "The course is completed." in chat.last.body
+
+
+async def test_the_course_in_the_users_language(tg: BotUnderTest):
+    chat = tg.chat("tg")
+    await chat.say("/course")
+    assert "Курси мутобиқшавӣ" in chat.last.body
+    assert not chat.buttons()[0].endswith("Arriving legally")
+
+
+async def test_a_family_sees_each_persons_progress(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await register(chat)
+    await register(chat, surname=("say", "Каримова"), given_names=("say", "Дильноза"))
+    await open_quiz(chat, 1)
+    await take_quiz(chat, answer_key("arriving-legally"))
+    await chat.say("/course")
+    assert "Progress of KARIMOV: 1 of 9" in chat.last.body
+    assert {"👤 KARIMOV", "KARIMOVA"} <= set(chat.buttons())
+    await chat.press("KARIMOVA", exact=True)
+    assert "Progress of KARIMOVA: 0 of 9" in chat.last.body
+    assert chat.buttons()[0].startswith("▫️")
