@@ -188,6 +188,45 @@ class Proof(_Out):
     kid: str = Field(default="")
 
 
+class DoneFact(_Out):
+    done_on: date
+    self_reported: bool
+
+
+class ChecklistItem(_Out):
+    id: str
+    title: str
+    how_to: str
+    due_on: date | None = None
+    status: str  # pending | done | overdue | not_applicable
+    done: DoneFact | None = None
+    reportable: bool = True
+
+
+class Checklist(_Out):
+    card_id: uuid.UUID
+    language: str
+    reminders_muted: bool = False
+    items: list[ChecklistItem]
+
+
+class Reminder(_Out):
+    id: int
+    card_id: uuid.UUID
+    card_number: str
+    telegram_user_id: int
+    language: str
+    item_id: str
+    title: str
+    how_to: str
+    due_on: date
+    days_left: int
+
+
+class ReminderBatch(_Out):
+    items: list[Reminder]
+
+
 # ------------------------------------------------------------------------------ client
 
 
@@ -261,6 +300,35 @@ class ServiceClient:
     async def proof_png(self, card_id: uuid.UUID) -> bytes:
         response = await self._send("GET", f"/cards/{card_id}/proof.png")
         return response.content
+
+    async def print_pdf(self, card_id: uuid.UUID) -> bytes:
+        response = await self._send("GET", f"/cards/{card_id}/print")
+        return response.content
+
+    # -- arrival checklist and reminders
+
+    async def checklist(self, card_id: uuid.UUID, language: str) -> Checklist:
+        return await self._json(
+            Checklist, "GET", f"/cards/{card_id}/checklist", params={"lang": language}
+        )
+
+    async def mark_done(
+        self, card_id: uuid.UUID, item_id: str, *, done_on: date, evidence: str
+    ) -> Checklist:
+        body = {"done_on": done_on.isoformat(), "evidence": evidence}
+        return await self._json(
+            Checklist, "POST", f"/cards/{card_id}/checklist/{item_id}/done", json=body
+        )
+
+    async def set_muted(self, card_id: uuid.UUID, muted: bool) -> None:
+        await self._send("PUT", f"/cards/{card_id}/reminders", json={"muted": muted})
+
+    async def claim_reminders(self, limit: int = 100) -> list[Reminder]:
+        batch = await self._json(ReminderBatch, "POST", "/reminders/claim", params={"limit": limit})
+        return batch.items
+
+    async def confirm_reminder(self, reminder_id: int) -> None:
+        await self._send("POST", f"/reminders/{reminder_id}/sent")
 
     # -- course and guide
 

@@ -5,8 +5,10 @@ Nothing is global: tests (and the webhook app) build as many dispatchers as they
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -28,6 +30,7 @@ from bot.handlers import get_routers
 from bot.i18n import LANGUAGES, LocaleMiddleware, make_i18n
 from bot.middlewares import ServiceErrors, Throttling
 from bot.profiles import ProfileStore
+from bot.reminders import ReminderSender
 
 log = logging.getLogger("onboard.bot")
 LEGAL_ZONE = ZoneInfo("Europe/Moscow")
@@ -138,12 +141,24 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
         await bot.set_my_commands(commands, language_code=language)
 
 
-async def _on_startup(bot: Bot, i18n_instance: I18n) -> None:
+async def _on_startup(
+    bot: Bot, dispatcher: Dispatcher, i18n_instance: I18n, api: ServiceClient, settings: BotSettings
+) -> None:
     await set_commands(bot, i18n_instance)
+    if settings.bot_reminders_enabled:
+        sender = ReminderSender(bot, api, i18n_instance)
+        dispatcher["reminder_task"] = asyncio.create_task(
+            sender.run(settings.bot_reminder_interval_seconds), name="onboard-reminders"
+        )
     log.info("bot started")
 
 
 async def _on_shutdown(dispatcher: Dispatcher, api: ServiceClient) -> None:
+    task: asyncio.Task[None] | None = dispatcher.workflow_data.pop("reminder_task", None)
+    if task is not None:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
     await api.aclose()
     await dispatcher.storage.close()
     log.info("bot stopped")

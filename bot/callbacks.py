@@ -44,7 +44,7 @@ class ConfirmCB(CallbackData, prefix="regc"):
 
 
 class CardCB(CallbackData, prefix="card"):
-    """``show`` a card with its QR, or ``refresh`` the QR."""
+    """``show`` a card with its QR, ``refresh`` the QR, or send it as a PDF to ``print``."""
 
     action: str
     card_id: str
@@ -70,3 +70,14 @@ class AnswerCB(CallbackData, prefix="qa"):
 class GuideCB(CallbackData, prefix="gd"):
     slug: str = ""
     page: int = 0
+
+
+class ChecklistCB(CallbackData, prefix="cl"):
+    """The arrival checklist of card ``card`` (its number): ``show`` it, ask ``when`` item
+    ``item`` was done (dates from ``days`` back), mark it done ``on`` today minus ``days``,
+    ``mute`` or ``unmute`` the card's reminders."""
+
+    action: str
+    card: str
+    item: str = ""
+    days: int = 0

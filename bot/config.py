@@ -47,6 +47,10 @@ class BotSettings(BaseSettings):
     # Per-user token bucket: a burst of this many updates, refilled at this rate per second.
     bot_throttle_burst: int = Field(default=8, ge=1)
     bot_throttle_rate: float = Field(default=2.0, gt=0)
+    # Deadline reminders: claimed from the service this often (the service decides what is
+    # due, and never at night); off for a bot replica that should only answer users.
+    bot_reminders_enabled: bool = True
+    bot_reminder_interval_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Webhook mode when a public URL is set; the secret is checked on every call.
     bot_webhook_url: str | None = None
     bot_webhook_secret: SecretStr | None = None

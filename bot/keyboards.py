@@ -10,10 +10,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import forms, reference
-from bot.api import Card, CourseProgress, ModuleSummary
+from bot.api import Card, Checklist, CourseProgress, ModuleSummary, Reminder
 from bot.callbacks import (
     AnswerCB,
     CardCB,
+    ChecklistCB,
     ChoiceCB,
     ConfirmCB,
     ConsentCB,
@@ -40,6 +41,7 @@ def main_menu() -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     b.add(_button(_("📝 Fill in the card"), MenuCB(action="register")))
     b.add(_button(_("🪪 My card and QR"), MenuCB(action="card")))
+    b.add(_button(_("📋 Deadlines"), MenuCB(action="checklist")))
     b.add(_button(_("📚 Course"), MenuCB(action="course")))
     b.add(_button(_("🧭 Guide"), MenuCB(action="guide")))
     b.add(_button(_("🌐 Language"), MenuCB(action="language")))
@@ -181,6 +183,9 @@ def card_actions(
     rows = []
     if card is not None:
         rows.append([_button(_("🔄 Refresh QR"), CardCB(action="refresh", card_id=str(card.id)))])
+        rows.append(
+            [_button(_("🖨 PDF for printing"), CardCB(action="print", card_id=str(card.id)))]
+        )
     for other in others:
         data = CardCB(action="show", card_id=str(other.id))
         rows.append([_button("🪪 " + labels[str(other.id)], data)])
@@ -282,3 +287,79 @@ def guide_page(slug: str, page: int, pages: int) -> InlineKeyboardMarkup:
     rows = [nav] if nav else []
     rows.append([_button(_("🧭 All sections"), GuideCB())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# ------------------------------------------------------------------------------ checklist
+
+DONE_DAYS_PER_PAGE = 12
+DONE_DAYS_MAX = 366  # one can report a thing done up to a year back
+
+
+def checklist(
+    card_number: str, listing: Checklist, others: list[Card], labels: dict[str, str]
+) -> InlineKeyboardMarkup:
+    """Mark each open item done; mute or unmute reminders; refresh; switch cards."""
+    rows = []
+    for item in listing.items:
+        if item.reportable and item.status in ("pending", "overdue") and item.due_on:
+            data = ChecklistCB(action="when", card=card_number, item=item.id)
+            rows.append([_button(_("✅ Done: {title}").format(title=_short(item.title)), data)])
+    if listing.reminders_muted:
+        toggle = _button(_("🔔 Turn reminders on"), ChecklistCB(action="unmute", card=card_number))
+    else:
+        toggle = _button(_("🔕 Mute reminders"), ChecklistCB(action="mute", card=card_number))
+    refresh = _button(_("🔄 Refresh"), ChecklistCB(action="show", card=card_number))
+    rows.append([toggle, refresh])
+    for other in others:
+        rows.append(
+            [_button("🪪 " + labels[other.number], ChecklistCB(action="show", card=other.number))]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _short(title: str, limit: int = 40) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def done_dates(card_number: str, item_id: str, today: date, start: int) -> InlineKeyboardMarkup:
+    """Dates to choose from, newest first: today, yesterday, then the days before."""
+    start = max(0, min(start, DONE_DAYS_MAX - DONE_DAYS_PER_PAGE))
+    buttons = []
+    for back in range(start, min(start + DONE_DAYS_PER_PAGE, DONE_DAYS_MAX)):
+        day = today - timedelta(days=back)
+        text = (
+            _("Today") if back == 0 else _("Yesterday") if back == 1 else day.strftime("%d.%m.%Y")
+        )
+        buttons.append(
+            _button(text, ChecklistCB(action="on", card=card_number, item=item_id, days=back))
+        )
+    rows = _rows(buttons, 3)
+    nav = []
+    if start > 0:
+        newer = ChecklistCB(
+            action="when", card=card_number, item=item_id, days=start - DONE_DAYS_PER_PAGE
+        )
+        nav.append(_button(_("Later ▶️"), newer))
+    if start + DONE_DAYS_PER_PAGE < DONE_DAYS_MAX:
+        older = ChecklistCB(
+            action="when", card=card_number, item=item_id, days=start + DONE_DAYS_PER_PAGE
+        )
+        nav.insert(0, _button(_("◀️ Earlier"), older))
+    if nav:
+        rows.append(nav)
+    rows.append([_button(_("✖️ Cancel"), ChecklistCB(action="show", card=card_number))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def reminder(item: Reminder) -> InlineKeyboardMarkup:
+    number = item.card_number
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("📋 My deadlines"), ChecklistCB(action="show", card=number))],
+            [
+                _button(
+                    _("🔕 Mute reminders for this card"), ChecklistCB(action="mute", card=number)
+                )
+            ],
+        ]
+    )

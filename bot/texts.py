@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from bot import forms, reference
-from bot.api import AttemptResult, Card, CourseProgress
+from bot.api import AttemptResult, Card, Checklist, ChecklistItem, CourseProgress, Reminder
 from bot.i18n import _
 
 
@@ -39,6 +39,7 @@ def help_text() -> str:
             _("What I can do:"),
             "/register — " + _("fill in the migration card"),
             "/card — " + _("your cards and QR codes"),
+            "/checklist — " + _("what is due after arrival, and by when"),
             "/course — " + _("the adaptation course"),
             "/guide — " + _("the guide to rules of behaviour"),
             "/language — " + _("change the language"),
@@ -54,6 +55,7 @@ def commands() -> list[tuple[str, str]]:
         ("start", _("Start")),
         ("register", _("Fill in the migration card")),
         ("card", _("My cards and QR codes")),
+        ("checklist", _("Deadlines after arrival")),
         ("course", _("Adaptation course")),
         ("guide", _("Guide to rules of behaviour")),
         ("language", _("Change the language")),
@@ -396,6 +398,13 @@ def no_qr() -> str:
     return _("A card in this status has no QR code.")
 
 
+def print_caption() -> str:
+    return _(
+        "The card as a PDF: print it on A6 or A5 paper and keep it with your passport. "
+        "Its QR code is valid until the date printed under it; print a fresh one after that."
+    )
+
+
 def card_label(card: Card) -> str:
     name = card.holder.surname_latin or card.holder.surname or ""
     return f"{card.number} {name}".strip()
@@ -473,3 +482,92 @@ def course_completed() -> str:
 
 def guide_header() -> str:
     return "<b>" + _("Guide to rules of behaviour") + "</b>\n" + _("Choose a section:")
+
+
+# ------------------------------------------------------------------------------ checklist
+
+
+def checklist(card: Card, listing: Checklist, today: date) -> str:
+    """Each obligation that applies, with its date and what to do; the reminders' state."""
+    lines = ["<b>" + _("Deadlines for card {number}").format(number=h(card.number)) + "</b>"]
+    shown = [i for i in listing.items if i.status != "not_applicable"]
+    for item in shown:
+        lines += ["", _item_line(item, today)]
+        if item.status in ("pending", "overdue"):
+            lines.append("<i>" + h(item.how_to) + "</i>")
+    if not shown:
+        lines += ["", _("Nothing is due for this card.")]
+    lines.append("")
+    if listing.reminders_muted:
+        lines.append(_("🔕 Reminders for this card are off."))
+    else:
+        lines.append(_("🔔 I will remind you here before each date, never at night."))
+    lines.append(_("The dates follow the law as we know it; check them at the migration office."))
+    return "\n".join(lines)
+
+
+def _item_line(item: ChecklistItem, today: date) -> str:
+    title = "<b>" + h(item.title) + "</b>"
+    if item.status == "done":
+        when = fmt_date(item.done.done_on) if item.done else "—"
+        line = "✅ " + _("{title}: done on {date}").format(title=title, date=when)
+        if item.done and item.done.self_reported:
+            line += " " + _("(as you reported)")
+        return line
+    if item.due_on is None:
+        return "⏳ " + _("{title}: no date yet, it counts from a step not recorded yet").format(
+            title=title
+        )
+    if item.status == "overdue":
+        return "❗ " + _("{title}: overdue since {date}").format(
+            title=title, date=fmt_date(item.due_on)
+        )
+    return "⏳ " + _("{title}: by {date} (days left: {days})").format(
+        title=title, date=fmt_date(item.due_on), days=(item.due_on - today).days
+    )
+
+
+def when_done(title: str) -> str:
+    return _("When was it done: «{title}»? Choose the date.").format(title=h(title))
+
+
+def marked_done(title: str) -> str:
+    return _("Marked as done: {title}.").format(title=h(title))
+
+
+def already_done() -> str:
+    return _("This is already marked as done.")
+
+
+def not_applicable() -> str:
+    return _("This does not apply to this card.")
+
+
+def reminders_muted() -> str:
+    return _("Reminders for this card are off.")
+
+
+def reminders_unmuted() -> str:
+    return _("Reminders for this card are on.")
+
+
+def reminder(item: Reminder) -> str:
+    """A reminder of a deadline, in the language of the person it was claimed for."""
+    return "\n".join(
+        [
+            "⏰ <b>" + _("Reminder") + "</b> · " + h(item.card_number),
+            "<b>" + h(item.title) + "</b>",
+            _when(item),
+            "",
+            h(item.how_to),
+        ]
+    )
+
+
+def _when(item: Reminder) -> str:
+    day = fmt_date(item.due_on)
+    if item.days_left <= 0:
+        return _("Today is the last day: {date}.").format(date=day)
+    if item.days_left == 1:
+        return _("Tomorrow is the last day: {date}.").format(date=day)
+    return _("Last day: {date} (days left: {days}).").format(date=day, days=item.days_left)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import card, course, fallback, guide, registration, start
+from bot.handlers import card, checklist, course, fallback, guide, registration, start
 
 
 def get_routers() -> list[Router]:
@@ -13,6 +13,7 @@ def get_routers() -> list[Router]:
         start.router(),
         registration.router(),
         card.router(),
+        checklist.router(),
         course.router(),
         guide.router(),
         fallback.router(),

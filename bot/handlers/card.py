@@ -22,6 +22,7 @@ def router() -> Router:
     r.message.register(cards_command, Command("card"))
     r.callback_query.register(cards_button, MenuCB.filter(F.action == "card"))
     r.callback_query.register(card_button, CardCB.filter(F.action.in_(("show", "refresh"))))
+    r.callback_query.register(print_button, CardCB.filter(F.action == "print"))
     return r
 
 
@@ -53,16 +54,34 @@ async def card_button(callback: CallbackQuery, callback_data: CardCB, api: Servi
             await message.delete()
 
 
+async def print_button(callback: CallbackQuery, callback_data: CardCB, api: ServiceClient) -> None:
+    """Send the card as a one-page PDF to print (with a fresh QR on it)."""
+    cards = await api.list_cards(callback.from_user.id)
+    card = next((c for c in cards if str(c.id) == callback_data.card_id), None)
+    message = chat_message(callback)
+    if card is None or message is None or card.status not in PROVABLE:
+        await stale(callback)
+        return
+    try:
+        pdf = await api.print_pdf(card.id)
+    except Conflict:
+        await callback.answer(texts.no_qr())
+        return
+    await callback.answer()
+    document = BufferedInputFile(pdf, filename=f"e-card-{card.number}.pdf")
+    await message.answer_document(document, caption=texts.print_caption())
+
+
 async def show_cards(message: Message, user: User, api: ServiceClient) -> None:
     cards = await api.list_cards(user.id)
     if not cards:
         await message.answer(texts.no_cards(), reply_markup=keyboards.register_button())
         return
-    current = _current(cards)
+    current = current_card(cards)
     await _send_card(message, current, [c for c in cards if c.id != current.id], api)
 
 
-def _current(cards: list[Card]) -> Card:
+def current_card(cards: list[Card]) -> Card:
     """The newest card that has a QR, else the newest card."""
     provable = [c for c in cards if c.status in PROVABLE]
     return (provable or cards)[-1]

@@ -77,6 +77,8 @@ class ChecklistItem(BaseModel):
     due_on: date | None
     status: str  # pending | done | overdue | not_applicable
     done: DoneOut | None
+    # False for the end of the stay: it is met by the exit or an extension, not by a report.
+    reportable: bool
     source: str
     review_by: date
 
@@ -85,6 +87,7 @@ class Checklist(BaseModel):
     card_id: uuid.UUID
     language: str
     fallback: bool
+    reminders_muted: bool
     items: list[ChecklistItem]
 
 

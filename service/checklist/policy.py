@@ -47,6 +47,11 @@ class Obligation:
     title: dict[str, str]
     how_to: dict[str, str]
 
+    @property
+    def reportable(self) -> bool:
+        """Whether it can be marked done; the stay's end is met by an exit or an extension."""
+        return self.event != "stay_end"
+
     def applies_to(self, *, purpose: str, citizenship: str) -> bool:
         if self.purposes is not None and purpose not in self.purposes:
             return False

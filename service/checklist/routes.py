@@ -50,7 +50,13 @@ async def get_checklist(
         items = checklist.checklist(
             session=session, policy=policy, card_id=card_id, language=language
         )
-        return Checklist(card_id=card_id, language=language, fallback=fallback, items=items)
+        return Checklist(
+            card_id=card_id,
+            language=language,
+            fallback=fallback,
+            reminders_muted=checklist.is_muted(session=session, card_id=card_id),
+            items=items,
+        )
 
     return await uow.run(work)
 
@@ -77,7 +83,13 @@ async def mark_done(
         items = checklist.checklist(
             session=session, policy=policy, card_id=card_id, language=language
         )
-        return Checklist(card_id=card_id, language=language, fallback=False, items=items)
+        return Checklist(
+            card_id=card_id,
+            language=language,
+            fallback=False,
+            reminders_muted=checklist.is_muted(session=session, card_id=card_id),
+            items=items,
+        )
 
     return await uow.run(work)
 

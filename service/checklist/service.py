@@ -114,6 +114,7 @@ def _public(item: _Item, language: str) -> ChecklistItem:
         due_on=item.due_on,
         status=item.status,
         done=done,
+        reportable=ob.reportable,
         source=ob.source,
         review_by=ob.review_by,
     )
@@ -139,6 +140,11 @@ def mark_done(
         raise NotFound(f"no checklist item {item_id!r}")
     if item.status == "not_applicable":
         raise Conflict(f"{item_id} does not apply to this card", reason="not-applicable")
+    if not item.obligation.reportable:
+        raise Conflict(
+            f"{item_id} is met by the exit or an extension of the stay, not by a report",
+            reason="not-reportable",
+        )
     if item.status == "done":
         raise Conflict(f"{item_id} is already done", reason="already-done")
     done_on = data.done_on or clock.today()

@@ -136,6 +136,7 @@ async def test_command_menus_in_every_language(tg: BotUnderTest, fake, compiled_
         "start",
         "register",
         "card",
+        "checklist",
         "course",
         "guide",
         "language",

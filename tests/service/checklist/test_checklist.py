@@ -137,6 +137,13 @@ def test_overdue_and_done_and_repeating_payment(client, actors, fixed_clock) -> 
         ).status_code
         == 403
     )
+    refused = client.post(
+        f"/api/v1/cards/{card['id']}/checklist/stay-end/done",
+        json={"evidence": "left"},
+        headers=actors["cards:write"],
+    )
+    assert refused.status_code == 409 and refused.json()["reason"] == "not-reportable"
+    assert _items(client, actors, card["id"])["stay-end"]["reportable"] is False
 
 
 def test_unknown_language_falls_back_to_russian(client, actors) -> None:
@@ -244,6 +251,8 @@ def test_muted_card_gets_no_reminders(client, actors, fixed_clock) -> None:
         ).status_code
         == 200
     )
+    shown = client.get(f"/api/v1/cards/{card['id']}/checklist", headers=actors["bot"]).json()
+    assert shown["reminders_muted"] is True
     for day in range(40):
         fixed_clock.current = datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(days=day)
         assert _claim(client, actors) == []

@@ -1,0 +1,224 @@
+"""/checklist in the bot: due dates from the card, items done by an integrator or by the holder,
+reminders muted, forged buttons refused; and the printable card offered beside the QR."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+
+from bot.callbacks import ChecklistCB
+from tests.bot.conftest import BotUnderTest, Service
+from tests.bot.flows import register
+from tests.bot.test_registration import cards_of
+
+pytestmark = pytest.mark.anyio
+REGISTRATION = "Migration registration at the place of stay"
+BIOMETRICS = "Fingerprinting, photo and medical examination"
+
+
+def _checklist(service: Service, card_id: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    r = service.api("GET", f"/api/v1/cards/{card_id}/checklist", params={"lang": "en"})
+    assert r.status_code == 200, r.text
+    return {item["id"]: item for item in r.json()["items"]}
+
+
+def _enter(service: Service, card_id: str) -> None:
+    r = httpx.post(
+        f"{service.url}/api/v1/cards/{card_id}/entry",
+        json={"crossing_point": "SVO"},
+        headers=service.admin_headers(),
+        timeout=15,
+    )
+    assert r.status_code == 200, r.text
+
+
+def _ru(day: str) -> str:
+    return date.fromisoformat(day).strftime("%d.%m.%Y")
+
+
+async def test_no_card_no_checklist(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await chat.say("/checklist")
+    assert chat.text() == "You have no migration card yet. Fill one in with /register."
+
+
+async def test_dates_appear_with_entry_and_follow_the_service(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    [card] = cards_of(service, chat)
+    await chat.say("/checklist")
+    before = chat.text()
+    assert f"Deadlines for card {card['number']}" in before
+    assert f"{REGISTRATION}</b>: no date yet, it counts from a step not recorded yet" in before
+    assert "🔔 I will remind you here before each date" in before
+
+    _enter(service, card["id"])
+    await chat.press("Refresh")
+    shown = chat.last.body
+    items = _checklist(service, card["id"])
+    due = items["migration-registration"]["due_on"]
+    days = (date.fromisoformat(due) - date.today()).days
+    assert f"⏳ <b>{REGISTRATION}</b>: by {_ru(due)} (days left: {days})" in shown
+    assert "Ask your host" in shown  # how to do it, under each open item
+    # Uzbek workers need a patent: the item is listed with its own date.
+    assert "Work permit (patent) application" in shown
+    assert items["stay-end"]["due_on"] == card["stay_until"]
+    # The stay's end is met by leaving or an extension, never by a report: no button for it.
+    assert not any("End of the permitted stay" in b for b in chat.buttons())
+    assert any("Done: Migration registration" in b for b in chat.buttons())
+    assert f"by {_ru(card['stay_until'])}" in shown
+
+
+async def test_an_integrators_mark_shows_done_in_the_bot(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    [card] = cards_of(service, chat)
+    _enter(service, card["id"])
+    key = service.cli("api-keys", "create", "host registry", "--scope", "cards:write")
+    r = service.api(
+        "POST",
+        f"/api/v1/cards/{card['id']}/checklist/migration-registration/done",
+        json={"evidence": "notice 77-123456"},
+        headers={"X-API-Key": key.splitlines()[-1]},
+    )
+    assert r.status_code == 200, r.text
+    await chat.say("/checklist")
+    shown = chat.last.body
+    today = date.today().strftime("%d.%m.%Y")
+    assert f"✅ <b>{REGISTRATION}</b>: done on {today}" in shown
+    assert "(as you reported)" not in shown
+    assert not any(REGISTRATION[:20] in b for b in chat.buttons())  # nothing left to mark
+    assert any(b.startswith("✅ Done: Fingerprinting") for b in chat.buttons())
+
+
+async def test_the_holder_reports_an_item_done_on_a_chosen_day(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    [card] = cards_of(service, chat)
+    _enter(service, card["id"])
+    await chat.say("/checklist")
+    await chat.press("✅ Done: Fingerprinting")
+    assert chat.last.body == f"When was it done: «{BIOMETRICS}»? Choose the date."
+    assert chat.buttons()[:2] == ["Today", "Yesterday"]
+    await chat.press("Yesterday", exact=True)
+    answered = tg.fake.calls_of("answerCallbackQuery")[-1].params
+    assert answered["text"] == f"Marked as done: {BIOMETRICS}."
+    yesterday = date.today() - timedelta(days=1)
+    item = _checklist(service, card["id"])["biometrics-and-medical"]
+    assert item["status"] == "done"
+    assert item["done"] == {
+        "done_on": yesterday.isoformat(),
+        "evidence": "reported by the holder in the Telegram bot",
+        "self_reported": True,
+    }
+    shown = chat.last.body
+    assert f"{BIOMETRICS}</b>: done on {yesterday:%d.%m.%Y} (as you reported)" in shown
+
+    # The same button pressed again (an old message): the service refuses a second mark.
+    stale = ChecklistCB(action="on", card=card["number"], item="biometrics-and-medical", days=0)
+    await chat.press_data(stale.pack())
+    assert tg.fake.calls_of("answerCallbackQuery")[-1].params["text"] == (
+        "This is already marked as done."
+    )
+    assert _checklist(service, card["id"])["biometrics-and-medical"]["done"]["done_on"] == (
+        yesterday.isoformat()
+    )
+
+
+async def test_earlier_dates_page_back(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    [card] = cards_of(service, chat)
+    _enter(service, card["id"])
+    await chat.say("/checklist")
+    await chat.press("✅ Done: Migration")
+    await chat.press("◀️ Earlier")
+    day = date.today() - timedelta(days=12)
+    assert chat.buttons()[0] == day.strftime("%d.%m.%Y")
+    await chat.press(day.strftime("%d.%m.%Y"))
+    # Registration done before entry? The service takes the holder's word for the day.
+    item = _checklist(service, card["id"])["migration-registration"]
+    assert item["done"]["done_on"] == day.isoformat()
+
+
+async def test_mute_and_unmute_a_cards_reminders(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    [card] = cards_of(service, chat)
+    await chat.say("/checklist")
+    await chat.press("🔕 Mute reminders")
+    assert "🔕 Reminders for this card are off." in chat.last.body
+    assert "🔔 Turn reminders on" in chat.buttons()
+    r = service.api("GET", f"/api/v1/cards/{card['id']}/checklist")
+    assert r.json()["reminders_muted"] is True
+    await chat.press("🔔 Turn reminders on")
+    assert "🔔 I will remind you here" in chat.last.body
+    assert (
+        service.api("GET", f"/api/v1/cards/{card['id']}/checklist").json()["reminders_muted"]
+        is False
+    )
+
+
+async def test_buttons_for_another_accounts_card_do_nothing(tg: BotUnderTest, service: Service):
+    owner = tg.chat("en")
+    await register(owner)
+    [card] = cards_of(service, owner)
+    _enter(service, card["id"])
+    intruder = tg.chat("en")
+    await intruder.say("/help")
+    for action in ("show", "mute", "on"):
+        forged = ChecklistCB(action=action, card=card["number"], item="migration-registration")
+        await intruder.press_data(forged.pack())
+        answered = tg.fake.calls_of("answerCallbackQuery")[-1].params
+        assert answered["text"] == "This button is out of date. Please use the latest message."
+    listing = service.api("GET", f"/api/v1/cards/{card['id']}/checklist").json()
+    assert listing["reminders_muted"] is False
+    assert all(item["done"] is None for item in listing["items"])
+
+
+async def test_checklist_in_the_holders_language(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    [card] = cards_of(service, chat)
+    _enter(service, card["id"])
+    await chat.say("/language")
+    await chat.press("Oʻzbekcha")
+    await chat.say("/checklist")
+    shown = chat.last.body
+    assert f"{card['number']} karta boʻyicha muddatlar" in shown
+    assert "Yashash joyida migratsiya hisobiga qoʻyilish" in shown  # the policy's own title
+    assert "qolgan kunlar" in shown
+
+
+async def test_the_card_as_a_pdf_to_print(tg: BotUnderTest, service: Service, tmp_path: Path):
+    chat = tg.chat("en")
+    await register(chat)
+    [card] = cards_of(service, chat)
+    await chat.say("/card")
+    await chat.press("🖨 PDF for printing")
+    sent = chat.last
+    assert sent.file_name == f"e-card-{card['number']}.pdf"
+    assert sent.document is not None and sent.document.startswith(b"%PDF")
+    assert "print it on A6 or A5 paper" in sent.body
+    reader = PdfReader(io.BytesIO(sent.document))
+    assert len(reader.pages) == 1 and card["number"] in reader.pages[0].extract_text()
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
+    (tmp_path / "card.pdf").write_bytes(sent.document)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-singlefile", "card.pdf", "card"],
+        cwd=tmp_path,
+        check=True,
+        timeout=60,
+    )
+    [decoded] = [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / "card.png"))]
+    assert service.verify(decoded)["verdict"] == "pending_entry"
