@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import forms, reference
-from bot.api import Card, Checklist, CourseProgress, ModuleSummary, Reminder
+from bot.api import Card, Checklist, CourseProgress, ModuleSummary
 from bot.callbacks import (
     AnswerCB,
     CardCB,
@@ -351,15 +351,10 @@ def done_dates(card_number: str, item_id: str, today: date, start: int) -> Inlin
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def reminder(item: Reminder) -> InlineKeyboardMarkup:
-    number = item.card_number
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(_("📋 My deadlines"), ChecklistCB(action="show", card=number))],
-            [
-                _button(
-                    _("🔕 Mute reminders for this card"), ChecklistCB(action="mute", card=number)
-                )
-            ],
-        ]
-    )
+def reminder(card_number: str, *, muted: bool = False) -> InlineKeyboardMarkup:
+    """Under a reminder: the checklist, and muting the card (gone once it is muted)."""
+    rows = [[_button(_("📋 My deadlines"), ChecklistCB(action="show", card=card_number))]]
+    if not muted:
+        silence = ChecklistCB(action="silence", card=card_number)
+        rows.append([_button(_("🔕 Mute reminders for this card"), silence)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -67,7 +67,7 @@ class ReminderSender:
         language = pick(item.language, self.i18n.default_locale)
         with self.i18n.context(), self.i18n.use_locale(language):
             text = texts.reminder(item)
-            markup = keyboards.reminder(item)
+            markup = keyboards.reminder(item.card_number)
         try:
             await self.bot.send_message(item.telegram_user_id, text, reply_markup=markup)
         except TelegramRetryAfter as exc:

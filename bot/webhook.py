@@ -7,8 +7,12 @@ Two ways to serve it:
   ``startup()`` and ``shutdown()`` from its own lifespan::
 
       hook = WebhookApp.from_settings(BotSettings())
-      app.mount("/telegram/webhook", hook)       # public URL: ONBOARD_BOT_WEBHOOK_URL
+      app.router.routes.append(Route("/telegram/webhook", hook))  # ONBOARD_BOT_WEBHOOK_URL
       # in the lifespan: await hook.startup() ... await hook.shutdown()
+
+  A ``Route``, not ``app.mount()``: a mount answers its bare path with a redirect to the path
+  plus "/", which Telegram does not follow. ``service.main`` does this when
+  ONBOARD_BOT_WEBHOOK_IN_API is set.
 
 * ``aiohttp_app()`` is a standalone aiohttp application (``python -m bot`` in webhook mode),
   built on aiogram's own request handler.

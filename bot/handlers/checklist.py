@@ -8,9 +8,11 @@ picked from buttons.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date, timedelta
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import I18n
@@ -34,6 +36,7 @@ def router() -> Router:
     r.callback_query.register(when, ChecklistCB.filter(F.action == "when"))
     r.callback_query.register(done_on, ChecklistCB.filter(F.action == "on"))
     r.callback_query.register(mute, ChecklistCB.filter(F.action.in_(("mute", "unmute"))))
+    r.callback_query.register(silence, ChecklistCB.filter(F.action == "silence"))
     return r
 
 
@@ -140,6 +143,19 @@ async def mute(
     await api.set_muted(card.id, muted)
     await callback.answer(texts.reminders_muted() if muted else texts.reminders_unmuted())
     await _show(callback, card, cards, api, i18n, today)
+
+
+async def silence(callback: CallbackQuery, callback_data: ChecklistCB, api: ServiceClient) -> None:
+    """Mute the card from one of its reminders; the reminder itself stays readable."""
+    _, card = await _own(callback, callback_data, api)
+    message = chat_message(callback)
+    if card is None or message is None:
+        await stale(callback)
+        return
+    await api.set_muted(card.id, True)
+    await callback.answer(texts.reminders_muted())
+    with suppress(TelegramAPIError):
+        await message.edit_reply_markup(reply_markup=keyboards.reminder(card.number, muted=True))
 
 
 async def _own(

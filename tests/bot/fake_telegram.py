@@ -88,6 +88,7 @@ class FakeTelegram:
         self.counts: Counter[str] = Counter()
         self.chats: dict[int, list[ChatMessage]] = {}
         self.fail_methods: dict[str, int] = {}
+        self.blocked: set[int] = set()  # chats whose user blocked the bot (403 on sending)
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -207,6 +208,8 @@ class FakeTelegram:
         return True
 
     async def _m_sendMessage(self, call: Call) -> Any:  # noqa: N802
+        if int(call.params["chat_id"]) in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
         message = self._new(call)
         message.text = str(call.params["text"])
         return message.as_telegram()
