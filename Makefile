@@ -54,7 +54,8 @@ run: $(VENV)/.runtime catalogues
 	$(BIN)/onboard db upgrade
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/onboard worker & \
-	if [ -n "$$ONBOARD_TELEGRAM_BOT_TOKEN" ]; then $(BIN)/python -m bot & fi; \
+	if [ -n "$$ONBOARD_TELEGRAM_BOT_TOKEN" ]; then \
+	  ONBOARD_API_URL="$${ONBOARD_API_URL:-http://$(HOST):$(PORT)}" $(BIN)/onboard bot & fi; \
 	$(BIN)/onboard serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev catalogues
@@ -98,9 +99,10 @@ bot-locales: $(VENV)/.runtime
 	  --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile --domain bot --directory locales --statistics
 
-# The bot alone: long polling, or webhook mode when ONBOARD_BOT_WEBHOOK_URL is set.
+# The bot alone: long polling, or webhook mode when ONBOARD_BOT_WEBHOOK_URL is set. Without
+# ONBOARD_BOT_API_KEY it creates one in the local database, kept in <data dir>/bot_api_key.
 bot: $(VENV)/.runtime catalogues
-	$(BIN)/python -m bot
+	$(BIN)/onboard bot
 
 clean: clean-bot
 clean-bot:

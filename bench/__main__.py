@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 
-from bench import archive, proofs, registry
+from bench import archive, bot, proofs, registry
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     registry.run()
     proofs.run()
     archive.run()
+    bot.run()
 
 
 if __name__ == "__main__":

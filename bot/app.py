@@ -17,6 +17,12 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
@@ -145,7 +151,8 @@ async def _on_startup(
     bot: Bot, dispatcher: Dispatcher, i18n_instance: I18n, api: ServiceClient, settings: BotSettings
 ) -> None:
     await set_commands(bot, i18n_instance)
-    if settings.bot_reminders_enabled:
+    running: asyncio.Task[None] | None = dispatcher.workflow_data.get("reminder_task")
+    if settings.bot_reminders_enabled and (running is None or running.done()):
         sender = ReminderSender(bot, api, i18n_instance)
         dispatcher["reminder_task"] = asyncio.create_task(
             sender.run(settings.bot_reminder_interval_seconds), name="onboard-reminders"
@@ -164,6 +171,33 @@ async def _on_shutdown(dispatcher: Dispatcher, api: ServiceClient) -> None:
     log.info("bot stopped")
 
 
+class TokenRefused(ConfigurationError):
+    """Telegram does not know the bot's token."""
+
+
+async def _reach_telegram(bot: Bot, settings: BotSettings) -> None:
+    """Leave webhook mode, waiting out a network or Telegram outage (backing off to a
+    minute); a token Telegram refuses is a configuration error, not an outage."""
+    delay = 1.0
+    while True:
+        try:
+            await bot.delete_webhook(drop_pending_updates=False)
+            return
+        except TelegramUnauthorizedError:
+            raise TokenRefused(
+                "Telegram refused ONBOARD_TELEGRAM_BOT_TOKEN (check it with @BotFather)"
+            ) from None
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+            log.warning(
+                "Telegram at %s not reachable (%s); trying again in %.0f s",
+                settings.telegram_api_base,
+                type(exc).__name__,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+
+
 async def run_polling(
     settings: BotSettings, *, polling_timeout: int = 30, handle_signals: bool = True
 ) -> None:
@@ -172,7 +206,7 @@ async def run_polling(
     api = build_api(settings)
     bot = build_bot(settings)
     dp = build_dispatcher(settings, api)
-    await bot.delete_webhook(drop_pending_updates=False)
+    await _reach_telegram(bot, settings)
     await dp.start_polling(
         bot,
         polling_timeout=polling_timeout,

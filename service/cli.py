@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import secrets
 import sys
 import uuid
@@ -11,11 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from service.accounts import service as accounts
 from service.accounts.models import ApiKey, Role, Scope, User
-from service.core.config import SettingsError, get_settings
+from service.core.config import Settings, SettingsError, get_settings
 from service.core.db import get_engine, transaction
 from service.core.errors import OnboardError
 
@@ -76,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     ic.add_argument("--report", help="CSV of bad rows (default: FILE.report.csv)")
     ic.set_defaults(func=_import_cards)
 
+    sub.add_parser(
+        "bot",
+        help="run the Telegram bot (as python -m bot); creates its API key on a local setup",
+    ).set_defaults(func=_bot)
+
     wk = sub.add_parser("worker", help="deliver webhook events (runs until stopped)")
     wk.add_argument("--once", action="store_true", help="one pass over due work, then exit")
     wk.set_defaults(func=_worker)
@@ -132,6 +139,77 @@ def _content_check(args: argparse.Namespace) -> int:
         f"{len(course.facts)} facts; languages: {languages}. No problems found."
     )
     return 0
+
+
+BOT_KEY_FILE = "bot_api_key"
+
+
+def _bot(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from bot.__main__ import main as bot_main
+    from bot.config import BotSettings
+    from bot.config import SettingsError as BotSettingsError
+
+    try:
+        bot_settings = BotSettings()
+    except (BotSettingsError, ValidationError):
+        return bot_main()  # which reports the problem the way `python -m bot` does
+    settings = get_settings()
+    if settings.bot_webhook_in_api and bot_settings.webhook_mode:
+        print(
+            "onboard bot: the API serves the bot's webhook (ONBOARD_BOT_WEBHOOK_IN_API); "
+            "a second bot is not started",
+            file=sys.stderr,
+        )
+        return 0
+    # A local setup needs no key by hand: one is created in the local database and kept in
+    # the data dir. Not without a token (the bot refuses to start anyway), nor in production.
+    if (
+        bot_settings.bot_api_key is None
+        and bot_settings.telegram_bot_token is not None
+        and settings.env == "development"
+    ):
+        _migrate()
+        os.environ["ONBOARD_BOT_API_KEY"] = ensure_bot_api_key(
+            settings=settings, engine=get_engine()
+        )
+    return bot_main()
+
+
+def ensure_bot_api_key(*, settings: Settings, engine: Engine) -> str:
+    """The bot's API key for a local setup: read from <data dir>/bot_api_key while it still
+    authenticates with the bot scope, else created in the database and stored there (0600)."""
+    path = settings.data_dir / BOT_KEY_FILE
+    stored = path.read_text().strip() if path.is_file() else ""
+    with transaction(engine) as session:
+        if stored:
+            principal = accounts.principal_for_api_key(session=session, key=stored)
+            if principal is not None and Scope.bot in principal.scopes:
+                return stored
+        row, key = accounts.create_api_key(session=session, name="bot", scopes=[Scope.bot])
+        # Written before the commit: a key in the file that never reached the database is
+        # replaced on the next run, while a committed key is never lost.
+        _write_private(path, key)
+    print(
+        f"onboard bot: API key {row.id} (scope bot) created for the bot, kept in {path}",
+        file=sys.stderr,
+    )
+    return key
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace the file atomically with one only the owner can read (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)  # O_EXCL: never inherit a leftover file's mode
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _worker(args: argparse.Namespace) -> int:

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, PlainTextResponse
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.routing import Route
 
+from service.accounts import service as accounts
+from service.accounts.models import Scope
 from service.accounts.routes import router as accounts_router
 from service.api.health import router as health_router
 from service.api.metrics import Metrics
 from service.api.middleware import RequestContext
-from service.api.ratelimit import RateLimit
+from service.api.ratelimit import BotKeys, RateLimit
 from service.cards.routes import router as cards_router
 from service.checklist import policy as checklist_policy
 from service.checklist.routes import router as checklist_router
 from service.core import problems
-from service.core.config import Settings, get_settings
-from service.core.db import make_engine
+from service.core.config import Settings, SettingsError, get_settings
+from service.core.db import make_engine, read_only
 from service.core.ratelimit import FailureWindow
 from service.course.routes import router as course_router
 from service.privacy.routes import router as privacy_router
@@ -34,6 +41,10 @@ from service.stats.routes import router as stats_router
 from service.telegram.routes import router as telegram_router
 from service.webhooks.routes import router as webhooks_router
 
+if TYPE_CHECKING:
+    from bot.webhook import WebhookApp
+
+log = logging.getLogger("onboard.telegram")
 _STATIC = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """
@@ -45,12 +56,19 @@ Electronic migration-card registry. Authenticate with `POST /api/v1/auth/token`
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    telegram = _telegram_webhook() if settings.bot_webhook_in_api else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.scans.start()
-        yield
-        app.state.scans.stop()
+        # In the background: the API serves at once, however slow Telegram is to answer.
+        starting = asyncio.create_task(_start_bot(telegram[1])) if telegram else None
+        try:
+            yield
+        finally:
+            if telegram is not None and starting is not None:
+                await _stop_bot(telegram[1], starting)
+            app.state.scans.stop()
 
     app = FastAPI(title="Onboard", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -78,6 +96,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(webhooks_router)
     app.include_router(privacy_router)
     app.include_router(stats_router)
+    if telegram is not None:
+        # A route, not a mount: a mount answers its bare path with a redirect to path + "/",
+        # and Telegram does not follow redirects.
+        path, hook = telegram
+        app.router.routes.append(Route(path, hook, include_in_schema=False))
 
     @app.get("/analytics", include_in_schema=False)
     async def analytics_page() -> FileResponse:
@@ -93,6 +116,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             per_key=settings.rate_limit_per_key_per_minute,
             per_address=settings.rate_limit_per_address_per_minute,
             redis_url=settings.redis_url,
+            per_bot_key=settings.rate_limit_bot_key_per_minute,
+            is_bot_key=BotKeys(lambda key: _is_bot_key(app.state.engine, key)),
         )
 
     @app.get("/metrics", include_in_schema=False)
@@ -107,3 +132,85 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         large_bodies={"/api/v1/decode": settings.max_image_bytes},
     )
     return app
+
+
+def _is_bot_key(engine: Engine, key: str) -> bool:
+    with Session(read_only(engine)) as session:
+        principal = accounts.principal_for_api_key(session=session, key=key)
+    return principal is not None and Scope.bot in principal.scopes
+
+
+def _telegram_webhook() -> tuple[str, WebhookApp] | None:
+    """The bot's webhook endpoint and its path, when the bot's settings ask for webhook mode."""
+    from bot.config import BotSettings
+    from bot.config import SettingsError as BotSettingsError
+    from bot.i18n import CataloguesMissing
+    from bot.webhook import WebhookApp
+
+    try:
+        bot_settings = BotSettings()
+    except BotSettingsError as exc:
+        raise SettingsError(f"ONBOARD_BOT_WEBHOOK_IN_API is set, but: {exc}") from None
+    unset = [
+        name
+        for name, value in (
+            ("ONBOARD_BOT_WEBHOOK_URL", bot_settings.bot_webhook_url),
+            ("ONBOARD_TELEGRAM_BOT_TOKEN", bot_settings.telegram_bot_token),
+            ("ONBOARD_BOT_API_KEY", bot_settings.bot_api_key),
+        )
+        if not value
+    ]
+    if unset:
+        log.warning(
+            "ONBOARD_BOT_WEBHOOK_IN_API is set, but not %s: no Telegram webhook is served",
+            ", ".join(unset),
+        )
+        return None
+    secret = bot_settings.bot_webhook_secret
+    if secret is None or not secret.get_secret_value():
+        raise SettingsError(
+            "ONBOARD_BOT_WEBHOOK_IN_API needs ONBOARD_BOT_WEBHOOK_SECRET: every call from "
+            "Telegram is checked against it"
+        )
+    try:
+        hook = WebhookApp.from_settings(bot_settings)
+    except CataloguesMissing as exc:
+        raise SettingsError(str(exc)) from None
+    if bot_settings.redis_url is None:
+        log.warning(
+            "the bot keeps conversations in process memory: serve the API with one worker, "
+            "or set ONBOARD_REDIS_URL"
+        )
+    # httpx logs each request's URL at INFO; the bot's URLs name Telegram accounts and cards.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    log.info("serving the Telegram webhook at %s", bot_settings.bot_webhook_path)
+    return bot_settings.bot_webhook_path, hook
+
+
+async def _start_bot(hook: WebhookApp) -> None:
+    """Set the command menus and register the webhook with Telegram, once; the API serves on
+    if that fails."""
+    try:
+        await hook.startup()
+    except Exception as exc:
+        # The token is in Telegram's URLs, and some errors quote the URL.
+        reason = str(exc).replace(hook.bot.token, "<token>")
+        log.error(
+            "could not register the Telegram webhook (%s: %s); Telegram keeps any earlier "
+            "registration, restart the API to retry",
+            type(exc).__name__,
+            reason,
+        )
+    else:
+        log.info("Telegram webhook registered")
+
+
+async def _stop_bot(hook: WebhookApp, starting: asyncio.Task[None]) -> None:
+    starting.cancel()
+    with suppress(asyncio.CancelledError):
+        await starting
+    try:
+        await hook.shutdown()  # waits for updates in progress, closes the bot's connections
+    except Exception as exc:
+        log.error("the Telegram bot did not stop cleanly (%s)", type(exc).__name__)

@@ -12,8 +12,10 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.core.errors import PROBLEM_BASE
@@ -53,13 +55,33 @@ class RedisCounter:
         return int(count)
 
 
+# Whether an API key is a valid key with the ``bot`` scope (looked up in the database).
+IsBotKey = Callable[[str], Awaitable[bool]]
+
+
 class RateLimit:
+    """Requests per minute per API key and per client address.
+
+    The Telegram bot is one key behind one address that speaks for every worker using it,
+    and it throttles each of them itself: a valid ``bot`` key is counted against
+    ``per_bot_key`` instead, and not against its address.
+    """
+
     def __init__(
-        self, app: ASGIApp, *, per_key: int, per_address: int, redis_url: str | None = None
+        self,
+        app: ASGIApp,
+        *,
+        per_key: int,
+        per_address: int,
+        redis_url: str | None = None,
+        per_bot_key: int | None = None,
+        is_bot_key: IsBotKey | None = None,
     ) -> None:
         self.app = app
         self.per_key = per_key
         self.per_address = per_address
+        self.per_bot_key = per_bot_key or per_key
+        self.is_bot_key = is_bot_key
         self.counter: Any = RedisCounter(redis_url) if redis_url else MemoryCounter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -68,12 +90,8 @@ class RateLimit:
             return
         now = time.time()
         window = int(now // WINDOW)
-        checks = [(f"ip:{_client(scope)}", self.per_address)]
-        api_key = _header(scope, b"x-api-key")
-        if api_key:
-            digest = hashlib.sha256(api_key.encode()).hexdigest()[:24]
-            checks.append((f"key:{digest}", self.per_key))
         try:
+            checks = await self._checks(scope)
             for key, limit in checks:
                 if await self.counter.hit(key, window) > limit:
                     await _too_many(send, retry_after=WINDOW - int(now % WINDOW))
@@ -81,6 +99,37 @@ class RateLimit:
         except Exception:  # noqa: BLE001 - a limiter outage must not take the API down
             log.warning("rate limiter unavailable; request allowed")
         await self.app(scope, receive, send)
+
+    async def _checks(self, scope: Scope) -> list[tuple[str, int]]:
+        api_key = _header(scope, b"x-api-key")
+        if not api_key:
+            return [(f"ip:{_client(scope)}", self.per_address)]
+        key = "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:24]
+        if self.is_bot_key is not None and await self.is_bot_key(api_key):
+            return [(key, self.per_bot_key)]
+        return [(f"ip:{_client(scope)}", self.per_address), (key, self.per_key)]
+
+
+class BotKeys:
+    """Which API keys are valid ``bot`` keys, remembered for ``ttl`` seconds (a revoked key
+    keeps the bot's limit at most that long; it is refused by authentication at once)."""
+
+    def __init__(self, lookup: Callable[[str], bool], *, ttl: float = 60.0) -> None:
+        self._lookup = lookup
+        self._ttl = ttl
+        self._known: dict[str, tuple[bool, float]] = {}
+
+    async def __call__(self, api_key: str) -> bool:
+        digest = hashlib.sha256(api_key.encode()).hexdigest()
+        now = time.monotonic()
+        known = self._known.get(digest)
+        if known is not None and now - known[1] < self._ttl:
+            return known[0]
+        answer = await anyio.to_thread.run_sync(self._lookup, api_key)
+        if len(self._known) >= 10_000:
+            self._known.clear()  # bounded; a miss costs one indexed lookup
+        self._known[digest] = (answer, now)
+        return answer
 
 
 def _client(scope: Scope) -> str:

@@ -60,10 +60,15 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     rate_limit_per_key_per_minute: int = Field(default=1200, ge=1)
     rate_limit_per_address_per_minute: int = Field(default=2400, ge=1)
+    # The bot's key speaks for every worker using the bot (who are throttled by the bot).
+    rate_limit_bot_key_per_minute: int = Field(default=60_000, ge=1)
 
     # The adaptation course lives in <content_dir>/adaptation_course (see its FORMAT.md).
     content_dir: Path = Path(__file__).resolve().parents[2] / "content"
     stats_min_cell: int = Field(default=10, ge=1)  # statistics hide cells of fewer people
+    # Serve the Telegram bot's webhook from the API process (at ONBOARD_BOT_WEBHOOK_PATH) when
+    # the bot's settings ask for webhook mode; the bot still reaches the API over HTTP.
+    bot_webhook_in_api: bool = False
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

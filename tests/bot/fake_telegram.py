@@ -164,6 +164,8 @@ class FakeTelegram:
             self.calls.append(call)
             self.counts[method] += 1
             self._changed.notify_all()
+        if request.match_info["token"] != TOKEN:
+            return _error(401, "Unauthorized")
         if self.fail_methods.get(method, 0) > 0:
             self.fail_methods[method] -= 1
             return _error(500, "Internal Server Error: injected by the test")

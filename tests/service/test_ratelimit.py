@@ -49,3 +49,25 @@ def test_per_address_limit(settings, engine, actors) -> None:
             client.get("/api/v1/cards", headers=actors["officer"]).status_code for _ in range(4)
         ]
         assert codes == [200, 200, 200, 429]
+
+
+def test_the_bot_key_has_its_own_limit_and_no_address_limit(settings, engine, actors) -> None:
+    """The bot speaks for all its users from one address with one key: it gets the bot limit,
+    and a key that merely looks like the bot's (revoked, or unknown) does not."""
+    limited = settings.model_copy(
+        update={
+            "rate_limit_per_key_per_minute": 3,
+            "rate_limit_per_address_per_minute": 5,
+            "rate_limit_bot_key_per_minute": 12,
+            "redis_url": None,
+        }
+    )
+    with TestClient(create_app(limited, engine)) as client:
+        bot = actors["bot"]
+        codes = [client.get("/api/v1/cards", headers=bot).status_code for _ in range(13)]
+        assert codes == [200] * 12 + [429]
+        # The bot's requests did not use up the address: others from it still pass.
+        assert client.get("/api/v1/cards", headers=actors["cards:read"]).status_code == 200
+        fake = {"X-API-Key": bot["X-API-Key"][:-2] + "xx"}  # wrong secret, same prefix
+        codes = [client.get("/api/v1/cards", headers=fake).status_code for _ in range(4)]
+        assert codes == [401, 401, 401, 429]
