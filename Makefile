@@ -55,7 +55,8 @@ run: $(VENV)/.runtime catalogues
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/onboard worker & \
 	if [ -n "$$ONBOARD_TELEGRAM_BOT_TOKEN" ]; then \
-	  ONBOARD_API_URL="$${ONBOARD_API_URL:-http://$(HOST):$(PORT)}" $(BIN)/onboard bot & fi; \
+	  ONBOARD_API_URL="$${ONBOARD_API_URL:-http://$(HOST):$(PORT)}" $(BIN)/onboard bot & \
+	else echo "Telegram bot not started: set ONBOARD_TELEGRAM_BOT_TOKEN to run it too (README)"; fi; \
 	$(BIN)/onboard serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev catalogues

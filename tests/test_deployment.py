@@ -42,6 +42,10 @@ def test_compose_has_every_service_and_setting() -> None:
         assert name in services["bot"]["environment"], name
     for name in ("api", "postgres", "redis"):
         assert "healthcheck" in services[name], name
+    # The image's HEALTHCHECK probes the API port: the others would be "unhealthy" forever.
+    for name in ("worker", "bot"):
+        assert services[name]["healthcheck"] == {"disable": True}, name
+    assert services["bot"]["environment"]["ONBOARD_ENV"] == "production"
     assert "/readyz" in " ".join(services["api"]["healthcheck"]["test"])
 
 
