@@ -80,6 +80,26 @@ def _aiogram_floor_kib() -> int:
     return int(out.stdout.strip())
 
 
+async def _floor() -> float:
+    """/help-sized bursts answered by the bare aiohttp loop (bench/echo_bot.py)."""
+    fake = FakeTelegram(poll_cap=0.2)
+    await fake.start()
+    echo = subprocess.Popen(
+        [sys.executable, "-m", "bench.echo_bot", fake.url, TOKEN],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        await fake.wait_for(lambda: fake.counts["getUpdates"], timeout=60)
+        await _burst(fake, "/help", USERS)
+        return await _burst(fake, "/help", UPDATES)
+    finally:
+        echo.terminate()
+        echo.wait(timeout=30)
+        await fake.stop()
+
+
 async def _measure(url: str, key: str, locales: Path) -> None:
     fake = FakeTelegram(poll_cap=0.2)
     await fake.start()
@@ -113,15 +133,23 @@ async def _measure(url: str, key: str, locales: Path) -> None:
         bot.terminate()
         bot.wait(timeout=30)
         await fake.stop()
-    row("/help (no service call)", f"{help_rate:,.0f} updates/s", f"{UPDATES} from {USERS} users")
+    floor = await _floor()
+    row("bare aiohttp polling loop (floor)", f"{floor:,.0f} updates/s", "no aiogram, no handlers")
+    row(
+        "/help (no service call)",
+        f"{help_rate:,.0f} updates/s",
+        f"{help_rate / floor:.2f}x floor; {UPDATES} from {USERS} users",
+    )
     row(
         "/guide (one service call)",
         f"{guide_rate:,.0f} updates/s",
         f"{guide_rate / help_rate:.2f}x /help",
     )
-    floor = _aiogram_floor_kib()
+    memory_floor = _aiogram_floor_kib()
     row(
-        "resident memory, idle", f"{idle / 1024:,.1f} MiB", f"{idle / floor:.2f}x importing aiogram"
+        "resident memory, idle",
+        f"{idle / 1024:,.1f} MiB",
+        f"{idle / memory_floor:.2f}x importing aiogram",
     )
     row(
         "resident memory, after the bursts",

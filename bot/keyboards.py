@@ -7,7 +7,6 @@ from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import forms, reference
 from bot.api import Card, Checklist, CourseProgress, ModuleSummary
@@ -38,33 +37,35 @@ def _cancel() -> InlineKeyboardButton:
 
 
 def main_menu() -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
-    b.add(_button(_("📝 Fill in the card"), MenuCB(action="register")))
-    b.add(_button(_("🪪 My card and QR"), MenuCB(action="card")))
-    b.add(_button(_("📋 Deadlines"), MenuCB(action="checklist")))
-    b.add(_button(_("📚 Course"), MenuCB(action="course")))
-    b.add(_button(_("🧭 Guide"), MenuCB(action="guide")))
-    b.add(_button(_("🌐 Language"), MenuCB(action="language")))
-    b.add(_button(_("❓ Help"), MenuCB(action="help")))
-    b.adjust(2)
-    return b.as_markup()
+    # Built directly: aiogram's InlineKeyboardBuilder deep-copies every button on export,
+    # which cost most of the time of a /help (measured with bench/bot.py).
+    buttons = [
+        _button(_("📝 Fill in the card"), MenuCB(action="register")),
+        _button(_("🪪 My card and QR"), MenuCB(action="card")),
+        _button(_("📋 Deadlines"), MenuCB(action="checklist")),
+        _button(_("📚 Course"), MenuCB(action="course")),
+        _button(_("🧭 Guide"), MenuCB(action="guide")),
+        _button(_("🌐 Language"), MenuCB(action="language")),
+        _button(_("❓ Help"), MenuCB(action="help")),
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 2))
 
 
 def languages(current: str) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
-    for code in LANGUAGES:
-        mark = "✓ " if code == current else ""
-        b.add(_button(mark + NATIVE_NAMES[code], LanguageCB(code=code)))
-    b.adjust(2)
-    return b.as_markup()
+    buttons = [
+        _button(("✓ " if code == current else "") + NATIVE_NAMES[code], LanguageCB(code=code))
+        for code in LANGUAGES
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 2))
 
 
 def consent() -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
-    b.add(_button(_("✅ I agree"), ConsentCB(agree=True)))
-    b.add(_button(_("✖️ I do not agree"), ConsentCB(agree=False)))
-    b.adjust(1)
-    return b.as_markup()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("✅ I agree"), ConsentCB(agree=True))],
+            [_button(_("✖️ I do not agree"), ConsentCB(agree=False))],
+        ]
+    )
 
 
 def register_button() -> InlineKeyboardMarkup:

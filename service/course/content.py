@@ -8,6 +8,7 @@ problems; ``get_course`` loads once per process and directory.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -167,9 +168,18 @@ def load(path: Path) -> Course:
     return course
 
 
-@lru_cache(maxsize=4)
+_loading = threading.Lock()
+
+
 def get_course(path: Path) -> Course:
-    """The course, read and checked once per process."""
+    """The course, read and checked once per process. Under a lock: a burst of first
+    requests would otherwise have every thread parse the whole course at once."""
+    with _loading:
+        return _cached_course(path)
+
+
+@lru_cache(maxsize=4)
+def _cached_course(path: Path) -> Course:
     return load(path)
 
 
