@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 
 from bot import forms, reference
 from bot.api import Card, Checklist, CourseProgress, ModuleSummary
@@ -37,6 +39,12 @@ def _cancel() -> InlineKeyboardButton:
 
 
 def main_menu() -> InlineKeyboardMarkup:
+    """The menu under most answers: one per language, made once (it never changes)."""
+    return _main_menu(get_i18n().current_locale)
+
+
+@lru_cache(maxsize=len(LANGUAGES) + 1)
+def _main_menu(_language: str) -> InlineKeyboardMarkup:
     # Built directly: aiogram's InlineKeyboardBuilder deep-copies every button on export,
     # which cost most of the time of a /help (measured with bench/bot.py).
     buttons = [
