@@ -111,9 +111,17 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--now", help="check as of this ISO time instead of now (audits, replays)")
     ver.set_defaults(func=_verify_offline)
 
-    cont = sub.add_parser("content", help="the adaptation course and guide").add_subparsers()
-    cc = cont.add_parser("check", help="validate the course content; exit 1 on any problem")
+    cont = sub.add_parser(
+        "content", help="the adaptation course, the guide and the deadline policy"
+    ).add_subparsers()
+    cc = cont.add_parser(
+        "check",
+        help="validate the course content and the deadline policy; exit 1 on any problem",
+    )
     cc.add_argument("--dir", type=Path, help="content directory (default: the configured one)")
+    cc.add_argument(
+        "--policy-dir", type=Path, help="deadline policy directory (default: the configured one)"
+    )
     cc.set_defaults(func=_content_check)
     return p
 
@@ -122,12 +130,16 @@ def _content_check(args: argparse.Namespace) -> int:
     from service.core import clock
     from service.course import content
 
-    path = args.dir if args.dir is not None else get_settings().content_dir
+    settings = get_settings()
+    path = args.dir if args.dir is not None else settings.content_dir
     course, problems = content.check(path)
+    policy_ok = _policy_check(args.policy_dir or settings.policy_dir)
     if problems or course is None:
         for problem in problems:
             print(problem)
         print(f"onboard: {len(problems)} problem(s) in the course content", file=sys.stderr)
+        return 1
+    if not policy_ok:
         return 1
     for fact in content.facts_due(course, clock.today()):
         print(f"warning: fact {fact.id} was due for review by {fact.review_by}", file=sys.stderr)
@@ -139,6 +151,31 @@ def _content_check(args: argparse.Namespace) -> int:
         f"{len(course.facts)} facts; languages: {languages}. No problems found."
     )
     return 0
+
+
+def _policy_check(directory: Path | None) -> bool:
+    """Load the deadline policy as the service does; say what is wrong or overdue for review."""
+    from service.checklist import policy as policies
+    from service.core import clock
+
+    try:
+        policy = policies.load(directory or policies.DEFAULT_DIR)
+    except policies.PolicyError as exc:
+        print(exc)
+        print("onboard: a problem in the deadline policy", file=sys.stderr)
+        return False
+    for ob in policy.obligations:
+        if ob.review_by < clock.today():
+            print(
+                f"warning: obligation {ob.id} was due for review by {ob.review_by}",
+                file=sys.stderr,
+            )
+    years = ", ".join(str(y) for y in sorted(policy.calendar.years))
+    print(
+        f"deadline policy version {policy.version}: {len(policy.obligations)} obligations, "
+        f"holiday calendars for {years}. No problems found."
+    )
+    return True
 
 
 BOT_KEY_FILE = "bot_api_key"
