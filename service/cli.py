@@ -133,14 +133,15 @@ def _content_check(args: argparse.Namespace) -> int:
     settings = get_settings()
     path = args.dir if args.dir is not None else settings.content_dir
     course, problems = content.check(path)
-    policy_ok = _policy_check(args.policy_dir or settings.policy_dir)
+    policy_summary = _policy_check(args.policy_dir or settings.policy_dir)
     if problems or course is None:
         for problem in problems:
             print(problem)
         print(f"onboard: {len(problems)} problem(s) in the course content", file=sys.stderr)
         return 1
-    if not policy_ok:
+    if policy_summary is None:
         return 1
+    print(policy_summary)
     for fact in content.facts_due(course, clock.today()):
         print(f"warning: fact {fact.id} was due for review by {fact.review_by}", file=sys.stderr)
     pages = sum(len(t.pages) for m in course.modules for t in m.lessons.values())
@@ -153,8 +154,9 @@ def _content_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _policy_check(directory: Path | None) -> bool:
-    """Load the deadline policy as the service does; say what is wrong or overdue for review."""
+def _policy_check(directory: Path | None) -> str | None:
+    """Load the deadline policy as the service does: its summary, or None after printing what
+    is wrong (obligations overdue for review are warned of)."""
     from service.checklist import policy as policies
     from service.core import clock
 
@@ -163,7 +165,7 @@ def _policy_check(directory: Path | None) -> bool:
     except policies.PolicyError as exc:
         print(exc)
         print("onboard: a problem in the deadline policy", file=sys.stderr)
-        return False
+        return None
     for ob in policy.obligations:
         if ob.review_by < clock.today():
             print(
@@ -171,11 +173,10 @@ def _policy_check(directory: Path | None) -> bool:
                 file=sys.stderr,
             )
     years = ", ".join(str(y) for y in sorted(policy.calendar.years))
-    print(
+    return (
         f"deadline policy version {policy.version}: {len(policy.obligations)} obligations, "
         f"holiday calendars for {years}. No problems found."
     )
-    return True
 
 
 BOT_KEY_FILE = "bot_api_key"
