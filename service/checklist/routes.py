@@ -32,6 +32,23 @@ def _language(lang: str | None, accept: str | None, default: str) -> tuple[str, 
     return "ru", True
 
 
+def _answer(
+    session: Session,
+    policy: policies.Policy,
+    card_id: uuid.UUID,
+    language: str,
+    fallback: bool,
+) -> Checklist:
+    items = checklist.checklist(session=session, policy=policy, card_id=card_id, language=language)
+    return Checklist(
+        card_id=card_id,
+        language=language,
+        fallback=fallback,
+        reminders_muted=checklist.is_muted(session=session, card_id=card_id),
+        items=items,
+    )
+
+
 @router.get("/cards/{card_id}/checklist", response_model=Checklist)
 async def get_checklist(
     card_id: uuid.UUID,
@@ -47,16 +64,7 @@ async def get_checklist(
         principal.require(Action.cards_read)
         person_language = checklist.person_language(session=session, card_id=card_id)
         language, fallback = _language(lang, accept_language, person_language)
-        items = checklist.checklist(
-            session=session, policy=policy, card_id=card_id, language=language
-        )
-        return Checklist(
-            card_id=card_id,
-            language=language,
-            fallback=fallback,
-            reminders_muted=checklist.is_muted(session=session, card_id=card_id),
-            items=items,
-        )
+        return _answer(session, policy, card_id, language, fallback)
 
     return await uow.run(work)
 
@@ -80,16 +88,7 @@ async def mark_done(
             self_reported=Scope.bot in principal.scopes,
         )
         language = checklist.person_language(session=session, card_id=card_id)
-        items = checklist.checklist(
-            session=session, policy=policy, card_id=card_id, language=language
-        )
-        return Checklist(
-            card_id=card_id,
-            language=language,
-            fallback=False,
-            reminders_muted=checklist.is_muted(session=session, card_id=card_id),
-            items=items,
-        )
+        return _answer(session, policy, card_id, language, False)
 
     return await uow.run(work)
 
