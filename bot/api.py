@@ -204,6 +204,11 @@ class ChecklistItem(_Out):
     done: DoneFact | None = None
     reportable: bool = True
 
+    @property
+    def open(self) -> bool:
+        """Due, not done yet, and something the holder can report done."""
+        return self.reportable and self.status in ("pending", "overdue") and self.due_on is not None
+
 
 class Checklist(_Out):
     card_id: uuid.UUID
@@ -336,11 +341,15 @@ class ServiceClient:
         )
 
     async def mark_done(
-        self, card_id: uuid.UUID, item_id: str, *, done_on: date, evidence: str
+        self, card_id: uuid.UUID, item_id: str, *, done_on: date, evidence: str, language: str
     ) -> Checklist:
         body = {"done_on": done_on.isoformat(), "evidence": evidence}
         return await self._json(
-            Checklist, "POST", f"/cards/{card_id}/checklist/{item_id}/done", json=body
+            Checklist,
+            "POST",
+            f"/cards/{card_id}/checklist/{item_id}/done",
+            json=body,
+            params={"lang": language},
         )
 
     async def set_muted(self, card_id: uuid.UUID, muted: bool) -> None:
@@ -402,16 +411,13 @@ class ServiceClient:
                 async with self._http().request(method, self._base + path, **kwargs) as answer:
                     response = Response(answer.status, await answer.read())
                 break
+            except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
+                log.warning("service timed out: %s %s", method, _route(path))
+                raise ServiceUnavailable("service timed out") from exc
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-                if isinstance(exc, aiohttp.ServerTimeoutError):
-                    log.warning("service timed out: %s %s", method, _route(path))
-                    raise ServiceUnavailable("service timed out") from exc
                 if attempt == 2 or not _repeatable(method, kwargs):
                     log.warning("service unreachable: %s %s", method, _route(path))
                     raise ServiceUnavailable("service unreachable") from exc
-            except TimeoutError as exc:
-                log.warning("service timed out: %s %s", method, _route(path))
-                raise ServiceUnavailable("service timed out") from exc
             except aiohttp.ClientError as exc:
                 log.warning("service request failed: %s %s", method, _route(path))
                 raise ServiceUnavailable("service request failed") from exc

@@ -310,7 +310,7 @@ def checklist(
     """Mark each open item done; mute or unmute reminders; refresh; switch cards."""
     rows = []
     for item in listing.items:
-        if item.reportable and item.status in ("pending", "overdue") and item.due_on:
+        if item.open:
             data = ChecklistCB(action="when", card=card_number, item=item.id)
             rows.append([_button(_("✅ Done: {title}").format(title=_short(item.title)), data)])
     if listing.reminders_muted:

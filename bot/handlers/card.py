@@ -42,7 +42,7 @@ async def cards_button(callback: CallbackQuery, api: ServiceClient) -> None:
 async def card_button(callback: CallbackQuery, callback_data: CardCB, api: ServiceClient) -> None:
     """Show another card, or send a fresh QR of this one (the old QR message goes away)."""
     cards = await api.list_cards(callback.from_user.id)
-    card = next((c for c in cards if str(c.id) == callback_data.card_id), None)
+    card = _own(cards, callback_data)
     message = chat_message(callback)
     if card is None or message is None:
         await stale(callback)  # not this account's card (any more), or a message gone
@@ -56,8 +56,7 @@ async def card_button(callback: CallbackQuery, callback_data: CardCB, api: Servi
 
 async def print_button(callback: CallbackQuery, callback_data: CardCB, api: ServiceClient) -> None:
     """Send the card as a one-page PDF to print (with a fresh QR on it)."""
-    cards = await api.list_cards(callback.from_user.id)
-    card = next((c for c in cards if str(c.id) == callback_data.card_id), None)
+    card = _own(await api.list_cards(callback.from_user.id), callback_data)
     message = chat_message(callback)
     if card is None or message is None or card.status not in PROVABLE:
         await stale(callback)
@@ -70,6 +69,11 @@ async def print_button(callback: CallbackQuery, callback_data: CardCB, api: Serv
     await callback.answer()
     document = BufferedInputFile(pdf, filename=f"e-card-{card.number}.pdf")
     await message.answer_document(document, caption=texts.print_caption())
+
+
+def _own(cards: list[Card], data: CardCB) -> Card | None:
+    """The button's card if it is one of the account's (buttons can be old or forged)."""
+    return next((c for c in cards if str(c.id) == data.card_id), None)
 
 
 async def show_cards(message: Message, user: User, api: ServiceClient) -> None:

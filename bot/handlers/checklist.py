@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import I18n
 
 from bot import keyboards, texts
-from bot.api import Card, ChecklistItem, Conflict, NotFound, ServiceClient
+from bot.api import Card, Checklist, Conflict, NotFound, ServiceClient
 from bot.callbacks import ChecklistCB, MenuCB
 from bot.handlers.card import current_card
 from bot.handlers.common import chat_message, replace, stale
@@ -48,7 +48,9 @@ async def checklist_command(
     if not cards:
         await message.answer(texts.no_cards(), reply_markup=keyboards.register_button())
         return
-    text, markup = await _render(current_card(cards), cards, api, i18n, today)
+    card = current_card(cards)
+    listing = await api.checklist(card.id, i18n.current_locale)
+    text, markup = _render(card, cards, listing, today)
     await message.answer(text, reply_markup=markup)
 
 
@@ -70,12 +72,9 @@ async def show(
     today: Today,
 ) -> None:
     """The checklist of one of the account's cards (also: refresh, and back from a date)."""
-    cards, card = await _own(callback, callback_data, api)
-    if card is None:
-        await stale(callback)
-        return
-    await callback.answer()
-    await _show(callback, card, cards, api, i18n, today)
+    if owned := await _own(callback, callback_data, api):
+        await callback.answer()
+        await _show(callback, *owned, api, i18n, today)
 
 
 async def when(
@@ -86,9 +85,12 @@ async def when(
     today: Today,
 ) -> None:
     """Ask on which day the item was done: today, yesterday, or an earlier date."""
-    _, card = await _own(callback, callback_data, api)
-    item = await _item(card, callback_data.item, api, i18n) if card else None
-    if card is None or item is None or not _open(item):
+    if not (owned := await _own(callback, callback_data, api)):
+        return
+    card = owned[0]
+    listing = await api.checklist(card.id, i18n.current_locale)
+    item = next((i for i in listing.items if i.id == callback_data.item), None)
+    if item is None or not item.open:
         await stale(callback)
         return
     await callback.answer()
@@ -104,14 +106,20 @@ async def done_on(
     today: Today,
 ) -> None:
     """Record the item as done on the chosen day (a self-report), then show the checklist."""
-    cards, card = await _own(callback, callback_data, api)
-    day = today() - timedelta(days=callback_data.days)
-    if card is None or not 0 <= callback_data.days < keyboards.DONE_DAYS_MAX:
+    if not 0 <= callback_data.days < keyboards.DONE_DAYS_MAX:
         await stale(callback)
         return
+    if not (owned := await _own(callback, callback_data, api)):
+        return
+    card, cards = owned
+    day = today() - timedelta(days=callback_data.days)
     try:
         listing = await api.mark_done(
-            card.id, callback_data.item, done_on=day, evidence=SELF_REPORT
+            card.id,
+            callback_data.item,
+            done_on=day,
+            evidence=SELF_REPORT,
+            language=i18n.current_locale,
         )
     except Conflict as exc:
         await callback.answer(
@@ -124,7 +132,7 @@ async def done_on(
         return
     title = next((i.title for i in listing.items if i.id == callback_data.item), "")
     await callback.answer(texts.marked_done(title))
-    await _show(callback, card, cards, api, i18n, today)
+    await replace(callback, *_render(card, cards, listing, today))
 
 
 async def mute(
@@ -135,23 +143,20 @@ async def mute(
     today: Today,
 ) -> None:
     """Turn this card's reminders off or on again."""
-    cards, card = await _own(callback, callback_data, api)
-    if card is None:
-        await stale(callback)
+    if not (owned := await _own(callback, callback_data, api)):
         return
     muted = callback_data.action == "mute"
-    await api.set_muted(card.id, muted)
+    await api.set_muted(owned[0].id, muted)
     await callback.answer(texts.reminders_muted() if muted else texts.reminders_unmuted())
-    await _show(callback, card, cards, api, i18n, today)
+    await _show(callback, *owned, api, i18n, today)
 
 
 async def silence(callback: CallbackQuery, callback_data: ChecklistCB, api: ServiceClient) -> None:
     """Mute the card from one of its reminders; the reminder itself stays readable."""
-    _, card = await _own(callback, callback_data, api)
     message = chat_message(callback)
-    if card is None or message is None:
-        await stale(callback)
+    if message is None or not (owned := await _own(callback, callback_data, api)):
         return
+    card = owned[0]
     await api.set_muted(card.id, True)
     await callback.answer(texts.reminders_muted())
     with suppress(TelegramAPIError):
@@ -160,18 +165,15 @@ async def silence(callback: CallbackQuery, callback_data: ChecklistCB, api: Serv
 
 async def _own(
     callback: CallbackQuery, data: ChecklistCB, api: ServiceClient
-) -> tuple[list[Card], Card | None]:
+) -> tuple[Card, list[Card]] | None:
+    """The button's card and all the account's cards; a card not the account's (a forged
+    or outdated button) is answered "out of date" and gives None."""
     cards = await api.list_cards(callback.from_user.id)
-    return cards, next((c for c in cards if c.number == data.card), None)
-
-
-async def _item(card: Card, item_id: str, api: ServiceClient, i18n: I18n) -> ChecklistItem | None:
-    listing = await api.checklist(card.id, i18n.current_locale)
-    return next((i for i in listing.items if i.id == item_id), None)
-
-
-def _open(item: ChecklistItem) -> bool:
-    return item.reportable and item.status in ("pending", "overdue")
+    card = next((c for c in cards if c.number == data.card), None)
+    if card is None:
+        await stale(callback)
+        return None
+    return card, cards
 
 
 async def _show(
@@ -182,14 +184,13 @@ async def _show(
     i18n: I18n,
     today: Today,
 ) -> None:
-    text, markup = await _render(card, cards, api, i18n, today)
-    await replace(callback, text, markup)
-
-
-async def _render(
-    card: Card, cards: list[Card], api: ServiceClient, i18n: I18n, today: Today
-) -> tuple[str, InlineKeyboardMarkup]:
     listing = await api.checklist(card.id, i18n.current_locale)
+    await replace(callback, *_render(card, cards, listing, today))
+
+
+def _render(
+    card: Card, cards: list[Card], listing: Checklist, today: Today
+) -> tuple[str, InlineKeyboardMarkup]:
     others = [c for c in cards if c.id != card.id]
     labels = {c.number: texts.card_label(c) for c in others}
     return texts.checklist(card, listing, today()), keyboards.checklist(

@@ -71,9 +71,16 @@ async def get_checklist(
 
 @router.post("/cards/{card_id}/checklist/{item_id}/done", response_model=Checklist)
 async def mark_done(
-    card_id: uuid.UUID, item_id: ItemId, body: DoneIn, request: Request, uow: UnitOfWorkDep
+    card_id: uuid.UUID,
+    item_id: ItemId,
+    body: DoneIn,
+    request: Request,
+    uow: UnitOfWorkDep,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Checklist:
-    """Record an obligation as met; from the bot it is recorded as self-reported."""
+    """Record an obligation as met (from the bot: as self-reported); the checklist after it,
+    in the language asked for as with GET."""
     policy = request.app.state.policy
 
     def work(session: Session, principal: Principal) -> Checklist:
@@ -87,8 +94,9 @@ async def mark_done(
             actor=principal.actor,
             self_reported=Scope.bot in principal.scopes,
         )
-        language = checklist.person_language(session=session, card_id=card_id)
-        return _answer(session, policy, card_id, language, False)
+        person_language = checklist.person_language(session=session, card_id=card_id)
+        language, fallback = _language(lang, accept_language, person_language)
+        return _answer(session, policy, card_id, language, fallback)
 
     return await uow.run(work)
 

@@ -91,9 +91,13 @@ def test_overdue_and_done_and_repeating_payment(client, actors, fixed_clock) -> 
     r = client.post(
         f"/api/v1/cards/{card['id']}/checklist/migration-registration/done",
         json={"evidence": "slip 77-123"},
+        params={"lang": "en"},
         headers=actors["cards:write"],
     )
     assert r.status_code == 200, r.text
+    answered = {i["id"]: i for i in r.json()["items"]}["migration-registration"]
+    assert r.json()["language"] == "en" and answered["status"] == "done"
+    assert answered["title"] == "Migration registration at the place of stay"
     done = _items(client, actors, card["id"], lang="ru")["migration-registration"]
     assert done["status"] == "done" and done["done"] == {
         "done_on": "2026-11-20",
