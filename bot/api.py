@@ -6,6 +6,7 @@ imports the service. Exception messages never carry response bodies: those hold 
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -13,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -267,39 +269,61 @@ class ServiceClient:
         )
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
+        self._root = self
+        self._acting: int | None = None
+
+    def acting_for(self, telegram_user_id: int) -> ServiceClient:
+        """This client, speaking for one Telegram user: every request carries
+        ``X-Telegram-User-Id``, and the service serves only that user's cards and people.
+        Shares the connection pool; made once per update from the update's sender."""
+        bound = copy.copy(self)
+        bound._acting = telegram_user_id
+        return bound
 
     def _http(self) -> aiohttp.ClientSession:
-        # Made on first use, inside the running event loop (aiohttp's requirement).
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                headers=self._headers,
-                timeout=self._timeout,
-                connector=aiohttp.TCPConnector(limit=self._connections),
+        # Made on first use, inside the running event loop (aiohttp's requirement); one pool
+        # for the process, whichever user a bound copy speaks for.
+        root = self._root
+        if root._session is None or root._session.closed:
+            root._session = aiohttp.ClientSession(
+                headers=root._headers,
+                timeout=root._timeout,
+                connector=aiohttp.TCPConnector(limit=root._connections),
                 raise_for_status=False,
             )
-        return self._session
+        return root._session
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        if self._root._session is not None:
+            await self._root._session.close()
 
     # -- profiles
 
     async def get_profile(self, telegram_user_id: int) -> Profile | None:
         try:
-            return await self._json(Profile, "GET", f"/telegram-users/{telegram_user_id}")
+            return await self._json(
+                Profile, "GET", _path("telegram-users", telegram_user_id), acting=telegram_user_id
+            )
         except NotFound:
             return None
 
     async def set_language(self, telegram_user_id: int, language: str) -> Profile:
         return await self._json(
-            Profile, "PUT", f"/telegram-users/{telegram_user_id}", json={"language": language}
+            Profile,
+            "PUT",
+            _path("telegram-users", telegram_user_id),
+            json={"language": language},
+            acting=telegram_user_id,
         )
 
     async def record_consent(self, telegram_user_id: int, version: str, language: str) -> Profile:
         body = {"notice_version": version, "language": language}
         return await self._json(
-            Profile, "POST", f"/telegram-users/{telegram_user_id}/consent", json=body
+            Profile,
+            "POST",
+            _path("telegram-users", telegram_user_id, "consent"),
+            json=body,
+            acting=telegram_user_id,
         )
 
     # -- cards and proofs
@@ -312,7 +336,9 @@ class ServiceClient:
         cards: list[Card] = []
         params: dict[str, Any] = {"telegram_user_id": telegram_user_id, "limit": 100}
         for _ in range(10):  # a family, not a registry: ten pages is far beyond any phone
-            page = await self._json(CardPage, "GET", "/cards", params=params)
+            page = await self._json(
+                CardPage, "GET", "/cards", params=params, acting=telegram_user_id
+            )
             cards.extend(page.items)
             if not page.next_cursor:
                 break
@@ -320,24 +346,24 @@ class ServiceClient:
         return cards
 
     async def get_card(self, card_id: uuid.UUID) -> Card:
-        return await self._json(Card, "GET", f"/cards/{card_id}")
+        return await self._json(Card, "GET", _path("cards", card_id))
 
     async def proof(self, card_id: uuid.UUID) -> Proof:
-        return await self._json(Proof, "GET", f"/cards/{card_id}/proof")
+        return await self._json(Proof, "GET", _path("cards", card_id, "proof"))
 
     async def proof_png(self, card_id: uuid.UUID) -> bytes:
-        response = await self._send("GET", f"/cards/{card_id}/proof.png")
+        response = await self._send("GET", _path("cards", card_id, "proof.png"))
         return response.content
 
     async def print_pdf(self, card_id: uuid.UUID) -> bytes:
-        response = await self._send("GET", f"/cards/{card_id}/print")
+        response = await self._send("GET", _path("cards", card_id, "print"))
         return response.content
 
     # -- arrival checklist and reminders
 
     async def checklist(self, card_id: uuid.UUID, language: str) -> Checklist:
         return await self._json(
-            Checklist, "GET", f"/cards/{card_id}/checklist", params={"lang": language}
+            Checklist, "GET", _path("cards", card_id, "checklist"), params={"lang": language}
         )
 
     async def mark_done(
@@ -347,20 +373,20 @@ class ServiceClient:
         return await self._json(
             Checklist,
             "POST",
-            f"/cards/{card_id}/checklist/{item_id}/done",
+            _path("cards", card_id, "checklist", item_id, "done"),
             json=body,
             params={"lang": language},
         )
 
     async def set_muted(self, card_id: uuid.UUID, muted: bool) -> None:
-        await self._send("PUT", f"/cards/{card_id}/reminders", json={"muted": muted})
+        await self._send("PUT", _path("cards", card_id, "reminders"), json={"muted": muted})
 
     async def claim_reminders(self, limit: int = 100) -> list[Reminder]:
         batch = await self._json(ReminderBatch, "POST", "/reminders/claim", params={"limit": limit})
         return batch.items
 
     async def confirm_reminder(self, reminder_id: int) -> None:
-        await self._send("POST", f"/reminders/{reminder_id}/sent")
+        await self._send("POST", _path("reminders", reminder_id, "sent"))
 
     # -- course and guide
 
@@ -369,7 +395,7 @@ class ServiceClient:
 
     async def module(self, slug: str, language: str) -> ModuleContent:
         return await self._json(
-            ModuleContent, "GET", f"/course/modules/{slug}", params={"lang": language}
+            ModuleContent, "GET", _path("course", "modules", slug), params={"lang": language}
         )
 
     async def attempt(
@@ -378,19 +404,21 @@ class ServiceClient:
         return await self._json(
             AttemptResult,
             "POST",
-            f"/persons/{person_id}/course/modules/{slug}/attempts",
+            _path("persons", person_id, "course", "modules", slug, "attempts"),
             json={"answers": answers},
             params={"lang": language},
         )
 
     async def progress(self, person_id: uuid.UUID) -> CourseProgress:
-        return await self._json(CourseProgress, "GET", f"/persons/{person_id}/course")
+        return await self._json(CourseProgress, "GET", _path("persons", person_id, "course"))
 
     async def guide(self, language: str) -> GuideOutline:
         return await self._json(GuideOutline, "GET", "/guide", params={"lang": language})
 
     async def guide_section(self, slug: str, language: str) -> GuideContent:
-        return await self._json(GuideContent, "GET", f"/guide/{slug}", params={"lang": language})
+        return await self._json(
+            GuideContent, "GET", _path("guide", slug), params={"lang": language}
+        )
 
     # -- plumbing
 
@@ -402,7 +430,12 @@ class ServiceClient:
             log.error("unexpected %s answer from %s %s", model.__name__, method, _route(path))
             raise ServiceUnavailable("unexpected answer from the service") from exc
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> Response:
+    async def _send(
+        self, method: str, path: str, *, acting: int | None = None, **kwargs: Any
+    ) -> Response:
+        user = acting if acting is not None else self._acting
+        if user is not None:
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), _ACTING: str(user)}
         if "params" in kwargs:
             kwargs["params"] = {k: str(v) for k, v in kwargs["params"].items()}
         # GETs and keyed POSTs are safe to repeat once after a dropped connection.
@@ -424,6 +457,27 @@ class ServiceClient:
         if response.is_success:
             return response
         raise _error(response, method, path)
+
+
+_ACTING = "X-Telegram-User-Id"
+_SEGMENT = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _path(*segments: object) -> str:
+    """A path from segments, each escaped: what a button or a service answer carries is
+    data, never a path (``../cards`` stays one segment, and a bad one is refused here)."""
+    parts = []
+    for segment in segments:
+        text = str(segment)
+        if not _SEGMENT.match(text) or text in (".", ".."):
+            raise InvalidSegment("a path segment that is not an id or a slug")
+        parts.append(quote(text, safe=""))
+    return "/" + "/".join(parts)
+
+
+class InvalidSegment(NotFound):
+    """A value that cannot be part of a request path (a forged button): answered as a
+    missing object, which the handlers treat as an out-of-date button."""
 
 
 def _repeatable(method: str, kwargs: dict[str, Any]) -> bool:

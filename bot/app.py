@@ -34,7 +34,7 @@ from bot.api import ServiceClient
 from bot.config import BotSettings
 from bot.handlers import get_routers
 from bot.i18n import LANGUAGES, LocaleMiddleware, make_i18n
-from bot.middlewares import ServiceErrors, Throttling
+from bot.middlewares import ActingUser, ServiceErrors, Throttling
 from bot.profiles import ProfileStore
 from bot.reminders import ReminderSender
 
@@ -128,6 +128,7 @@ def build_dispatcher(
     dp.update.outer_middleware(
         Throttling(burst=settings.bot_throttle_burst, rate=settings.bot_throttle_rate, i18n=i18n)
     )
+    dp.update.outer_middleware(ActingUser())
     LocaleMiddleware(i18n, profiles).setup(dp)
     # Inside the locale middleware (registered after it), so "try again later" is translated.
     dp.message.outer_middleware(ServiceErrors())

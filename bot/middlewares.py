@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
 
 from bot import texts
-from bot.api import ServiceUnavailable
+from bot.api import ServiceClient, ServiceUnavailable
 from bot.i18n import pick
 
 log = logging.getLogger("onboard.bot")
@@ -110,3 +110,16 @@ class ServiceErrors(BaseMiddleware):
                 with suppress(TelegramAPIError):
                     await message.answer(text)
             return None
+
+
+class ActingUser(BaseMiddleware):
+    """Gives the handlers a service client that speaks for the update's sender only (the
+    ``from_user`` Telegram gives, never anything from callback data): the service then
+    serves that person's cards and nobody else's."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user = data.get("event_from_user")
+        api = data.get("api")
+        if isinstance(user, User) and isinstance(api, ServiceClient):
+            data["api"] = api.acting_for(user.id)
+        return await handler(event, data)

@@ -18,6 +18,7 @@ from starlette.routing import Route
 from service.accounts import service as accounts
 from service.accounts.models import Scope
 from service.accounts.routes import router as accounts_router
+from service.api.deps import public
 from service.api.health import router as health_router
 from service.api.metrics import Metrics
 from service.api.middleware import RequestContext
@@ -105,10 +106,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.router.routes.append(Route(path, hook, include_in_schema=False))
 
     @app.get("/analytics", include_in_schema=False)
+    @public
     async def analytics_page() -> FileResponse:
         return FileResponse(_STATIC / "analytics.html", media_type="text/html; charset=utf-8")
 
     @app.get("/officer", include_in_schema=False)
+    @public
     async def officer_page() -> FileResponse:
         return FileResponse(_STATIC / "officer.html", media_type="text/html; charset=utf-8")
 
@@ -123,6 +126,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
 
     @app.get("/metrics", include_in_schema=False)
+    @public
     def metrics() -> PlainTextResponse:
         body = app.state.metrics.render(app.state.engine)
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4")

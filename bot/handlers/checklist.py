@@ -112,6 +112,10 @@ async def done_on(
     if not (owned := await _own(callback, callback_data, api)):
         return
     card, cards = owned
+    current = await api.checklist(card.id, i18n.current_locale)
+    if not any(i.id == callback_data.item and i.open for i in current.items):
+        await stale(callback)  # not an item the service listed for this card, or not open
+        return
     day = today() - timedelta(days=callback_data.days)
     try:
         listing = await api.mark_done(

@@ -48,7 +48,11 @@ async def sections(callback: CallbackQuery, api: ServiceClient, i18n: I18n) -> N
 async def section_page(
     callback: CallbackQuery, callback_data: GuideCB, api: ServiceClient, i18n: I18n
 ) -> None:
-    """One page of a section, with previous/next."""
+    """One page of a section, with previous/next; the section must be one the guide lists."""
+    outline = await api.guide(i18n.current_locale)
+    if callback_data.slug not in {s.slug for s in outline.sections}:
+        await stale(callback)
+        return
     try:
         section = await api.guide_section(callback_data.slug, i18n.current_locale)
     except NotFound:

@@ -21,7 +21,7 @@ from service.accounts.models import (
     UserCreate,
     UserPublic,
 )
-from service.api.deps import UnitOfWorkDep
+from service.api.deps import Authorize, Public, UnitOfWork
 from service.core.errors import NotAuthenticated, TooManyRequests
 from service.core.problems import PROBLEM_RESPONSES
 from service.core.security import tokens
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPON
 @router.post("/auth/token", response_model=Token)
 async def login(
     request: Request,
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Public()],
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Token:
     """Exchange a username and password for a short-lived bearer token."""
@@ -68,7 +68,7 @@ def _client_ip(request: Request) -> str:
 
 
 @router.get("/auth/me")
-async def whoami(uow: UnitOfWorkDep) -> dict[str, object]:
+async def whoami(uow: Annotated[UnitOfWork, Authorize(Action.whoami)]) -> dict[str, object]:
     """Who the credentials belong to, with role or scopes."""
 
     def work(session: Session, principal: Principal) -> dict[str, object]:
@@ -84,11 +84,12 @@ async def whoami(uow: UnitOfWorkDep) -> dict[str, object]:
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
-async def create_user(body: UserCreate, uow: UnitOfWorkDep) -> UserPublic:
+async def create_user(
+    body: UserCreate, uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)]
+) -> UserPublic:
     """Create an account (admin)."""
 
     def work(session: Session, principal: Principal) -> UserPublic:
-        principal.require(Action.accounts_manage)
         user = accounts.create_user(
             session=session, username=body.username, password=body.password, role=body.role
         )
@@ -98,11 +99,12 @@ async def create_user(body: UserCreate, uow: UnitOfWorkDep) -> UserPublic:
 
 
 @router.get("/users", response_model=list[UserPublic])
-async def list_users(uow: UnitOfWorkDep) -> list[UserPublic]:
+async def list_users(
+    uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)],
+) -> list[UserPublic]:
     """All accounts (admin)."""
 
     def work(session: Session, principal: Principal) -> list[UserPublic]:
-        principal.require(Action.accounts_manage)
         users = session.exec(select(User).order_by(col(User.username))).all()
         return [UserPublic.model_validate(u, from_attributes=True) for u in users]
 
@@ -110,11 +112,12 @@ async def list_users(uow: UnitOfWorkDep) -> list[UserPublic]:
 
 
 @router.post("/users/{user_id}/disable", response_model=UserPublic)
-async def disable_user(user_id: uuid.UUID, uow: UnitOfWorkDep) -> UserPublic:
+async def disable_user(
+    user_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)]
+) -> UserPublic:
     """Disable an account; its tokens stop working at once (admin)."""
 
     def work(session: Session, principal: Principal) -> UserPublic:
-        principal.require(Action.accounts_manage)
         user = accounts.set_user_active(session=session, user_id=user_id, active=False)
         return UserPublic.model_validate(user, from_attributes=True)
 
@@ -122,11 +125,12 @@ async def disable_user(user_id: uuid.UUID, uow: UnitOfWorkDep) -> UserPublic:
 
 
 @router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
-async def create_api_key(body: ApiKeyCreate, uow: UnitOfWorkDep) -> ApiKeyCreated:
+async def create_api_key(
+    body: ApiKeyCreate, uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)]
+) -> ApiKeyCreated:
     """Create an API key; the key is in this answer only (admin)."""
 
     def work(session: Session, principal: Principal) -> ApiKeyCreated:
-        principal.require(Action.accounts_manage)
         row, key = accounts.create_api_key(session=session, name=body.name, scopes=body.scopes)
         public = ApiKeyPublic.model_validate(row, from_attributes=True)
         return ApiKeyCreated(**public.model_dump(), key=key)
@@ -135,11 +139,12 @@ async def create_api_key(body: ApiKeyCreate, uow: UnitOfWorkDep) -> ApiKeyCreate
 
 
 @router.get("/api-keys", response_model=list[ApiKeyPublic])
-async def list_api_keys(uow: UnitOfWorkDep) -> list[ApiKeyPublic]:
+async def list_api_keys(
+    uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)],
+) -> list[ApiKeyPublic]:
     """All API keys, without secrets (admin)."""
 
     def work(session: Session, principal: Principal) -> list[ApiKeyPublic]:
-        principal.require(Action.accounts_manage)
         rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
         return [ApiKeyPublic.model_validate(r, from_attributes=True) for r in rows]
 
@@ -147,11 +152,12 @@ async def list_api_keys(uow: UnitOfWorkDep) -> list[ApiKeyPublic]:
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyPublic)
-async def revoke_api_key(key_id: uuid.UUID, uow: UnitOfWorkDep) -> ApiKeyPublic:
+async def revoke_api_key(
+    key_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)]
+) -> ApiKeyPublic:
     """Revoke an API key; it stops working at once (admin)."""
 
     def work(session: Session, principal: Principal) -> ApiKeyPublic:
-        principal.require(Action.accounts_manage)
         row = accounts.revoke_api_key(session=session, key_id=key_id)
         return ApiKeyPublic.model_validate(row, from_attributes=True)
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from service.accounts import service as accounts
-from service.accounts.access import Principal
+from service.accounts.access import PUBLIC, Action, Owner, Principal, Rule
+from service.api import ownership
 from service.core.db import read_only, transaction
 from service.core.errors import NotAuthenticated
 from service.core.security import tokens
@@ -67,10 +68,13 @@ def authenticate(*, session: Session, request: Request, credentials: Credentials
 
 @dataclass(frozen=True)
 class UnitOfWork:
-    """One request's database work: run ``work(session, caller)`` in a transaction."""
+    """One request's database work: run ``work(session, caller)`` in a transaction, after
+    the route's rule (its action and the object it touches) has been enforced."""
 
     request: Request
     credentials: Credentials
+    rule: Rule | None = None
+    telegram_user_id: int | None = None
 
     async def run(self, work: Callable[[Session, Principal], T], *, reads_only: bool = False) -> T:
         """``reads_only``: a POST that writes nothing (verification) takes no write lock."""
@@ -90,6 +94,15 @@ class UnitOfWork:
             principal = authenticate(
                 session=session, request=self.request, credentials=self.credentials
             )
+            if self.rule is None or self.rule.action is None:
+                raise RuntimeError("this route declares no rule for authenticated work")
+            principal = ownership.enforce(
+                session=session,
+                principal=principal,
+                rule=self.rule,
+                path_params=self.request.path_params,
+                telegram_user_id=self.telegram_user_id,
+            )
             return work(session, principal)
 
     def _run_anonymous(self, work: Callable[[Session], T]) -> T:
@@ -97,10 +110,51 @@ class UnitOfWork:
             return work(session)
 
 
-async def get_unit_of_work(
-    request: Request, credentials: Annotated[Credentials, Depends(get_credentials)]
-) -> UnitOfWork:
-    return UnitOfWork(request=request, credentials=credentials)
+TelegramUserHeader = Annotated[
+    int | None,
+    Header(
+        alias="X-Telegram-User-Id",
+        gt=0,
+        lt=2**53,
+        description="The bot only: the Telegram user it acts for in this request.",
+    ),
+]
 
 
-UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
+def Authorize(action: Action | None, owner: Owner = Owner.none) -> Any:  # noqa: N802
+    """The route's rule as a dependency: ``uow: Annotated[UnitOfWork, Authorize(...)]``.
+
+    The rule is kept on the dependency (``.rule``) so the access table in the README can be
+    built from, and checked against, the app's real routes.
+    """
+    rule = Rule(action=action, owner=owner)
+
+    async def unit_of_work(
+        request: Request,
+        credentials: Annotated[Credentials, Depends(get_credentials)],
+        acting_telegram_user: TelegramUserHeader = None,
+    ) -> UnitOfWork:
+        return UnitOfWork(
+            request=request,
+            credentials=credentials,
+            rule=rule,
+            telegram_user_id=acting_telegram_user,
+        )
+
+    unit_of_work.rule = rule  # type: ignore[attr-defined]
+    return Depends(unit_of_work)
+
+
+def Public() -> Any:  # noqa: N802
+    """A route anyone may call without credentials (health, trust data, sign-in, pages)."""
+    return Authorize(None)
+
+
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+def public(endpoint: E) -> E:
+    """Mark a route that takes no credentials and touches no database (health, pages, keys):
+    no dependency at all, so it stays as cheap as it is."""
+    endpoint.rule = PUBLIC  # type: ignore[attr-defined]
+    return endpoint

@@ -7,16 +7,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from service.api.deps import public
+
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
+@public
 async def healthz() -> dict[str, str]:
     """The process is up (no dependency is touched)."""
     return {"status": "ok"}
 
 
 @router.get("/readyz", responses={503: {"description": "A dependency is not reachable"}})
+@public
 def readyz(request: Request) -> JSONResponse:
     """The database answers, and Redis too when it is configured."""
     checks: dict[str, str] = {}

@@ -374,7 +374,7 @@ class CardPublic(BaseModel):
     visa_number: str | None
     planned_stay: StayOut
     stay_until: date
-    host: HostOut
+    host: HostOut | None  # None in the views of officers (what a check needs)
     region: str
     occupation: str | None
     language: str

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from service.accounts.access import Action, Principal
-from service.accounts.models import Scope
-from service.api.deps import UnitOfWorkDep
+from service.accounts.access import Action, Owner, Principal
+from service.api import ownership
+from service.api.deps import Authorize, UnitOfWork
 from service.cards import idempotency
 from service.cards import service as cards
 from service.cards.models import (
@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/v1", tags=["cards"], responses=PROBLEM_RESPONSES
 @router.post("/cards", status_code=status.HTTP_201_CREATED, response_model=CardPublic)
 async def create_card(
     body: CardCreate,
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.cards_create, Owner.acting_user)],
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> Any:
@@ -45,15 +45,16 @@ async def create_card(
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
 
     def work(session: Session, principal: Principal) -> CardPublic | JSONResponse:
-        principal.require(Action.cards_create)
-        if Scope.bot in principal.scopes and body.telegram_user_id is not None:
-            profiles.require_consent(session=session, telegram_user_id=body.telegram_user_id)
+        link = ownership.link_for_new_card(principal=principal, requested=body.telegram_user_id)
+        if link is not None:  # the bot, for a user who has agreed to the notice
+            profiles.require_consent(session=session, telegram_user_id=link)
+        data = body.model_copy(update={"telegram_user_id": link})
         claimed = None
         if key is not None:
             ident = idempotency.Ident(
                 principal=principal.actor,
                 key=key,
-                body_hash=idempotency.request_hash(body.model_dump_json(by_alias=True)),
+                body_hash=idempotency.request_hash(data.model_dump_json(by_alias=True)),
             )
             record = idempotency.find(session=session, ident=ident)
             if record is None:
@@ -62,7 +63,7 @@ async def create_card(
                     record = idempotency.find(session=session, ident=ident)
             if record is not None:
                 return _replay(record.status_code, record.response)
-        card, person = cards.issue_card(session=session, data=body, actor=principal.actor)
+        card, person = cards.issue_card(session=session, data=data, actor=principal.actor)
         public = cards.to_public(card, person)
         if claimed is not None:
             idempotency.complete(
@@ -86,7 +87,7 @@ def _replay(status_code: int, body: dict[str, Any]) -> JSONResponse:
 
 @router.get("/cards", response_model=CardPage)
 async def list_cards(
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.acting_user)],
     number: Annotated[str | None, Query(max_length=32)] = None,
     document_number: Annotated[str | None, Query(max_length=32)] = None,
     telegram_user_id: Annotated[int | None, Query(gt=0, lt=2**53)] = None,
@@ -103,86 +104,107 @@ async def list_cards(
     )
 
     def work(session: Session, principal: Principal) -> CardPage:
-        principal.require(Action.cards_read)
+        allowed = ownership.card_filter_for(principal=principal, filters=filters)
         rows, next_cursor = cards.list_cards(
-            session=session, filters=filters, cursor=cursor, limit=limit
+            session=session, filters=allowed, cursor=cursor, limit=limit
         )
-        return CardPage(items=[cards.to_public(c, p) for c, p in rows], next_cursor=next_cursor)
+        items = [_view(principal, cards.to_public(c, p)) for c, p in rows]
+        return CardPage(items=items, next_cursor=next_cursor)
 
     return await uow.run(work)
 
 
-def _public(session: Session, card: Card) -> CardPublic:
-    return cards.to_public(card, cards.get_person(session=session, person_id=card.person_id))
+def _view(principal: Principal, card: CardPublic) -> CardPublic:
+    return ownership.card_view(principal=principal, card=card)
+
+
+def _public(session: Session, card: Card, principal: Principal) -> CardPublic:
+    person = cards.get_person(session=session, person_id=card.person_id)
+    return _view(principal, cards.to_public(card, person))
 
 
 @router.get("/cards/{card_id}", response_model=CardPublic)
-async def get_card(card_id: uuid.UUID, uow: UnitOfWorkDep) -> CardPublic:
+async def get_card(
+    card_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.card)]
+) -> CardPublic:
     """One card with its holder."""
 
     def work(session: Session, principal: Principal) -> CardPublic:
-        principal.require(Action.cards_read)
-        return _public(session, cards.get_card(session=session, card_id=card_id))
+        card = cards.get_card(session=session, card_id=card_id)
+        return _public(session, card, principal)
 
     return await uow.run(work)
 
 
 @router.post("/cards/{card_id}/entry", response_model=CardPublic)
-async def record_entry(card_id: uuid.UUID, body: EntryIn, uow: UnitOfWorkDep) -> CardPublic:
+async def record_entry(
+    card_id: uuid.UUID,
+    body: EntryIn,
+    uow: Annotated[UnitOfWork, Authorize(Action.cards_entry, Owner.card)],
+) -> CardPublic:
     """Border officer records entry: pending_entry → active."""
 
     def work(session: Session, principal: Principal) -> CardPublic:
-        principal.require(Action.cards_entry)
         card = cards.record_entry(
             session=session, card_id=card_id, data=body, actor=principal.actor
         )
-        return _public(session, card)
+        return _public(session, card, principal)
 
     return await uow.run(work)
 
 
 @router.post("/cards/{card_id}/exit", response_model=CardPublic)
-async def record_exit(card_id: uuid.UUID, body: ExitIn, uow: UnitOfWorkDep) -> CardPublic:
+async def record_exit(
+    card_id: uuid.UUID,
+    body: ExitIn,
+    uow: Annotated[UnitOfWork, Authorize(Action.cards_exit, Owner.card)],
+) -> CardPublic:
     """Border officer records exit: active (or expired) → closed."""
 
     def work(session: Session, principal: Principal) -> CardPublic:
-        principal.require(Action.cards_exit)
         card = cards.record_exit(session=session, card_id=card_id, data=body, actor=principal.actor)
-        return _public(session, card)
+        return _public(session, card, principal)
 
     return await uow.run(work)
 
 
 @router.post("/cards/{card_id}/extend", response_model=CardPublic)
-async def extend_stay(card_id: uuid.UUID, body: ExtendIn, uow: UnitOfWorkDep) -> CardPublic:
+async def extend_stay(
+    card_id: uuid.UUID,
+    body: ExtendIn,
+    uow: Annotated[UnitOfWork, Authorize(Action.cards_extend, Owner.card)],
+) -> CardPublic:
     """Extend the permitted stay of an active card (e.g. on a work permit)."""
 
     def work(session: Session, principal: Principal) -> CardPublic:
-        principal.require(Action.cards_extend)
         card = cards.extend_stay(session=session, card_id=card_id, data=body, actor=principal.actor)
-        return _public(session, card)
+        return _public(session, card, principal)
 
     return await uow.run(work)
 
 
 @router.post("/cards/{card_id}/revoke", response_model=CardPublic)
-async def revoke_card(card_id: uuid.UUID, body: RevokeIn, uow: UnitOfWorkDep) -> CardPublic:
+async def revoke_card(
+    card_id: uuid.UUID,
+    body: RevokeIn,
+    uow: Annotated[UnitOfWork, Authorize(Action.cards_revoke, Owner.card)],
+) -> CardPublic:
     """Revoke a card (administrative decision; reason required)."""
 
     def work(session: Session, principal: Principal) -> CardPublic:
-        principal.require(Action.cards_revoke)
         card = cards.revoke_card(session=session, card_id=card_id, data=body, actor=principal.actor)
-        return _public(session, card)
+        return _public(session, card, principal)
 
     return await uow.run(work)
 
 
 @router.get("/cards/{card_id}/events", response_model=EventList)
-async def list_events(card_id: uuid.UUID, uow: UnitOfWorkDep) -> EventList:
+async def list_events(
+    card_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.card)]
+) -> EventList:
     """The card's append-only history."""
 
     def work(session: Session, principal: Principal) -> EventList:
-        principal.require(Action.cards_read)
         events = cards.list_events(session=session, card_id=card_id)
         return EventList(
             items=[EventPublic.model_validate(e, from_attributes=True) for e in events]
@@ -192,11 +214,12 @@ async def list_events(card_id: uuid.UUID, uow: UnitOfWorkDep) -> EventList:
 
 
 @router.get("/persons/{person_id}", response_model=PersonPublic)
-async def get_person(person_id: uuid.UUID, uow: UnitOfWorkDep) -> PersonPublic:
+async def get_person(
+    person_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.person)]
+) -> PersonPublic:
     """A holder's personal data (the cards refer to it)."""
 
     def work(session: Session, principal: Principal) -> PersonPublic:
-        principal.require(Action.cards_read)
         person = cards.get_person(session=session, person_id=person_id)
         return PersonPublic(
             id=person.id,

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request
 from sqlmodel import Session
 
-from service.accounts.access import Action, Principal
+from service.accounts.access import Action, Owner, Principal
 from service.accounts.models import Scope
-from service.api.deps import UnitOfWorkDep
+from service.api.deps import Authorize, UnitOfWork
 from service.checklist import policy as policies
 from service.checklist import service as checklist
 from service.checklist.models import Checklist, DoneIn, MuteIn, Reminder, ReminderBatch
@@ -53,7 +53,7 @@ def _answer(
 async def get_checklist(
     card_id: uuid.UUID,
     request: Request,
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.card)],
     lang: Annotated[str | None, Query(max_length=8)] = None,
     accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Checklist:
@@ -61,7 +61,6 @@ async def get_checklist(
     policy = request.app.state.policy
 
     def work(session: Session, principal: Principal) -> Checklist:
-        principal.require(Action.cards_read)
         person_language = checklist.person_language(session=session, card_id=card_id)
         language, fallback = _language(lang, accept_language, person_language)
         return _answer(session, policy, card_id, language, fallback)
@@ -75,7 +74,7 @@ async def mark_done(
     item_id: ItemId,
     body: DoneIn,
     request: Request,
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.checklist_done, Owner.card)],
     lang: Annotated[str | None, Query(max_length=8)] = None,
     accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Checklist:
@@ -84,7 +83,6 @@ async def mark_done(
     policy = request.app.state.policy
 
     def work(session: Session, principal: Principal) -> Checklist:
-        principal.require(Action.checklist_done)
         checklist.mark_done(
             session=session,
             policy=policy,
@@ -102,11 +100,14 @@ async def mark_done(
 
 
 @router.put("/cards/{card_id}/reminders", response_model=MuteIn)
-async def set_reminders(card_id: uuid.UUID, body: MuteIn, uow: UnitOfWorkDep) -> MuteIn:
+async def set_reminders(
+    card_id: uuid.UUID,
+    body: MuteIn,
+    uow: Annotated[UnitOfWork, Authorize(Action.reminders_mute, Owner.card)],
+) -> MuteIn:
     """Mute or unmute this card's reminders."""
 
     def work(session: Session, principal: Principal) -> MuteIn:
-        principal.require(Action.reminders)
         checklist.set_muted(session=session, card_id=card_id, muted=body.muted)
         return MuteIn(muted=body.muted)
 
@@ -115,14 +116,15 @@ async def set_reminders(card_id: uuid.UUID, body: MuteIn, uow: UnitOfWorkDep) ->
 
 @router.post("/reminders/claim", response_model=ReminderBatch)
 async def claim_reminders(
-    request: Request, uow: UnitOfWorkDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.reminders)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ReminderBatch:
     """Reminders due now (never at night in the holder's zone). Each is handed out once;
     confirm with /reminders/{id}/sent, or it is offered again after ten minutes."""
     state = request.app.state
 
     def work(session: Session, principal: Principal) -> ReminderBatch:
-        principal.require(Action.reminders)
         due = checklist.claim_reminders(
             session=session,
             policy=state.policy,
@@ -152,12 +154,12 @@ async def claim_reminders(
 
 @router.post("/reminders/{reminder_id}/sent", status_code=204)
 async def confirm_sent(
-    reminder_id: Annotated[int, Path(ge=1, lt=2**31)], uow: UnitOfWorkDep
+    reminder_id: Annotated[int, Path(ge=1, lt=2**31)],
+    uow: Annotated[UnitOfWork, Authorize(Action.reminders)],
 ) -> None:
     """The bot delivered this reminder."""
 
     def work(session: Session, principal: Principal) -> None:
-        principal.require(Action.reminders)
         checklist.confirm_sent(session=session, reminder_id=reminder_id)
 
     await uow.run(work)

@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlmodel import Session
 
-from service.accounts.access import Action, Principal
-from service.api.deps import UnitOfWork, UnitOfWorkDep
+from service.accounts.access import Action, Owner, Principal
+from service.api.deps import Authorize, UnitOfWork
 from service.core import i18n
 from service.core.problems import PROBLEM_RESPONSES
 from service.course import content
@@ -61,7 +61,7 @@ def _vary(response: Response, language: str) -> None:
 
 @router.get("/course", response_model=CourseOutline)
 async def get_course(
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
     response: Response,
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
@@ -70,7 +70,6 @@ async def get_course(
     chosen = _Language(uow, lang, accept_language)
 
     def work(session: Session, principal: Principal) -> CourseOutline:
-        principal.require(Action.course_read)
         course, language, fallback = chosen.pick()
         return course_service.outline(course=course, language=language, fallback=fallback)
 
@@ -82,7 +81,7 @@ async def get_course(
 @router.get("/course/modules/{slug}", response_model=ModuleContent)
 async def get_module(
     slug: Slug,
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
     response: Response,
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
@@ -91,7 +90,6 @@ async def get_module(
     chosen = _Language(uow, lang, accept_language)
 
     def work(session: Session, principal: Principal) -> ModuleContent:
-        principal.require(Action.course_read)
         course, language, fallback = chosen.pick()
         return course_service.module_content(
             course=course, slug=slug, language=language, fallback=fallback
@@ -111,7 +109,7 @@ async def create_attempt(
     person_id: uuid.UUID,
     slug: Slug,
     body: AttemptIn,
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.course_attempt, Owner.person)],
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
 ) -> AttemptResult:
@@ -119,7 +117,6 @@ async def create_attempt(
     chosen = _Language(uow, lang, accept_language)
 
     def work(session: Session, principal: Principal) -> AttemptResult:
-        principal.require(Action.course_attempt)
         course, language, fallback = chosen.pick()
         recorded = course_service.record_attempt(
             session=session,
@@ -135,12 +132,14 @@ async def create_attempt(
 
 
 @router.get("/persons/{person_id}/course", response_model=CourseProgress)
-async def get_progress(person_id: uuid.UUID, uow: UnitOfWorkDep) -> CourseProgress:
+async def get_progress(
+    person_id: uuid.UUID,
+    uow: Annotated[UnitOfWork, Authorize(Action.course_progress, Owner.person)],
+) -> CourseProgress:
     """A person's progress: attempts and passes per module, and course completions."""
     settings = uow.request.app.state.settings
 
     def work(session: Session, principal: Principal) -> CourseProgress:
-        principal.require(Action.course_progress)
         course = content.get_course(settings.content_dir)
         progress = course_service.progress(session=session, course=course, person_id=person_id)
         return course_service.progress_out(course=course, person_id=person_id, progress=progress)
@@ -150,7 +149,7 @@ async def get_progress(person_id: uuid.UUID, uow: UnitOfWorkDep) -> CourseProgre
 
 @router.get("/guide", response_model=GuideOutline)
 async def get_guide(
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
     response: Response,
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
@@ -159,7 +158,6 @@ async def get_guide(
     chosen = _Language(uow, lang, accept_language)
 
     def work(session: Session, principal: Principal) -> GuideOutline:
-        principal.require(Action.course_read)
         course, language, fallback = chosen.pick()
         return course_service.guide_outline(course=course, language=language, fallback=fallback)
 
@@ -171,7 +169,7 @@ async def get_guide(
 @router.get("/guide/{slug}", response_model=GuideContent)
 async def get_guide_section(
     slug: Slug,
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
     response: Response,
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
@@ -180,7 +178,6 @@ async def get_guide_section(
     chosen = _Language(uow, lang, accept_language)
 
     def work(session: Session, principal: Principal) -> GuideContent:
-        principal.require(Action.course_read)
         course, language, fallback = chosen.pick()
         return course_service.guide_content(
             course=course, slug=slug, language=language, fallback=fallback
@@ -193,7 +190,7 @@ async def get_guide_section(
 
 @router.get("/stats/course", response_model=CourseStats)
 async def get_course_stats(
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.stats_read)],
     version: Annotated[
         int | None, Query(ge=1, le=1_000_000, description="Course version (default: current)")
     ] = None,
@@ -203,7 +200,6 @@ async def get_course_stats(
     settings = uow.request.app.state.settings
 
     def work(session: Session, principal: Principal) -> CourseStats:
-        principal.require(Action.stats_read)
         course = content.get_course(settings.content_dir)
         return course_service.course_stats(
             session=session,

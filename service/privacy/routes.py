@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from service.accounts.access import Action, Principal
-from service.api.deps import UnitOfWorkDep
+from service.accounts.access import Action, Owner, Principal
+from service.api.deps import Authorize, UnitOfWork
 from service.core.problems import PROBLEM_RESPONSES
 from service.privacy import service as privacy
 
@@ -24,22 +24,24 @@ class Erased(BaseModel):
 
 
 @router.get("/persons/{person_id}/export")
-async def export_person(person_id: uuid.UUID, uow: UnitOfWorkDep) -> dict[str, Any]:
+async def export_person(
+    person_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.personal_data, Owner.person)]
+) -> dict[str, Any]:
     """Everything held about a person, as JSON (a subject-access request; admin)."""
 
     def work(session: Session, principal: Principal) -> dict[str, Any]:
-        principal.require(Action.personal_data)
         return privacy.export(session=session, person_id=person_id)
 
     return await uow.run(work)
 
 
 @router.post("/persons/{person_id}/erase", response_model=Erased)
-async def erase_person(person_id: uuid.UUID, uow: UnitOfWorkDep) -> Erased:
+async def erase_person(
+    person_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.personal_data, Owner.person)]
+) -> Erased:
     """Remove a person's personal data; card events and scan records stay, anonymous."""
 
     def work(session: Session, principal: Principal) -> Erased:
-        principal.require(Action.personal_data)
         person = privacy.erase(session=session, person_id=person_id)
         assert person.erased_at is not None
         return Erased(person_id=person.id, erased_at=person.erased_at)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session, col, select
 
-from service.accounts.access import Action, Principal
-from service.api.deps import UnitOfWorkDep
+from service.accounts.access import Action, Owner, Principal
+from service.api.deps import Authorize, Public, UnitOfWork, public
 from service.cards import numbers
 from service.cards import service as cards
 from service.cards.models import Card
@@ -49,11 +49,14 @@ def _issue(request: Request, session: Session, card_id: uuid.UUID) -> proofs.Iss
 
 
 @router.get("/cards/{card_id}/proof", response_model=ProofOut)
-async def get_proof(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> ProofOut:
+async def get_proof(
+    card_id: uuid.UUID,
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
+) -> ProofOut:
     """A signed proof for the card's QR code, with its expiry."""
 
     def work(session: Session, principal: Principal) -> ProofOut:
-        principal.require(Action.proofs_issue)
         proof = _issue(request, session, card_id)
         return ProofOut(payload=proof.payload, expires_at=proof.expires_at, kid=proof.kid)
 
@@ -63,9 +66,8 @@ async def get_proof(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) ->
 _IMAGE = {"png": "image/png", "svg": "image/svg+xml"}
 
 
-async def _image(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep, kind: str) -> Response:
+async def _image(card_id: uuid.UUID, request: Request, uow: UnitOfWork, kind: str) -> Response:
     def work(session: Session, principal: Principal) -> bytes:
-        principal.require(Action.proofs_issue)
         proof = _issue(request, session, card_id)
         return bytes(request.app.state.qr_cache.get_or_render(proof.payload, kind))
 
@@ -78,7 +80,11 @@ async def _image(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep, kind:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "QR code (PNG)"}},
 )
-async def get_proof_png(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Response:
+async def get_proof_png(
+    card_id: uuid.UUID,
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
+) -> Response:
     """The proof as a QR code image (PNG)."""
     return await _image(card_id, request, uow, "png")
 
@@ -88,7 +94,11 @@ async def get_proof_png(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "QR code (SVG)"}},
 )
-async def get_proof_svg(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Response:
+async def get_proof_svg(
+    card_id: uuid.UUID,
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
+) -> Response:
     """The proof as a QR code image (SVG)."""
     return await _image(card_id, request, uow, "svg")
 
@@ -98,12 +108,15 @@ async def get_proof_svg(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "A6 PDF"}},
 )
-async def print_card(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -> Response:
+async def print_card(
+    card_id: uuid.UUID,
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
+) -> Response:
     """A one-page A6 PDF of the e-card with its QR code, for a worker without a phone."""
     state = request.app.state
 
     def work(session: Session, principal: Principal) -> bytes:
-        principal.require(Action.proofs_issue)
         proof = _issue(request, session, card_id)
         card = cards.get_card(session=session, card_id=card_id)
         person = cards.get_person(session=session, person_id=card.person_id)
@@ -134,12 +147,13 @@ async def print_card(card_id: uuid.UUID, request: Request, uow: UnitOfWorkDep) -
 
 
 @router.post("/verify", response_model=VerifyOut)
-async def verify(body: VerifyIn, request: Request, uow: UnitOfWorkDep) -> VerifyOut:
+async def verify(
+    body: VerifyIn, request: Request, uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify)]
+) -> VerifyOut:
     """Verify a scanned proof online; every call is recorded (officer, card, verdict, time)."""
     state = request.app.state
 
     def work(session: Session, principal: Principal) -> VerifyOut:
-        principal.require(Action.proofs_verify)
         if body.payload is not None:
             result = proofs.verify(
                 session=session,
@@ -177,12 +191,13 @@ async def verify(body: VerifyIn, request: Request, uow: UnitOfWorkDep) -> Verify
 
 
 @router.post("/decode", responses={200: {"description": "The QR code's text"}})
-async def decode_image(request: Request, uow: UnitOfWorkDep) -> dict[str, str]:
+async def decode_image(
+    request: Request, uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify)]
+) -> dict[str, str]:
     """Read a QR code from a camera frame or photo (request body: the image bytes)."""
     data = await request.body()
 
     def work(session: Session, principal: Principal) -> dict[str, str]:
-        principal.require(Action.proofs_verify)
         if not data:
             raise field_error("body", "send the image bytes (JPEG, PNG or WebP)")
         text = qr_decode.read_qr(data)
@@ -195,13 +210,14 @@ async def decode_image(request: Request, uow: UnitOfWorkDep) -> dict[str, str]:
 
 @router.get("/scans", response_model=ScanList)
 async def my_scans(
-    request: Request, uow: UnitOfWorkDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify, Owner.caller)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ScanList:
     """The caller's own most recent verifications."""
     request.app.state.scans.flush()
 
     def work(session: Session, principal: Principal) -> ScanList:
-        principal.require(Action.proofs_verify)
         rows = session.exec(
             select(ScanEvent, Card.number)
             .join(Card, col(Card.id) == col(ScanEvent.card_id), isouter=True)
@@ -220,6 +236,7 @@ async def my_scans(
 
 
 @public_router.get("/.well-known/jwks.json")
+@public
 async def jwks(request: Request) -> JSONResponse:
     """Public keys that verify proofs and status lists (any standard JOSE library)."""
     return JSONResponse(
@@ -237,7 +254,7 @@ async def jwks(request: Request) -> JSONResponse:
         }
     },
 )
-async def status_list(request: Request, uow: UnitOfWorkDep) -> Response:
+async def status_list(request: Request, uow: Annotated[UnitOfWork, Public()]) -> Response:
     """Signed status list (2 bits per card serial: 0 fine, 1 revoked, 3 closed)."""
     state = request.app.state
     uri = str(request.url_for("status_list"))

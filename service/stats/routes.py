@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from sqlmodel import Session
 
 from service.accounts.access import Action, Principal
-from service.api.deps import UnitOfWorkDep
+from service.api.deps import Authorize, UnitOfWork
 from service.core.errors import field_error
 from service.core.problems import PROBLEM_RESPONSES
 from service.stats.service import CardStats, GroupBy, card_stats
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["statistics"], responses=PROBLEM_RESP
 
 @router.get("/stats/cards", response_model=CardStats, response_model_by_alias=True)
 async def get_card_stats(
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.stats_read)],
     by: GroupBy,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: Annotated[date | None, Query()] = None,
@@ -31,7 +31,6 @@ async def get_card_stats(
     min_cell = uow.request.app.state.settings.stats_min_cell
 
     def work(session: Session, principal: Principal) -> CardStats:
-        principal.require(Action.stats_read)
         return card_stats(session=session, by=by, start=from_, end=to, min_cell=min_cell)
 
     return await uow.run(work)

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from sqlmodel import Session
 
-from service.accounts.access import Action, Principal
-from service.api.deps import UnitOfWorkDep
+from service.accounts.access import Action, Owner, Principal
+from service.api.deps import Authorize, UnitOfWork
 from service.core.problems import PROBLEM_RESPONSES
 from service.telegram import service as profiles
 from service.telegram.models import ConsentIn, ProfilePublic, ProfileUpdate
@@ -22,11 +22,13 @@ def _public(profile) -> ProfilePublic:  # type: ignore[no-untyped-def]
 
 
 @router.get("/telegram-users/{telegram_user_id}", response_model=ProfilePublic)
-async def get_profile(telegram_user_id: TelegramId, uow: UnitOfWorkDep) -> ProfilePublic:
+async def get_profile(
+    telegram_user_id: TelegramId,
+    uow: Annotated[UnitOfWork, Authorize(Action.telegram_profiles, Owner.telegram_user)],
+) -> ProfilePublic:
     """The account's language, consent and reminder settings."""
 
     def work(session: Session, principal: Principal) -> ProfilePublic:
-        principal.require(Action.telegram_profiles)
         return _public(profiles.get_profile(session=session, telegram_user_id=telegram_user_id))
 
     return await uow.run(work)
@@ -34,12 +36,13 @@ async def get_profile(telegram_user_id: TelegramId, uow: UnitOfWorkDep) -> Profi
 
 @router.put("/telegram-users/{telegram_user_id}", response_model=ProfilePublic)
 async def update_profile(
-    telegram_user_id: TelegramId, body: ProfileUpdate, uow: UnitOfWorkDep
+    telegram_user_id: TelegramId,
+    body: ProfileUpdate,
+    uow: Annotated[UnitOfWork, Authorize(Action.telegram_profiles, Owner.telegram_user)],
 ) -> ProfilePublic:
     """Create or change the profile (language also updates the account's persons)."""
 
     def work(session: Session, principal: Principal) -> ProfilePublic:
-        principal.require(Action.telegram_profiles)
         return _public(
             profiles.update_profile(session=session, telegram_user_id=telegram_user_id, data=body)
         )
@@ -49,12 +52,13 @@ async def update_profile(
 
 @router.post("/telegram-users/{telegram_user_id}/consent", response_model=ProfilePublic)
 async def record_consent(
-    telegram_user_id: TelegramId, body: ConsentIn, uow: UnitOfWorkDep
+    telegram_user_id: TelegramId,
+    body: ConsentIn,
+    uow: Annotated[UnitOfWork, Authorize(Action.telegram_profiles, Owner.telegram_user)],
 ) -> ProfilePublic:
     """Record consent to the processing notice (its version and the time)."""
 
     def work(session: Session, principal: Principal) -> ProfilePublic:
-        principal.require(Action.telegram_profiles)
         return _public(
             profiles.record_consent(session=session, telegram_user_id=telegram_user_id, data=body)
         )

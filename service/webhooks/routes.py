@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from sqlmodel import Session, col, select
 
-from service.accounts.access import Action, Principal
-from service.api.deps import UnitOfWorkDep
+from service.accounts.access import Action, Owner, Principal
+from service.api.deps import Authorize, UnitOfWork
 from service.core.errors import Forbidden, NotFound, field_error
 from service.core.problems import PROBLEM_RESPONSES
 from service.webhooks import worker
@@ -45,13 +45,14 @@ def _check_url(url: str, allow_private: bool) -> None:
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated)
 async def create_webhook(
-    body: WebhookCreate, request: Request, uow: UnitOfWorkDep
+    body: WebhookCreate,
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.webhooks_own, Owner.caller)],
 ) -> WebhookCreated:
     """Register an endpoint for events; the signing secret is in this answer only."""
     _check_url(str(body.url), request.app.state.settings.env == "development")
 
     def work(session: Session, principal: Principal) -> WebhookCreated:
-        principal.require(Action.webhooks_own)
         if principal.kind != "api_key":
             raise Forbidden("webhooks belong to API keys (integrators)")
         endpoint = WebhookEndpoint(
@@ -75,11 +76,12 @@ async def create_webhook(
 
 
 @router.get("/webhooks", response_model=list[WebhookPublic])
-async def list_webhooks(uow: UnitOfWorkDep) -> list[WebhookPublic]:
+async def list_webhooks(
+    uow: Annotated[UnitOfWork, Authorize(Action.webhooks_own, Owner.caller)],
+) -> list[WebhookPublic]:
     """The caller's own endpoints (no secrets)."""
 
     def work(session: Session, principal: Principal) -> list[WebhookPublic]:
-        principal.require(Action.webhooks_own)
         rows = session.exec(
             select(WebhookEndpoint)
             .where(WebhookEndpoint.api_key_id == principal.id)
@@ -91,11 +93,12 @@ async def list_webhooks(uow: UnitOfWorkDep) -> list[WebhookPublic]:
 
 
 @router.delete("/webhooks/{webhook_id}", response_model=WebhookPublic)
-async def delete_webhook(webhook_id: uuid.UUID, uow: UnitOfWorkDep) -> WebhookPublic:
+async def delete_webhook(
+    webhook_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.webhooks_own, Owner.caller)]
+) -> WebhookPublic:
     """Stop sending to an endpoint."""
 
     def work(session: Session, principal: Principal) -> WebhookPublic:
-        principal.require(Action.webhooks_own)
         endpoint = session.get(WebhookEndpoint, webhook_id)
         if endpoint is None or endpoint.api_key_id != principal.id:
             raise NotFound("no such webhook")
@@ -122,14 +125,13 @@ def _delivery(d: WebhookDelivery, e: OutboxEvent) -> DeliveryPublic:
 
 @router.get("/webhook-deliveries", response_model=DeliveryList)
 async def list_deliveries(
-    uow: UnitOfWorkDep,
+    uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)],
     status: Annotated[str, Query(pattern=r"^(pending|delivered|dead)$")] = "dead",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> DeliveryList:
     """Deliveries by status, newest first (admin): the dead-letter list by default."""
 
     def work(session: Session, principal: Principal) -> DeliveryList:
-        principal.require(Action.accounts_manage)
         rows = session.exec(
             select(WebhookDelivery, OutboxEvent)
             .join(OutboxEvent, col(OutboxEvent.id) == col(WebhookDelivery.outbox_id))
@@ -144,12 +146,12 @@ async def list_deliveries(
 
 @router.post("/webhook-deliveries/{delivery_id}/replay", response_model=DeliveryPublic)
 async def replay_delivery(
-    delivery_id: Annotated[int, Path(ge=1, lt=2**31)], uow: UnitOfWorkDep
+    delivery_id: Annotated[int, Path(ge=1, lt=2**31)],
+    uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)],
 ) -> DeliveryPublic:
     """Send a dead-lettered delivery again (admin)."""
 
     def work(session: Session, principal: Principal) -> DeliveryPublic:
-        principal.require(Action.accounts_manage)
         delivery = worker.replay(session=session, delivery_id=delivery_id)
         event = session.get(OutboxEvent, delivery.outbox_id)
         assert event is not None
