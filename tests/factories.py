@@ -50,7 +50,6 @@ def card_payload(**overrides: Any) -> dict[str, Any]:
         "region": "RU-MOW",
         "occupation": "builder",
         "language": "uz",
-        "telegram_user_id": 100500,
     }
     for dotted, value in overrides.items():
         target = body
@@ -79,6 +78,10 @@ class Actors:
         if name in self.users:  # a fresh token at the current (possibly moved) clock
             return bearer_for(self.users[name], name)
         return self.headers[name]
+
+    def bot_for(self, telegram_user_id: int) -> dict[str, str]:
+        """The bot's key acting for one Telegram user."""
+        return {**self.headers["bot"], "X-Telegram-User-Id": str(telegram_user_id)}
 
 
 def bearer_for(user_id: Any, role: str) -> dict[str, str]:
@@ -162,3 +165,15 @@ def attempt(
         params=params,
         headers=headers,
     )
+
+
+def consented_bot(client: Any, actors: Actors, telegram_user_id: int) -> dict[str, str]:
+    """The bot's headers for a Telegram user who has agreed to the processing notice."""
+    headers = actors.bot_for(telegram_user_id)
+    r = client.post(
+        f"/api/v1/telegram-users/{telegram_user_id}/consent",
+        json={"notice_version": "test", "language": "uz"},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    return headers

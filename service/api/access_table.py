@@ -101,10 +101,15 @@ def table_for(app: Any) -> str:
 
 
 def main() -> None:
+    import tempfile
+    from pathlib import Path
+
     from service.core.config import Settings
     from service.main import create_app
 
-    print(table_for(create_app(Settings(env="development", secret_key="x" * 40))))
+    with tempfile.TemporaryDirectory() as scratch:  # the app is built, never served
+        settings = Settings(env="development", data_dir=Path(scratch), secret_key="x" * 40)
+        print(table_for(create_app(settings)))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,7 @@ class Service:
     server: Server
     data_dir: Path
     api_key: str
+    _admin: tuple[float, dict[str, str]] | None = None
 
     @property
     def url(self) -> str:
@@ -70,7 +72,10 @@ class Service:
 
     def admin_headers(self) -> dict[str, str]:
         assert self.server.admin_password
-        return self._bearer("admin", self.server.admin_password)
+        now = time.monotonic()
+        if self._admin is None or now - self._admin[0] > 600:  # tokens live 15 minutes
+            self._admin = (now, self._bearer("admin", self.server.admin_password))
+        return self._admin[1]
 
     def _bearer(self, username: str, password: str) -> dict[str, str]:
         response = httpx.post(
@@ -92,8 +97,15 @@ class Service:
         return dict(response.json())
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"X-API-Key": self.api_key, **kwargs.pop("headers", {})}
+        """A request as the administrator (who sees every card), to look at what the bot
+        did; ``headers`` may name another caller instead (an X-API-Key wins)."""
+        headers = {**self.admin_headers(), **kwargs.pop("headers", {})}
         return httpx.request(method, self.url + path, headers=headers, timeout=15, **kwargs)
+
+    def as_bot(self, telegram_user_id: int | None) -> dict[str, str]:
+        """The bot's key, acting for one Telegram user (or for none)."""
+        acting = {} if telegram_user_id is None else {"X-Telegram-User-Id": str(telegram_user_id)}
+        return {"X-API-Key": self.api_key, **acting}
 
 
 def _cli(data_dir: Path, *args: str, stdin: str | None = None) -> str:

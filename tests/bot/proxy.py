@@ -26,6 +26,7 @@ class FlakyProxy:
         self.upstream = upstream.rstrip("/")
         self.trouble = Trouble()
         self.requests: list[tuple[str, str]] = []
+        self.acting: list[tuple[str, str, str | None]] = []  # method, path, X-Telegram-User-Id
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
@@ -49,6 +50,9 @@ class FlakyProxy:
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
+        self.acting.append(
+            (request.method, request.path, request.headers.get("X-Telegram-User-Id"))
+        )
         if self.trouble.status is not None:
             return web.Response(status=self.trouble.status, text="unavailable")
         assert self._session is not None

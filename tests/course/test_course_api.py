@@ -13,7 +13,14 @@ from fastapi.testclient import TestClient
 
 from service.course import content
 from service.main import create_app
-from tests.factories import attempt, card_payload, new_person, right_answers, wrong_answers
+from tests.factories import (
+    attempt,
+    card_payload,
+    consented_bot,
+    new_person,
+    right_answers,
+    wrong_answers,
+)
 
 LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
 
@@ -25,7 +32,7 @@ def _get(client: TestClient, headers: dict[str, str], path: str, **params: str) 
 
 
 def test_outline_in_every_language(client, actors, course) -> None:
-    ru = _get(client, actors["bot"], "/api/v1/course")
+    ru = _get(client, actors["cards:write"], "/api/v1/course")
     assert (ru["language"], ru["fallback"], ru["review_status"]) == ("ru", False, "draft")
     assert ru["id"] == course.id and ru["version"] == course.version
     assert [m["slug"] for m in ru["modules"]] == [m.slug for m in course.modules]
@@ -43,7 +50,7 @@ def test_outline_in_every_language(client, actors, course) -> None:
 def test_every_language_differs_from_russian_for_every_module_and_section(
     client, actors, course
 ) -> None:
-    headers = actors["bot"]
+    headers = actors["cards:write"]
     ru_modules = {
         m.slug: _get(client, headers, f"/api/v1/course/modules/{m.slug}") for m in course.modules
     }
@@ -91,13 +98,13 @@ def test_guide_outline_without_the_course(client, actors, course) -> None:
 )
 def test_language_choice_and_fallback(client, actors, params, headers, language, fallback) -> None:
     for path in ("/api/v1/course", "/api/v1/course/modules/housing", "/api/v1/guide/transport"):
-        body = _get(client, {**actors["bot"], **headers}, path, **params)
+        body = _get(client, {**actors["cards:write"], **headers}, path, **params)
         assert (body["language"], body["fallback"]) == (language, fallback), path
 
 
 def test_right_answers_are_never_in_the_module_payload(client, actors, course) -> None:
     for module in course.modules:
-        r = client.get(f"/api/v1/course/modules/{module.slug}", headers=actors["bot"])
+        r = client.get(f"/api/v1/course/modules/{module.slug}", headers=actors["cards:write"])
         body = r.json()
         assert [q["id"] for q in body["questions"]] == [q.id for q in module.questions]
         assert all(set(q) == {"id", "text", "options"} for q in body["questions"])
@@ -113,7 +120,7 @@ def _keys(value: Any) -> set[str]:
 
 
 def test_pages_are_html_and_markdown(client, actors) -> None:
-    body = _get(client, actors["bot"], "/api/v1/course/modules/arriving-legally", lang="en")
+    body = _get(client, actors["cards:write"], "/api/v1/course/modules/arriving-legally", lang="en")
     first = body["pages"][0]
     assert first["number"] == 1 and "<b>" in first["html"] and "## " in first["markdown"]
     assert "fact:" not in first["html"] and "](" not in first["html"]
@@ -124,7 +131,7 @@ def test_person_passes_fails_retries_and_completes_the_course(
     client, actors, course, fixed_clock
 ) -> None:
     person = new_person(client, actors["admin"])
-    bot = actors["bot"]
+    bot = actors["cards:write"]
     *first, last = course.modules
 
     for module in first:
@@ -183,10 +190,10 @@ def test_pass_mark_is_a_share_of_right_answers(client, actors, course) -> None:
     wrong = wrong_answers(module)
     four_of_five = wrong[:1] + answers[1:]
     three_of_five = wrong[:2] + answers[2:]
-    r = attempt(client, actors["bot"], person, module.slug, three_of_five).json()
+    r = attempt(client, actors["cards:write"], person, module.slug, three_of_five).json()
     assert (r["score"], r["passed"], r["correct"]) == (0.6, False, 3)
     assert [q["correct"] for q in r["results"]] == [False, False, True, True, True]
-    r = attempt(client, actors["bot"], person, module.slug, four_of_five).json()
+    r = attempt(client, actors["cards:write"], person, module.slug, four_of_five).json()
     assert (r["score"], r["passed"]) == (0.8, True)
 
 
@@ -195,8 +202,8 @@ def test_a_later_course_version_keeps_the_completion(
 ) -> None:
     person = new_person(client, actors["admin"])
     for module in course.modules:
-        attempt(client, actors["bot"], person, module.slug, right_answers(module))
-    assert _get(client, actors["bot"], f"/api/v1/persons/{person}/course")["completed"]
+        attempt(client, actors["cards:write"], person, module.slug, right_answers(module))
+    assert _get(client, actors["cards:write"], f"/api/v1/persons/{person}/course")["completed"]
 
     newer = tmp_path / "content-v2"
     shutil.copytree(settings.content_dir, newer)
@@ -204,12 +211,12 @@ def test_a_later_course_version_keeps_the_completion(
     manifest.write_text(manifest.read_text().replace("version: 1", "version: 2"))
     app = create_app(settings.model_copy(update={"content_dir": newer}), engine)
     with TestClient(app, raise_server_exceptions=False) as v2:
-        progress = _get(v2, actors["bot"], f"/api/v1/persons/{person}/course")
+        progress = _get(v2, actors["cards:write"], f"/api/v1/persons/{person}/course")
         assert progress["course_version"] == 2 and progress["modules_passed"] == 0
         assert progress["completed"] is True
         assert progress["completion"]["course_version"] == 1
         first = course.modules[0]
-        r = attempt(v2, actors["bot"], person, first.slug, right_answers(first)).json()
+        r = attempt(v2, actors["cards:write"], person, first.slug, right_answers(first)).json()
         assert r["course_version"] == 2 and r["course_completed"] is True
         assert r["completion"]["course_version"] == 1
 
@@ -225,15 +232,17 @@ def test_bad_answers_are_422_naming_the_field(client, actors, course) -> None:
     person = new_person(client, actors["admin"])
     module = course.modules[0]
     n = len(module.questions)
-    short = _problem(attempt(client, actors["bot"], person, module.slug, [0] * (n - 1)), 422)
+    short = _problem(
+        attempt(client, actors["cards:write"], person, module.slug, [0] * (n - 1)), 422
+    )
     assert short["errors"] == [
         {"field": "answers", "reason": f"give {n} answers, one per question (got {n - 1})"}
     ]
     out = [0] * n
     out[1] = module.questions[1].options
-    body = _problem(attempt(client, actors["bot"], person, module.slug, out), 422)
+    body = _problem(attempt(client, actors["cards:write"], person, module.slug, out), 422)
     assert body["errors"][0]["field"] == "answers.1"
-    body = _problem(attempt(client, actors["bot"], person, module.slug, [-1] * n), 422)
+    body = _problem(attempt(client, actors["cards:write"], person, module.slug, [-1] * n), 422)
     assert body["errors"][0]["field"] == "answers.0"
     for bad in (
         {"answers": ["0"] * n},
@@ -246,10 +255,10 @@ def test_bad_answers_are_422_naming_the_field(client, actors, course) -> None:
         r = client.post(
             f"/api/v1/persons/{person}/course/modules/{module.slug}/attempts",
             json=bad,
-            headers=actors["bot"],
+            headers=actors["cards:write"],
         )
         _problem(r, 422)
-    nothing = _get(client, actors["bot"], f"/api/v1/persons/{person}/course")
+    nothing = _get(client, actors["cards:write"], f"/api/v1/persons/{person}/course")
     assert nothing["modules"][0]["attempts"] == 0
 
 
@@ -258,12 +267,14 @@ def test_unknown_person_module_or_section_is_404(client, actors, course) -> None
     stranger = str(uuid.uuid4())
     module = course.modules[0]
     answers = right_answers(module)
-    _problem(attempt(client, actors["bot"], stranger, module.slug, answers), 404)
-    _problem(attempt(client, actors["bot"], person, "no-such-module", answers), 404)
-    _problem(client.get(f"/api/v1/persons/{stranger}/course", headers=actors["bot"]), 404)
-    _problem(client.get("/api/v1/course/modules/no-such-module", headers=actors["bot"]), 404)
-    _problem(client.get("/api/v1/guide/no-such-section", headers=actors["bot"]), 404)
-    _problem(client.get("/api/v1/persons/not-a-uuid/course", headers=actors["bot"]), 422)
+    _problem(attempt(client, actors["cards:write"], stranger, module.slug, answers), 404)
+    _problem(attempt(client, actors["cards:write"], person, "no-such-module", answers), 404)
+    _problem(client.get(f"/api/v1/persons/{stranger}/course", headers=actors["cards:write"]), 404)
+    _problem(
+        client.get("/api/v1/course/modules/no-such-module", headers=actors["cards:write"]), 404
+    )
+    _problem(client.get("/api/v1/guide/no-such-section", headers=actors["cards:write"]), 404)
+    _problem(client.get("/api/v1/persons/not-a-uuid/course", headers=actors["cards:write"]), 422)
 
 
 def test_access(client, actors, course) -> None:
@@ -279,10 +290,18 @@ def test_access(client, actors, course) -> None:
 
     for who in ("officer", "border", "analyst", "cards:read", "stats:read"):
         _problem(attempt(client, actors[who], person, module.slug, answers), 403)
-    for who in ("bot", "cards:write", "admin"):
+    for who in ("cards:write", "admin"):
         assert attempt(client, actors[who], person, module.slug, answers).status_code == 201
+    # The bot: only for the person of a card linked to the Telegram user it acts for.
+    _problem(attempt(client, actors["bot"], person, module.slug, answers), 403)
+    _problem(attempt(client, actors.bot_for(9001), person, module.slug, answers), 404)
+    _problem(client.get(progress, headers=actors.bot_for(9001)), 404)
+    own = consented_bot(client, actors, 9002)
+    linked = new_person(client, own, telegram_user_id=9002)
+    assert attempt(client, own, linked, module.slug, answers).status_code == 201
+    assert client.get(f"/api/v1/persons/{linked}/course", headers=own).status_code == 200
 
-    for who in ("officer", "border", "cards:read", "cards:write", "bot", "admin"):
+    for who in ("officer", "border", "cards:read", "cards:write", "admin"):
         assert client.get(progress, headers=actors[who]).status_code == 200
     for who in ("analyst", "stats:read"):
         _problem(client.get(progress, headers=actors[who]), 403)
@@ -317,7 +336,7 @@ def test_completion_shows_on_the_proof(client, actors, course, fixed_clock) -> N
     card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
 
     def verified() -> dict[str, Any]:
-        proof = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"])
+        proof = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["cards:write"])
         r = client.post(
             "/api/v1/verify", json={"payload": proof.json()["payload"]}, headers=actors["officer"]
         )
@@ -326,5 +345,7 @@ def test_completion_shows_on_the_proof(client, actors, course, fixed_clock) -> N
 
     assert verified()["course_completed_on"] is None
     for module in course.modules:
-        attempt(client, actors["bot"], card["person_id"], module.slug, right_answers(module))
+        attempt(
+            client, actors["cards:write"], card["person_id"], module.slug, right_answers(module)
+        )
     assert verified()["course_completed_on"] == "2026-11-22"

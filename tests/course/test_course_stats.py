@@ -11,7 +11,7 @@ from tests.factories import attempt, new_person, right_answers, wrong_answers
 def test_cell_of_nine_is_hidden_and_ten_is_shown(client, actors, course, settings, engine) -> None:
     module = course.modules[0]
     right, wrong = right_answers(module), wrong_answers(module)
-    bot = actors["bot"]
+    bot = actors["cards:write"]
     uzbeks = [new_person(client, actors["admin"]) for _ in range(10)]
     tajiks = [
         new_person(client, actors["admin"], **{"holder.citizenship": "TJK"}) for _ in range(9)

@@ -13,7 +13,7 @@ from tests.factories import card_payload
 def test_metrics_count_requests_cards_verdicts_and_backlog(client, actors) -> None:
     card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
     client.post("/api/v1/cards", json=card_payload(region="XX"), headers=actors["admin"])
-    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"]).json()[
+    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["cards:read"]).json()[
         "payload"
     ]
     client.post("/api/v1/verify", json={"payload": payload}, headers=actors["officer"])

@@ -63,7 +63,7 @@ def test_the_bot_key_has_its_own_limit_and_no_address_limit(settings, engine, ac
         }
     )
     with TestClient(create_app(limited, engine)) as client:
-        bot = actors["bot"]
+        bot = actors.bot_for(42)
         codes = [client.get("/api/v1/cards", headers=bot).status_code for _ in range(13)]
         assert codes == [200] * 12 + [429]
         # The bot's requests did not use up the address: others from it still pass.

@@ -78,11 +78,11 @@ def test_imported_cards_behave_like_any_other(client, actors, engine, tmp_path: 
     result = importer.import_file(engine=engine, path=path)
     assert result.imported == 3 and not result.bad
     active = client.get(
-        "/api/v1/cards", params={"status": "active"}, headers=actors["officer"]
+        "/api/v1/cards", params={"status": "active"}, headers=actors["cards:read"]
     ).json()["items"]
     assert len(active) == 1 and active[0]["entry"]["on"] == "2021-03-02"
     closed = client.get(
-        "/api/v1/cards", params={"status": "closed"}, headers=actors["officer"]
+        "/api/v1/cards", params={"status": "closed"}, headers=actors["cards:read"]
     ).json()["items"]
     assert len(closed) == 2
     events = client.get(

@@ -36,7 +36,7 @@ def test_create_returns_pending_card_with_every_field(client, actors, fixed_cloc
     assert card["host"] == body["host"] and card["region"] == "RU-MOW"
     assert card["purpose"] == "work" and card["visa_number"] == "123456789"
     assert card["entry"] is None and card["exit"] is None
-    again = client.get(f"/api/v1/cards/{card['id']}", headers=actors["officer"]).json()
+    again = client.get(f"/api/v1/cards/{card['id']}", headers=actors["cards:read"]).json()
     assert again == card
 
 
@@ -132,13 +132,13 @@ def test_expired_is_derived_from_dates_and_holder_can_still_exit(
         client.get(f"/api/v1/cards/{cid}", headers=actors["officer"]).json()["status"] == "expired"
     )
     listed = client.get(
-        "/api/v1/cards", params={"status": "expired"}, headers=actors["officer"]
+        "/api/v1/cards", params={"status": "expired"}, headers=actors["cards:read"]
     ).json()
     assert [c["id"] for c in listed["items"]] == [cid]
     assert (
-        client.get("/api/v1/cards", params={"status": "active"}, headers=actors["officer"]).json()[
-            "items"
-        ]
+        client.get(
+            "/api/v1/cards", params={"status": "active"}, headers=actors["cards:read"]
+        ).json()["items"]
         == []
     )
     r = client.post(

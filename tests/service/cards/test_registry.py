@@ -6,7 +6,7 @@ from sqlmodel import func, select
 
 from service.cards import numbers
 from service.cards.models import Card, IdempotencyRecord, Person
-from tests.factories import card_payload
+from tests.factories import card_payload, consented_bot
 
 
 def _post(client, headers, body, **extra_headers):  # type: ignore[no-untyped-def]
@@ -14,16 +14,14 @@ def _post(client, headers, body, **extra_headers):  # type: ignore[no-untyped-de
 
 
 def test_filters_and_cursor_pagination(client, actors, fixed_clock) -> None:
-    created = [
-        _post(client, actors["admin"], card_payload(telegram_user_id=42 if i % 2 else 7)).json()
-        for i in range(5)
-    ]
+    bots = {n: consented_bot(client, actors, n) for n in (42, 7)}
+    created = [_post(client, bots[42 if i % 2 else 7], card_payload()).json() for i in range(5)]
     seen: list[str] = []
     cursor = None
     pages = 0
     while True:
         params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
-        page = client.get("/api/v1/cards", params=params, headers=actors["officer"]).json()
+        page = client.get("/api/v1/cards", params=params, headers=actors["cards:read"]).json()
         seen += [c["id"] for c in page["items"]]
         pages += 1
         cursor = page["next_cursor"]
@@ -31,9 +29,7 @@ def test_filters_and_cursor_pagination(client, actors, fixed_clock) -> None:
             break
     assert seen == [c["id"] for c in created] and pages == 3
 
-    mine = client.get(
-        "/api/v1/cards", params={"telegram_user_id": 42}, headers=actors["bot"]
-    ).json()
+    mine = client.get("/api/v1/cards", headers=actors.bot_for(42)).json()
     assert [c["id"] for c in mine["items"]] == [created[1]["id"], created[3]["id"]]
 
     target = created[2]

@@ -10,12 +10,12 @@ import pytest
 from service.checklist import policy as policies
 from service.core import clock
 from service.main import create_app
-from tests.factories import card_payload
+from tests.factories import card_payload, consented_bot
 
 
-def _card(client, actors, *, entered_on: str | None, **overrides):  # type: ignore[no-untyped-def]
+def _card(client, actors, *, entered_on: str | None, headers=None, **overrides):  # type: ignore[no-untyped-def]
     card = client.post(
-        "/api/v1/cards", json=card_payload(**overrides), headers=actors["admin"]
+        "/api/v1/cards", json=card_payload(**overrides), headers=headers or actors["admin"]
     ).json()
     if entered_on:
         r = client.post(
@@ -84,7 +84,8 @@ def test_due_dates_across_new_year_holidays_and_weekends(client, actors, fixed_c
 
 def test_overdue_and_done_and_repeating_payment(client, actors, fixed_clock) -> None:
     fixed_clock.set_date(date(2026, 11, 2))
-    card = _card(client, actors, entered_on="2026-11-02")
+    bot = consented_bot(client, actors, 4242)
+    card = _card(client, actors, entered_on="2026-11-02", headers=bot)
     fixed_clock.set_date(date(2026, 11, 20))
     items = _items(client, actors, card["id"])
     assert items["migration-registration"]["status"] == "overdue"
@@ -108,7 +109,7 @@ def test_overdue_and_done_and_repeating_payment(client, actors, fixed_clock) -> 
     client.post(
         f"/api/v1/cards/{card['id']}/checklist/work-permit/done",
         json={"evidence": "patent 77 No 123", "done_on": "2026-11-18"},
-        headers=actors["bot"],
+        headers=bot,
     )
     items = _items(client, actors, card["id"])
     assert items["work-permit"]["done"]["self_reported"] is True
@@ -116,7 +117,7 @@ def test_overdue_and_done_and_repeating_payment(client, actors, fixed_clock) -> 
     client.post(
         f"/api/v1/cards/{card['id']}/checklist/patent-payment/done",
         json={"evidence": "receipt 1"},
-        headers=actors["bot"],
+        headers=bot,
     )
     assert _items(client, actors, card["id"])["patent-payment"]["due_on"] == "2027-01-18"
     again = client.post(
@@ -183,14 +184,14 @@ def test_reminders_once_each_in_language_never_at_night(
     client.post(
         "/api/v1/telegram-users/42/consent",
         json={"notice_version": "v1", "language": "uz"},
-        headers=actors["bot"],
+        headers=actors.bot_for(42),
     )
     card = client.post(
         "/api/v1/cards",
         json=card_payload(
             telegram_user_id=42, language="uz", **{"planned_stay.until": "2026-12-31"}
         ),
-        headers=actors["bot"],
+        headers=actors.bot_for(42),
     ).json()
     client.post(
         f"/api/v1/cards/{card['id']}/entry",
@@ -239,10 +240,10 @@ def test_muted_card_gets_no_reminders(client, actors, fixed_clock) -> None:
     client.post(
         "/api/v1/telegram-users/43/consent",
         json={"notice_version": "v1", "language": "ru"},
-        headers=actors["bot"],
+        headers=actors.bot_for(43),
     )
     card = client.post(
-        "/api/v1/cards", json=card_payload(telegram_user_id=43), headers=actors["bot"]
+        "/api/v1/cards", json=card_payload(telegram_user_id=43), headers=actors.bot_for(43)
     ).json()
     client.post(
         f"/api/v1/cards/{card['id']}/entry",
@@ -251,17 +252,19 @@ def test_muted_card_gets_no_reminders(client, actors, fixed_clock) -> None:
     )
     assert (
         client.put(
-            f"/api/v1/cards/{card['id']}/reminders", json={"muted": True}, headers=actors["bot"]
+            f"/api/v1/cards/{card['id']}/reminders",
+            json={"muted": True},
+            headers=actors.bot_for(43),
         ).status_code
         == 200
     )
-    shown = client.get(f"/api/v1/cards/{card['id']}/checklist", headers=actors["bot"]).json()
+    shown = client.get(f"/api/v1/cards/{card['id']}/checklist", headers=actors.bot_for(43)).json()
     assert shown["reminders_muted"] is True
     for day in range(40):
         fixed_clock.current = datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(days=day)
         assert _claim(client, actors) == []
     client.put(
-        f"/api/v1/cards/{card['id']}/reminders", json={"muted": False}, headers=actors["bot"]
+        f"/api/v1/cards/{card['id']}/reminders", json={"muted": False}, headers=actors.bot_for(43)
     )
     fixed_clock.set_date(date.fromisoformat(card["stay_until"]) - timedelta(days=1))
     assert [i["item_id"] for i in _claim(client, actors)] == ["stay-end"]
@@ -272,10 +275,10 @@ def test_unconfirmed_claims_come_back_after_the_lease(client, actors, fixed_cloc
     client.post(
         "/api/v1/telegram-users/44/consent",
         json={"notice_version": "v1", "language": "ru"},
-        headers=actors["bot"],
+        headers=actors.bot_for(44),
     )
     card = client.post(
-        "/api/v1/cards", json=card_payload(telegram_user_id=44), headers=actors["bot"]
+        "/api/v1/cards", json=card_payload(telegram_user_id=44), headers=actors.bot_for(44)
     ).json()
     client.post(
         f"/api/v1/cards/{card['id']}/entry",

@@ -23,7 +23,7 @@ def test_pdf_is_one_a6_page_with_a_scannable_qr(client, actors) -> None:
         json={"crossing_point": "SVO"},
         headers=actors["border"],
     )
-    r = client.get(f"/api/v1/cards/{card['id']}/print", headers=actors["bot"])
+    r = client.get(f"/api/v1/cards/{card['id']}/print", headers=actors["cards:write"])
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(r.content))
     assert len(reader.pages) == 1
@@ -48,7 +48,7 @@ def test_missing_font_is_a_clear_503(client, actors, app) -> None:
         update={"pdf_font": Path("/nonexistent.ttf")}
     )
     card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
-    r = client.get(f"/api/v1/cards/{card['id']}/print", headers=actors["bot"])
+    r = client.get(f"/api/v1/cards/{card['id']}/print", headers=actors["cards:write"])
     assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
     assert "fonts-dejavu-core" in r.json()["detail"]
     assert (
@@ -89,7 +89,7 @@ def test_printed_page_scans_and_no_fact_hides_under_the_qr(
         json={"crossing_point": "SVO"},
         headers=actors["border"],
     )
-    pdf = client.get(f"/api/v1/cards/{card['id']}/print", headers=actors["bot"]).content
+    pdf = client.get(f"/api/v1/cards/{card['id']}/print", headers=actors["cards:write"]).content
     dpi = 200
     [code] = zxingcpp.read_barcodes(_rasterise(pdf, tmp_path, dpi))
     verdict = client.post(

@@ -58,7 +58,9 @@ def test_export_then_erase(client, actors, engine, app) -> None:
         json={"evidence": "slip for Тошматов"},
         headers=actors["cards:write"],
     )
-    payload = client.get(f"/api/v1/cards/{cid}/proof", headers=actors["bot"]).json()["payload"]
+    payload = client.get(f"/api/v1/cards/{cid}/proof", headers=actors["cards:write"]).json()[
+        "payload"
+    ]
     client.post("/api/v1/verify", json={"payload": payload}, headers=actors["officer"])
     client.post(
         "/api/v1/cards",
@@ -111,7 +113,7 @@ def test_export_then_erase(client, actors, engine, app) -> None:
         ).status_code
         == 409
     )
-    proof = client.get(f"/api/v1/cards/{cid}/proof", headers=actors["bot"])
+    proof = client.get(f"/api/v1/cards/{cid}/proof", headers=actors["cards:write"])
     assert proof.status_code == 409 and proof.json()["reason"] == "holder-erased"
     # The erased card still verifies as a card (the audit trail), without the person.
     assert (

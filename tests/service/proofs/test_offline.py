@@ -48,7 +48,7 @@ def test_offline_verdicts_follow_the_status_list(client, actors, tmp_path) -> No
         json={"crossing_point": "SVO"},
         headers=actors["border"],
     )
-    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"]).json()[
+    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["cards:read"]).json()[
         "payload"
     ]
     jwks, status = _trust(client, tmp_path)
@@ -74,7 +74,9 @@ def test_offline_verdicts_follow_the_status_list(client, actors, tmp_path) -> No
         json={"crossing_point": "SVO"},
         headers=actors["border"],
     )
-    p2 = client.get(f"/api/v1/cards/{other['id']}/proof", headers=actors["bot"]).json()["payload"]
+    p2 = client.get(f"/api/v1/cards/{other['id']}/proof", headers=actors["cards:read"]).json()[
+        "payload"
+    ]
     client.post(
         f"/api/v1/cards/{other['id']}/exit",
         json={"crossing_point": "SVO"},
@@ -89,7 +91,7 @@ def test_offline_verdicts_follow_the_status_list(client, actors, tmp_path) -> No
 
 def test_old_or_forged_trust_data_is_refused(client, actors, tmp_path) -> None:
     card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
-    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"]).json()[
+    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["cards:read"]).json()[
         "payload"
     ]
     jwks, status = _trust(client, tmp_path)

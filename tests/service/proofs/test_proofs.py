@@ -37,7 +37,7 @@ def _card(client, actors, *, enter: bool = True, **overrides):  # type: ignore[n
 
 
 def _proof(client, actors, card_id: str) -> str:
-    r = client.get(f"/api/v1/cards/{card_id}/proof", headers=actors["bot"])
+    r = client.get(f"/api/v1/cards/{card_id}/proof", headers=actors["cards:read"])
     assert r.status_code == 200, r.text
     return r.json()["payload"]
 
@@ -106,13 +106,13 @@ def fixed_now():  # type: ignore[no-untyped-def]
 def test_png_and_svg_decode_to_the_exact_payload(client, actors) -> None:
     card = _card(client, actors)
     payload = _proof(client, actors, card["id"])
-    png = client.get(f"/api/v1/cards/{card['id']}/proof.png", headers=actors["bot"])
+    png = client.get(f"/api/v1/cards/{card['id']}/proof.png", headers=actors["cards:read"])
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     image = Image.open(io.BytesIO(png.content))
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [payload]
     half = image.resize((image.width // 2, image.height // 2))
     assert [r.text for r in zxingcpp.read_barcodes(half)] == [payload]
-    svg = client.get(f"/api/v1/cards/{card['id']}/proof.svg", headers=actors["bot"])
+    svg = client.get(f"/api/v1/cards/{card['id']}/proof.svg", headers=actors["cards:read"])
     assert svg.headers["content-type"].startswith("image/svg+xml")
     raster = Image.open(io.BytesIO(cairosvg.svg2png(bytestring=svg.content, output_width=600)))
     assert [r.text for r in zxingcpp.read_barcodes(raster.convert("L"))] == [payload]
@@ -183,7 +183,7 @@ def test_lifecycle_verdicts_online(client, actors, fixed_clock) -> None:
     fixed_clock.advance(days=8)
     assert _verify(client, actors, p3)["verdict"] == "expired"
     # No proof is issued for a closed or revoked card.
-    r = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"])
+    r = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["cards:read"])
     assert r.status_code == 409 and r.json()["card_status"] == "revoked"
 
 
@@ -265,7 +265,7 @@ def test_who_may_issue_and_verify(client, actors) -> None:
 def test_decode_endpoint_reads_a_photo_of_the_code(client, actors) -> None:
     card = _card(client, actors)
     payload = _proof(client, actors, card["id"])
-    png = client.get(f"/api/v1/cards/{card['id']}/proof.png", headers=actors["bot"]).content
+    png = client.get(f"/api/v1/cards/{card['id']}/proof.png", headers=actors["cards:read"]).content
     qr = Image.open(io.BytesIO(png)).convert("L")
     photo = Image.new("L", (1600, 1200), 200)
     photo.paste(qr.resize((500, 500)), (500, 300))
@@ -283,5 +283,7 @@ def test_decode_endpoint_reads_a_photo_of_the_code(client, actors) -> None:
 
 @pytest.mark.parametrize("path", ["/api/v1/cards/{id}/proof", "/api/v1/cards/{id}/proof.png"])
 def test_unknown_card_proof_is_404(client, actors, path) -> None:
-    r = client.get(path.format(id="01a2027d-08e2-7ba5-9eca-577cbbea47e2"), headers=actors["bot"])
+    r = client.get(
+        path.format(id="01a2027d-08e2-7ba5-9eca-577cbbea47e2"), headers=actors["cards:read"]
+    )
     assert r.status_code == 404

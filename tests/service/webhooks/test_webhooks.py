@@ -241,7 +241,9 @@ def test_course_completion_is_an_event(client, actors, engine, receiver, setting
     course = get_course(settings.content_dir)
     for module in course.modules:
         assert (
-            attempt(client, actors["bot"], person, module.slug, right_answers(module)).status_code
+            attempt(
+                client, actors["cards:write"], person, module.slug, right_answers(module)
+            ).status_code
             == 201
         )
     worker = Worker(engine, WorkerSettings(backoff_seconds=0.05))
