@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -22,7 +22,7 @@ from service.accounts import service as accounts
 from service.accounts.access import PUBLIC, Action, Owner, Principal, Rule
 from service.api import ownership
 from service.core.db import read_only, transaction
-from service.core.errors import NotAuthenticated
+from service.core.errors import NotAuthenticated, field_error
 from service.core.security import tokens
 
 T = TypeVar("T")
@@ -110,15 +110,22 @@ class UnitOfWork:
             return work(session)
 
 
-TelegramUserHeader = Annotated[
-    int | None,
-    Header(
-        alias="X-Telegram-User-Id",
-        gt=0,
-        lt=2**53,
-        description="The bot only: the Telegram user it acts for in this request.",
-    ),
-]
+# A security scheme rather than a header parameter: it belongs with the credentials (the
+# bot's key is only half of who is calling), and Swagger UI's Authorize dialog offers it.
+_acting_user = APIKeyHeader(
+    name="X-Telegram-User-Id",
+    scheme_name="ActingTelegramUser",
+    description="The bot only: the Telegram user it acts for in this request.",
+    auto_error=False,
+)
+
+
+def _telegram_user(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 2**53:
+        raise field_error("X-Telegram-User-Id", "must be a Telegram user id (a positive integer)")
+    return int(raw)
 
 
 def Authorize(action: Action | None, owner: Owner = Owner.none) -> Any:  # noqa: N802
@@ -132,13 +139,13 @@ def Authorize(action: Action | None, owner: Owner = Owner.none) -> Any:  # noqa:
     async def unit_of_work(
         request: Request,
         credentials: Annotated[Credentials, Depends(get_credentials)],
-        acting_telegram_user: TelegramUserHeader = None,
+        acting_telegram_user: Annotated[str | None, Depends(_acting_user)],
     ) -> UnitOfWork:
         return UnitOfWork(
             request=request,
             credentials=credentials,
             rule=rule,
-            telegram_user_id=acting_telegram_user,
+            telegram_user_id=_telegram_user(acting_telegram_user),
         )
 
     unit_of_work.rule = rule  # type: ignore[attr-defined]

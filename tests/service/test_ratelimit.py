@@ -46,7 +46,7 @@ def test_per_address_limit(settings, engine, actors) -> None:
     )
     with TestClient(create_app(limited, engine)) as client:
         codes = [
-            client.get("/api/v1/cards", headers=actors["officer"]).status_code for _ in range(4)
+            client.get("/api/v1/cards", headers=actors["cards:read"]).status_code for _ in range(4)
         ]
         assert codes == [200, 200, 200, 429]
 
