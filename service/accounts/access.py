@@ -49,7 +49,8 @@ _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
     Action.checklist_done: ({Role.admin}, {Scope.cards_write, Scope.bot}),
     Action.reminders: ({Role.admin}, {Scope.bot}),
     Action.personal_data: ({Role.admin}, set()),
-    Action.webhooks_own: (set(), {Scope.cards_read, Scope.cards_write, Scope.stats_read}),
+    # Events describe cards: only keys that may read cards own webhooks (not stats:read).
+    Action.webhooks_own: (set(), {Scope.cards_read, Scope.cards_write}),
     # Course and guide texts: any authenticated caller. Statistics: stats_read.
     Action.course_read: (set(Role), set(Scope)),
     Action.course_attempt: ({Role.admin}, {Scope.bot, Scope.cards_write}),
