@@ -438,7 +438,9 @@ def _serve(args: argparse.Namespace) -> int:
         # The client address comes from ONBOARD_TRUSTED_PROXIES (service/api/clients.py);
         # uvicorn must not rewrite it from X-Forwarded-For on its own.
         proxy_headers=False,
-        forwarded_allow_ips="",
+        # A worker busy importing the app on a loaded host misses uvicorn's default 5 s
+        # health check and is killed and restarted, again and again.
+        timeout_worker_healthcheck=60,
     )
     return 0
 

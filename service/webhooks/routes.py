@@ -42,13 +42,19 @@ async def create_webhook(
 ) -> WebhookCreated:
     """Register an endpoint for events (keys with `cards:read` or `cards:write`); the signing
     secret is in this answer only. The URL must be https and resolve only to public addresses."""
+
+    def authorise(session: Session, principal: Principal) -> None:
+        principal.require(Action.webhooks_own)
+        if principal.kind != "api_key":
+            raise Forbidden("webhooks belong to API keys (integrators)")
+
+    # Who is asking first: nobody else gets to make the service resolve names.
+    await uow.run(authorise, reads_only=True)
     allow_private = request.app.state.settings.webhook_allow_private_targets
     await anyio.to_thread.run_sync(_check_url, str(body.url), allow_private)
 
     def work(session: Session, principal: Principal) -> WebhookCreated:
-        principal.require(Action.webhooks_own)
-        if principal.kind != "api_key":
-            raise Forbidden("webhooks belong to API keys (integrators)")
+        authorise(session, principal)
         endpoint = WebhookEndpoint(
             api_key_id=principal.id,
             url=str(body.url),

@@ -9,7 +9,8 @@ delivery connects to the address that was checked (the name goes in ``Host`` and
 the certificate is verified against the name), so a second DNS answer cannot redirect it.
 
 ``ONBOARD_WEBHOOK_ALLOW_PRIVATE_TARGETS=true`` (tests with a receiver on loopback; refused in
-production) skips the address rules and allows ``http``; userinfo is refused even then.
+production) skips the address rules and allows ``http``; userinfo is refused even then, and
+the delivery still connects to the address resolved for the check.
 """
 
 from __future__ import annotations
@@ -38,13 +39,11 @@ class Target:
     url: str  # as registered
     host: str  # the name, for Host and SNI
     port: int
-    address: IPAddress | None  # the checked address to connect to (None: allow-private mode)
+    address: IPAddress  # the checked address to connect to
     parts: SplitResult
 
     def connect_url(self) -> str:
         """The URL with the checked address in place of the name."""
-        if self.address is None:
-            return self.url
         ip = f"[{self.address}]" if self.address.version == 6 else str(self.address)
         return urlunsplit(self.parts._replace(netloc=f"{ip}:{self.port}", fragment=""))
 
@@ -110,9 +109,9 @@ def check(url: str, *, allow_private: bool, resolve: Resolver = socket.getaddrin
     if not host:
         raise TargetRefused("has no host")
     port = port or (443 if parts.scheme == "https" else 80)
-    if allow_private:
-        return Target(url=url, host=host, port=port, address=None, parts=parts)
-    if host.endswith(".") or host == "localhost" or host.endswith(".localhost"):
+    if not allow_private and (
+        host.endswith(".") or host == "localhost" or host.endswith(".localhost")
+    ):
         raise TargetRefused("must be a public host name")
     given = literal(host)
     if given is not None:
@@ -134,6 +133,6 @@ def check(url: str, *, allow_private: bool, resolve: Resolver = socket.getaddrin
             addresses.append(ip)
         if not addresses:
             raise TargetRefused("host name does not resolve")
-    if any(forbidden(ip) for ip in addresses):
+    if not allow_private and any(forbidden(ip) for ip in addresses):
         raise TargetRefused("must resolve only to public addresses")
     return Target(url=url, host=host, port=port, address=addresses[0], parts=parts)

@@ -178,7 +178,8 @@ class Worker:
         key = session.get(ApiKey, endpoint.api_key_id)
         stopped = None
         if not endpoint.active:
-            stopped = "endpoint was removed"
+            revoked = endpoint.disabled_reason == "key-revoked"
+            stopped = "API key revoked" if revoked else "endpoint was removed"
         elif key is None or not key_may_receive(key):
             stopped = "API key revoked"
         body = json.dumps(
@@ -227,11 +228,10 @@ class Worker:
             "Onboard-Delivery-Id": str(job["id"]),
             "Onboard-Signature": sign(job["secret"], timestamp, job["body"]),
         }
+        headers["Host"] = target.host_header()
         extensions: dict[str, Any] = {}
-        if target.address is not None:
-            headers["Host"] = target.host_header()
-            if target.parts.scheme == "https" and targets.literal(target.host) is None:
-                extensions["sni_hostname"] = target.host
+        if target.parts.scheme == "https" and targets.literal(target.host) is None:
+            extensions["sni_hostname"] = target.host  # and the certificate is checked for it
         response = self.client.post(
             target.connect_url(), content=job["body"], headers=headers, extensions=extensions
         )
