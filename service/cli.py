@@ -266,6 +266,7 @@ def _worker(args: argparse.Namespace) -> int:
             max_attempts=settings.webhook_max_attempts,
             backoff_seconds=settings.webhook_backoff_seconds,
             lease_seconds=settings.webhook_lease_seconds,
+            allow_private_targets=settings.webhook_allow_private_targets,
         ),
     )
     if args.once:
@@ -434,7 +435,12 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=None,
         access_log=False,
+        # The client address comes from ONBOARD_TRUSTED_PROXIES (service/api/clients.py);
+        # uvicorn must not rewrite it from X-Forwarded-For on its own.
         proxy_headers=False,
+        # A worker busy importing the app on a loaded host misses uvicorn's default 5 s
+        # health check and is killed and restarted, again and again.
+        timeout_worker_healthcheck=60,
     )
     return 0
 

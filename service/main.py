@@ -18,6 +18,7 @@ from starlette.routing import Route
 from service.accounts import service as accounts
 from service.accounts.models import Scope
 from service.accounts.routes import router as accounts_router
+from service.accounts.throttle import LoginThrottle, Policy
 from service.api.deps import public
 from service.api.health import router as health_router
 from service.api.metrics import Metrics
@@ -29,7 +30,6 @@ from service.checklist.routes import router as checklist_router
 from service.core import problems
 from service.core.config import Settings, SettingsError, get_settings
 from service.core.db import make_engine, read_only
-from service.core.ratelimit import FailureWindow
 from service.course import content as course_content
 from service.course.routes import router as course_router
 from service.privacy.routes import router as privacy_router
@@ -77,8 +77,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
     app.state.token_secret = settings.token_secret()
-    app.state.login_failures = FailureWindow(
-        max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+    app.state.login_throttle = LoginThrottle(
+        Policy(
+            max_failures=settings.login_max_failures,
+            account_max_failures=settings.login_account_max_failures,
+            base_seconds=settings.login_lock_base_seconds,
+            cap_seconds=settings.login_lock_max_seconds,
+            window_seconds=settings.login_window_seconds,
+        ),
+        redis_url=settings.redis_url,
     )
     app.state.keys = KeyStore(settings.resolved_proof_key_dir)
     app.state.keys.ensure()
@@ -123,6 +130,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             redis_url=settings.redis_url,
             per_bot_key=settings.rate_limit_bot_key_per_minute,
             is_bot_key=BotKeys(lambda key: _is_bot_key(app.state.engine, key)),
+            trusted_proxies=settings.trusted_proxy_networks,
         )
 
     @app.get("/metrics", include_in_schema=False)

@@ -84,6 +84,7 @@ _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
     Action.reminders: ({Role.admin}, {Scope.bot}),
     Action.reminders_mute: ({Role.admin}, {Scope.bot}),
     Action.personal_data: ({Role.admin}, set()),
+    # Events describe cards: only keys that may read cards own webhooks (not stats:read).
     Action.webhooks_own: (set(), {Scope.cards_read, Scope.cards_write}),
     # Course and guide texts: any authenticated caller. Statistics: stats_read.
     Action.course_read: (set(Role), set(Scope)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import Session, col, select
@@ -21,6 +22,7 @@ from service.accounts.models import (
     UserCreate,
     UserPublic,
 )
+from service.api.clients import client_address
 from service.api.deps import Authorize, Public, UnitOfWork
 from service.core.errors import NotAuthenticated, TooManyRequests
 from service.core.problems import PROBLEM_RESPONSES
@@ -36,9 +38,13 @@ async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Token:
     """Exchange a username and password for a short-lived bearer token."""
-    limiter = request.app.state.login_failures
-    keys = (f"user:{form.username.strip().lower()}", f"ip:{_client_ip(request)}")
-    wait = limiter.retry_after(*keys)
+    throttle = request.app.state.login_throttle
+    settings = request.app.state.settings
+    attempt = {
+        "username": form.username,
+        "address": client_address(request.scope, settings.trusted_proxy_networks),
+    }
+    wait = await anyio.to_thread.run_sync(lambda: throttle.begin(**attempt))
     if wait:
         raise TooManyRequests("too many failed log-ins; wait and try again", retry_after=wait)
 
@@ -49,10 +55,9 @@ async def login(
 
     user = await uow.run_anonymous(work)
     if user is None:
-        limiter.fail(*keys)
+        await anyio.to_thread.run_sync(lambda: throttle.failed(**attempt))
         raise NotAuthenticated("wrong username or password")
-    limiter.reset(keys[0])
-    settings = request.app.state.settings
+    await anyio.to_thread.run_sync(lambda: throttle.succeeded(**attempt))
     token = tokens.issue_access_token(
         user_id=user.id,
         role=user.role,
@@ -61,10 +66,6 @@ async def login(
         minutes=settings.access_token_minutes,
     )
     return Token(access_token=token, expires_in=settings.access_token_minutes * 60)
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/auth/me")

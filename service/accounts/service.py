@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from service.accounts.access import Principal
@@ -12,6 +12,7 @@ from service.accounts.models import ApiKey, Role, Scope, User
 from service.core import clock
 from service.core.errors import Conflict, NotFound
 from service.core.security import apikeys, passwords
+from service.webhooks.models import WebhookEndpoint
 
 
 def create_user(*, session: Session, username: str, password: str, role: Role) -> User:
@@ -59,6 +60,12 @@ def revoke_api_key(*, session: Session, key_id: uuid.UUID) -> ApiKey:
     if row.revoked_at is None:
         row.revoked_at = clock.now()
         session.add(row)
+    # Its webhooks stop with it (the worker also skips endpoints of revoked keys).
+    session.execute(
+        update(WebhookEndpoint)
+        .where(col(WebhookEndpoint.api_key_id) == key_id, col(WebhookEndpoint.active).is_(True))
+        .values(active=False, disabled_reason="key-revoked")
+    )
     return row
 
 

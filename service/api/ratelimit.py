@@ -1,5 +1,7 @@
 """Request rate limits per API key and per client address (fixed one-minute windows).
 
+The client address is the peer's, or what a trusted proxy reports (``service.api.clients``).
+
 Counts live in Redis when ONBOARD_REDIS_URL is set (shared by every worker and host) and in
 process memory otherwise. Over the limit: 429 problem+json with Retry-After. If Redis is
 unreachable the request goes through (logged): the API stays up rather than refusing all.
@@ -18,6 +20,8 @@ from typing import Any
 import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from service.api.clients import client_address
+from service.core.config import IPNetwork
 from service.core.errors import PROBLEM_BASE
 
 log = logging.getLogger("onboard.ratelimit")
@@ -76,12 +80,14 @@ class RateLimit:
         redis_url: str | None = None,
         per_bot_key: int | None = None,
         is_bot_key: IsBotKey | None = None,
+        trusted_proxies: tuple[IPNetwork, ...] = (),
     ) -> None:
         self.app = app
         self.per_key = per_key
         self.per_address = per_address
         self.per_bot_key = per_bot_key or per_key
         self.is_bot_key = is_bot_key
+        self.trusted_proxies = trusted_proxies
         self.counter: Any = RedisCounter(redis_url) if redis_url else MemoryCounter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -103,11 +109,14 @@ class RateLimit:
     async def _checks(self, scope: Scope) -> list[tuple[str, int]]:
         api_key = _header(scope, b"x-api-key")
         if not api_key:
-            return [(f"ip:{_client(scope)}", self.per_address)]
+            return [(f"ip:{client_address(scope, self.trusted_proxies)}", self.per_address)]
         key = "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:24]
         if self.is_bot_key is not None and await self.is_bot_key(api_key):
             return [(key, self.per_bot_key)]
-        return [(f"ip:{_client(scope)}", self.per_address), (key, self.per_key)]
+        return [
+            (f"ip:{client_address(scope, self.trusted_proxies)}", self.per_address),
+            (key, self.per_key),
+        ]
 
 
 class BotKeys:
@@ -130,11 +139,6 @@ class BotKeys:
             self._known.clear()  # bounded; a miss costs one indexed lookup
         self._known[digest] = (answer, now)
         return answer
-
-
-def _client(scope: Scope) -> str:
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
@@ -22,6 +23,7 @@ _PLACEHOLDERS = {
     "test",
 }
 _MIN_SECRET_LENGTH = 32
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsError(RuntimeError):
@@ -39,8 +41,17 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Sign-in throttling (service/accounts/throttle.py): free failures per account+address,
+    # then locks of login_lock_base_seconds doubling up to login_lock_max_seconds; a much
+    # higher number per account from addresses it never signed in from; failures are
+    # remembered login_window_seconds after the last one.
     login_max_failures: int = Field(default=5, ge=1)
-    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_account_max_failures: int = Field(default=50, ge=1)
+    login_lock_base_seconds: float = Field(default=1.0, gt=0)
+    login_lock_max_seconds: float = Field(default=15 * 60, gt=0)
+    login_window_seconds: int = Field(default=24 * 3600, ge=1)
+    # Proxies whose X-Forwarded-For is believed (comma list of IPs/CIDRs); nobody else's.
+    trusted_proxies: str = ""
     page_size_max: int = Field(default=100, ge=1)
     log_level: str = "INFO"
     issuer: str = "onboard"
@@ -56,6 +67,8 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, le=30)
     webhook_backoff_seconds: float = Field(default=5.0, gt=0)
     webhook_lease_seconds: float = Field(default=60.0, gt=0)
+    # Tests with a receiver on loopback only: production refuses to start with it.
+    webhook_allow_private_targets: bool = False
     pdf_font: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     rate_limit_enabled: bool = True
     rate_limit_per_key_per_minute: int = Field(default=1200, ge=1)
@@ -79,7 +92,24 @@ class Settings(BaseSettings):
                     "ONBOARD_SECRET_KEY is a placeholder or shorter than "
                     f"{_MIN_SECRET_LENGTH} characters; refusing to start in production"
                 )
+        if self.env == "production" and self.webhook_allow_private_targets:
+            raise SettingsError(
+                "ONBOARD_WEBHOOK_ALLOW_PRIVATE_TARGETS=true lets webhooks reach private and "
+                "loopback addresses (for tests only); refusing to start in production"
+            )
+        try:
+            self.trusted_proxy_networks  # noqa: B018 - parsed here to fail at start
+        except ValueError as exc:
+            raise SettingsError(f"ONBOARD_TRUSTED_PROXIES: {exc}") from exc
         return self
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
     @property
     def resolved_database_url(self) -> str:

@@ -43,5 +43,8 @@ def configure(level: str = "INFO") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
+    # httpx logs every request's full URL at INFO (webhook targets and their query strings).
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(root.level, logging.WARNING))
     # uvicorn's access log prints raw paths with query strings (document numbers): ours replaces it.
     logging.getLogger("uvicorn.access").disabled = True

@@ -50,6 +50,8 @@ class WebhookEndpoint(SQLModel, table=True):
     secret: str = Field(max_length=64)  # needed in clear to sign; shown to the owner once
     events: list[str] = Field(sa_column=Column(JSON, nullable=False))
     active: bool = True
+    # Why it stopped: "deleted" by its owner, or "key-revoked" (its API key was revoked).
+    disabled_reason: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(
         default_factory=clock.now, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -91,6 +93,7 @@ class WebhookPublic(BaseModel):
     url: str
     events: list[str]
     active: bool
+    disabled_reason: str | None = None
     created_at: datetime
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import uuid
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Request
 from sqlmodel import Session, col, select
 
@@ -14,7 +14,7 @@ from service.accounts.access import Action, Owner, Principal
 from service.api.deps import Authorize, UnitOfWork
 from service.core.errors import Forbidden, NotFound, field_error
 from service.core.problems import PROBLEM_RESPONSES
-from service.webhooks import worker
+from service.webhooks import targets, worker
 from service.webhooks.models import (
     DeliveryList,
     DeliveryPublic,
@@ -30,17 +30,10 @@ router = APIRouter(prefix="/api/v1", tags=["webhooks"], responses=PROBLEM_RESPON
 
 
 def _check_url(url: str, allow_private: bool) -> None:
-    host = (url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0]).strip("[]").lower()
-    if allow_private:
-        return
-    private = host in ("localhost",) or host.endswith(".local")
     try:
-        ip = ipaddress.ip_address(host)
-        private = private or ip.is_private or ip.is_loopback or ip.is_link_local
-    except ValueError:
-        pass
-    if private or not url.startswith("https://"):
-        raise field_error("url", "must be a public https:// address")
+        targets.check(url, allow_private=allow_private)
+    except targets.TargetRefused as exc:
+        raise field_error("url", str(exc)) from exc
 
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated)
@@ -49,12 +42,20 @@ async def create_webhook(
     request: Request,
     uow: Annotated[UnitOfWork, Authorize(Action.webhooks_own, Owner.caller)],
 ) -> WebhookCreated:
-    """Register an endpoint for events; the signing secret is in this answer only."""
-    _check_url(str(body.url), request.app.state.settings.env == "development")
+    """Register an endpoint for events (keys with `cards:read` or `cards:write`); the signing
+    secret is in this answer only. The URL must be https and resolve only to public addresses."""
 
-    def work(session: Session, principal: Principal) -> WebhookCreated:
+    def authorise(session: Session, principal: Principal) -> None:
         if principal.kind != "api_key":
             raise Forbidden("webhooks belong to API keys (integrators)")
+
+    # Who is asking first: nobody else gets to make the service resolve names.
+    await uow.run(authorise, reads_only=True)
+    allow_private = request.app.state.settings.webhook_allow_private_targets
+    await anyio.to_thread.run_sync(_check_url, str(body.url), allow_private)
+
+    def work(session: Session, principal: Principal) -> WebhookCreated:
+        authorise(session, principal)
         endpoint = WebhookEndpoint(
             api_key_id=principal.id,
             url=str(body.url),
@@ -102,7 +103,9 @@ async def delete_webhook(
         endpoint = session.get(WebhookEndpoint, webhook_id)
         if endpoint is None or endpoint.api_key_id != principal.id:
             raise NotFound("no such webhook")
-        endpoint.active = False
+        if endpoint.active:
+            endpoint.active = False
+            endpoint.disabled_reason = "deleted"
         session.add(endpoint)
         return WebhookPublic.model_validate(endpoint, from_attributes=True)
 

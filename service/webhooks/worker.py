@@ -9,6 +9,12 @@ delivery is dead-lettered, where an admin can replay it.
 Signature: ``Onboard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``.
 Receivers recompute it over the raw body, compare in constant time, and reject a ``t``
 more than five minutes away from their clock (replays).
+
+Before each attempt the target is checked again (``service.webhooks.targets``): a name that
+now resolves to a private address fails with the reason recorded and no request sent, and the
+request goes to the address that was checked. Events go only to endpoints whose API key is
+live and may own webhooks; a pending delivery for an endpoint that was removed or whose key
+was revoked is dead-lettered without being sent.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import hmac
 import json
 import logging
 import random
+import socket
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,13 +35,26 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from service.accounts.access import Action, Principal
+from service.accounts.models import ApiKey, Scope
 from service.core import clock
 from service.core.db import transaction
 from service.core.errors import Conflict, NotFound
+from service.webhooks import targets
 from service.webhooks.models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger("onboard.webhooks")
 MAX_BACKOFF = timedelta(hours=1)
+
+
+def key_may_receive(key: ApiKey) -> bool:
+    """Events go only to endpoints of live keys that may still own webhooks."""
+    if key.revoked_at is not None:
+        return False
+    scopes = frozenset(Scope(s) for s in key.scopes if s in Scope._value2member_map_)
+    return Principal(kind="api_key", id=key.id, name=key.name, scopes=scopes).can(
+        Action.webhooks_own
+    )
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -63,6 +83,8 @@ class WorkerSettings:
     timeout_seconds: float = 10.0
     batch: int = 100
     lease_seconds: float = 60.0  # a claimed delivery is retried if not settled by then
+    # Tests with a receiver on loopback only (ONBOARD_WEBHOOK_ALLOW_PRIVATE_TARGETS).
+    allow_private_targets: bool = False
 
 
 class Worker:
@@ -71,7 +93,15 @@ class Worker:
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.client = client or httpx.Client(timeout=settings.timeout_seconds)
+        # No proxies from the environment, no redirects, no reused connections: each request
+        # goes straight to the address just checked, with the name verified by TLS.
+        self.client = client or httpx.Client(
+            timeout=settings.timeout_seconds,
+            trust_env=False,
+            follow_redirects=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
+        self.resolve = socket.getaddrinfo
 
     def _locked(self, stmt):  # type: ignore[no-untyped-def]
         # Several workers on PostgreSQL take disjoint rows; SQLite has one writer anyway.
@@ -92,9 +122,15 @@ class Worker:
             ).all()
             if not events:
                 return 0
-            endpoints = session.exec(
-                select(WebhookEndpoint).where(col(WebhookEndpoint.active).is_(True))
-            ).all()
+            endpoints = [
+                endpoint
+                for endpoint, key in session.exec(
+                    select(WebhookEndpoint, ApiKey)
+                    .join(ApiKey, col(ApiKey.id) == col(WebhookEndpoint.api_key_id))
+                    .where(col(WebhookEndpoint.active).is_(True))
+                ).all()
+                if key_may_receive(key)
+            ]
             now = clock.now()
             for event in events:
                 for endpoint in endpoints:
@@ -139,6 +175,13 @@ class Worker:
         event = session.get(OutboxEvent, delivery.outbox_id)
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
         assert event is not None and endpoint is not None
+        key = session.get(ApiKey, endpoint.api_key_id)
+        stopped = None
+        if not endpoint.active:
+            revoked = endpoint.disabled_reason == "key-revoked"
+            stopped = "API key revoked" if revoked else "endpoint was removed"
+        elif key is None or not key_may_receive(key):
+            stopped = "API key revoked"
         body = json.dumps(
             {
                 "id": str(event.event_id),
@@ -153,32 +196,48 @@ class Worker:
             "attempts": delivery.attempts,
             "url": endpoint.url,
             "secret": endpoint.secret,
-            "active": endpoint.active,
+            "stopped": stopped,
             "body": body,
             "event_id": str(event.event_id),
             "type": event.type,
         }
 
     def _attempt(self, job: dict[str, Any]) -> None:
-        error: str | None = None
-        if not job["active"]:
-            error = "endpoint was removed"
-        else:
-            timestamp = int(clock.now().timestamp())
-            headers = {
-                "Content-Type": "application/json",
-                "Onboard-Event-Id": job["event_id"],
-                "Onboard-Event-Type": job["type"],
-                "Onboard-Delivery-Id": str(job["id"]),
-                "Onboard-Signature": sign(job["secret"], timestamp, job["body"]),
-            }
+        error: str | None = job["stopped"]
+        if error is None:
             try:
-                response = self.client.post(job["url"], content=job["body"], headers=headers)
-                if not 200 <= response.status_code < 300:
-                    error = f"HTTP {response.status_code}"
+                error = self._send(job)
             except httpx.HTTPError as exc:
                 error = type(exc).__name__
         self._record(job, error)
+
+    def _send(self, job: dict[str, Any]) -> str | None:
+        """POST the event to the endpoint's checked address; the error, or None."""
+        try:
+            target = targets.check(
+                job["url"], allow_private=self.settings.allow_private_targets, resolve=self.resolve
+            )
+        except targets.TargetRefused as exc:
+            log.warning("webhook target refused at delivery", extra={"event": job["type"]})
+            return f"target refused: {exc}"
+        timestamp = int(clock.now().timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            "Onboard-Event-Id": job["event_id"],
+            "Onboard-Event-Type": job["type"],
+            "Onboard-Delivery-Id": str(job["id"]),
+            "Onboard-Signature": sign(job["secret"], timestamp, job["body"]),
+        }
+        headers["Host"] = target.host_header()
+        extensions: dict[str, Any] = {}
+        if target.parts.scheme == "https" and targets.literal(target.host) is None:
+            extensions["sni_hostname"] = target.host  # and the certificate is checked for it
+        response = self.client.post(
+            target.connect_url(), content=job["body"], headers=headers, extensions=extensions
+        )
+        if not 200 <= response.status_code < 300:
+            return f"HTTP {response.status_code}"
+        return None
 
     def _record(self, job: dict[str, Any], error: str | None) -> None:
         now = clock.now()
@@ -186,7 +245,7 @@ class Worker:
         values: dict[str, Any] = {"attempts": attempts, "last_error": error}
         if error is None:
             values.update(status=DeliveryStatus.delivered.value, delivered_at=now)
-        elif attempts >= self.settings.max_attempts or not job["active"]:
+        elif attempts >= self.settings.max_attempts or job["stopped"]:
             values.update(status=DeliveryStatus.dead.value)
             log.warning("webhook delivery dead-lettered", extra={"event": job["type"]})
         else:

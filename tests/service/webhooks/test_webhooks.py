@@ -64,6 +64,12 @@ def receiver():  # type: ignore[no-untyped-def]
         r.close()
 
 
+@pytest.fixture
+def settings(settings):  # type: ignore[no-untyped-def]
+    """The receivers here listen on loopback: the explicit test-only setting lets them in."""
+    return settings.model_copy(update={"webhook_allow_private_targets": True})
+
+
 def _register(client, actors, url: str, events: list[str]) -> str:  # type: ignore[no-untyped-def]
     r = client.post(
         "/api/v1/webhooks", json={"url": url, "events": events}, headers=actors["cards:write"]
@@ -96,7 +102,7 @@ def test_events_are_delivered_signed(client, actors, engine, receiver) -> None:
         json={"reason": "test reason"},
         headers=actors["admin"],
     )
-    worker = Worker(engine, WorkerSettings(backoff_seconds=0.05))
+    worker = Worker(engine, WorkerSettings(backoff_seconds=0.05, allow_private_targets=True))
     _drain(worker, lambda: len(hook.calls) >= 2)
     types = []
     for headers, body in hook.calls:
@@ -117,7 +123,7 @@ def test_retry_after_500_twice(client, actors, engine, receiver) -> None:
     hook = receiver([500, 500])
     _register(client, actors, hook.url, ["card.created"])
     client.post("/api/v1/cards", json=card_payload(), headers=actors["cards:write"])
-    worker = Worker(engine, WorkerSettings(backoff_seconds=0.05))
+    worker = Worker(engine, WorkerSettings(backoff_seconds=0.05, allow_private_targets=True))
     _drain(worker, lambda: len(hook.calls) >= 3)
     ids = {h["onboard-event-id"] for h, _ in hook.calls}
     assert len(ids) == 1
@@ -132,7 +138,9 @@ def test_dead_letter_and_replay(client, actors, engine, receiver) -> None:
     hook = receiver([500, 503, 500])
     _register(client, actors, hook.url, ["card.created"])
     client.post("/api/v1/cards", json=card_payload(), headers=actors["cards:write"])
-    worker = Worker(engine, WorkerSettings(max_attempts=3, backoff_seconds=0.05))
+    worker = Worker(
+        engine, WorkerSettings(max_attempts=3, backoff_seconds=0.05, allow_private_targets=True)
+    )
 
     def dead():
         return client.get("/api/v1/webhook-deliveries", headers=actors["admin"]).json()["items"]  # noqa: E731
@@ -159,7 +167,9 @@ def test_receiver_down_then_up_loses_nothing(client, actors, engine, receiver) -
     _register(client, actors, url, ["card.created"])
     for _ in range(3):
         client.post("/api/v1/cards", json=card_payload(), headers=actors["cards:write"])
-    worker = Worker(engine, WorkerSettings(backoff_seconds=0.05, timeout_seconds=1))
+    worker = Worker(
+        engine, WorkerSettings(backoff_seconds=0.05, timeout_seconds=1, allow_private_targets=True)
+    )
     for _ in range(3):
         worker.fan_out()
         worker.deliver_due()
@@ -190,6 +200,7 @@ def test_worker_killed_mid_delivery_loses_nothing(
         ONBOARD_DATABASE_URL=db_url,
         ONBOARD_WEBHOOK_LEASE_SECONDS="2",
         ONBOARD_WEBHOOK_BACKOFF_SECONDS="0.1",
+        ONBOARD_WEBHOOK_ALLOW_PRIVATE_TARGETS="true",
     )
     cmd = [sys.executable, "-m", "service.cli", "worker"]
     first = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -216,7 +227,9 @@ def test_worker_killed_mid_delivery_loses_nothing(
 
 
 def test_only_public_https_in_production(client, actors, app) -> None:
-    app.state.settings = app.state.settings.model_copy(update={"env": "production"})
+    app.state.settings = app.state.settings.model_copy(
+        update={"env": "production", "webhook_allow_private_targets": False}
+    )
     r = client.post(
         "/api/v1/webhooks",
         json={"url": "http://127.0.0.1/x", "events": ["card.created"]},
@@ -246,7 +259,7 @@ def test_course_completion_is_an_event(client, actors, engine, receiver, setting
             ).status_code
             == 201
         )
-    worker = Worker(engine, WorkerSettings(backoff_seconds=0.05))
+    worker = Worker(engine, WorkerSettings(backoff_seconds=0.05, allow_private_targets=True))
     _drain(worker, lambda: len(hook.calls) >= 1)
     event = json.loads(hook.calls[0][1])
     assert event["type"] == "course.completed" and event["data"]["person_id"] == person
