@@ -113,8 +113,15 @@ async def done_on(
         return
     card, cards = owned
     current = await api.checklist(card.id, i18n.current_locale)
-    if not any(i.id == callback_data.item and i.open for i in current.items):
-        await stale(callback)  # not an item the service listed for this card, or not open
+    item = next((i for i in current.items if i.id == callback_data.item), None)
+    if item is None:  # not an item the service listed for this card: a forged button
+        await stale(callback)
+        return
+    if not item.open:  # listed, but done already or nothing to report
+        await callback.answer(
+            texts.already_done() if item.status == "done" else texts.not_applicable()
+        )
+        await replace(callback, *_render(card, cards, current, today))
         return
     day = today() - timedelta(days=callback_data.days)
     try:

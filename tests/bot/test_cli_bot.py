@@ -77,7 +77,7 @@ def test_the_key_is_created_once_private_and_authenticates(
     assert [(r.name, r.scopes) for r in rows] == [("bot", ["bot"])]
 
     with TestClient(create_app(settings, engine)) as client:
-        headers = {"X-API-Key": key}
+        headers = {"X-API-Key": key, "X-Telegram-User-Id": "4242"}
         # Past authentication (401) and the scope check (403): there is just no profile yet.
         profile = client.get("/api/v1/telegram-users/4242", headers=headers)
         assert profile.status_code == 404, profile.text

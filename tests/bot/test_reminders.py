@@ -42,23 +42,29 @@ class Live:
     actors: factories.Actors
 
     def call(self, method: str, path: str, actor: str, **kwargs):  # type: ignore[no-untyped-def]
-        r = httpx.request(method, self.url + path, headers=self.actors[actor], timeout=15, **kwargs)
+        """``actor`` a role or scope, or ``bot:<telegram id>`` for the bot acting for a user."""
+        if actor.startswith("bot:"):
+            headers = self.actors.bot_for(int(actor.removeprefix("bot:")))
+        else:
+            headers = self.actors[actor]
+        r = httpx.request(method, self.url + path, headers=headers, timeout=15, **kwargs)
         assert r.status_code < 300, r.text
         return r.json() if r.content else None
 
     def holder_with_card(self, user_id: int, language: str) -> dict:  # type: ignore[type-arg]
         # As the bot does: the language first (on first contact), then consent.
-        self.call("PUT", f"/api/v1/telegram-users/{user_id}", "bot", json={"language": language})
+        bot = f"bot:{user_id}"
+        self.call("PUT", f"/api/v1/telegram-users/{user_id}", bot, json={"language": language})
         self.call(
             "POST",
             f"/api/v1/telegram-users/{user_id}/consent",
-            "bot",
+            bot,
             json={"notice_version": "2026-11", "language": language},
         )
         payload = card_payload(
             telegram_user_id=user_id, language=language, **{"planned_stay.until": "2026-12-31"}
         )
-        card = self.call("POST", "/api/v1/cards", "bot", json=payload)
+        card = self.call("POST", "/api/v1/cards", bot, json=payload)
         self.call(
             "POST", f"/api/v1/cards/{card['id']}/entry", "border", json={"crossing_point": "SVO"}
         )
@@ -136,7 +142,9 @@ async def test_a_stay_day_by_day(live: Live, fake, bot_for, fixed_clock, compile
             assert toast == "Bu karta boʻyicha eslatmalar oʻchirildi."
             assert "Eslatma" in reminder.body  # the reminder stays, without its mute button
             assert [b["text"] for b in reminder.buttons()] == ["📋 Mening muddatlarim"]
-            listing = live.call("GET", f"/api/v1/cards/{muted_card['id']}/checklist", "bot")
+            listing = live.call(
+                "GET", f"/api/v1/cards/{muted_card['id']}/checklist", f"bot:{uzbek}"
+            )
             assert listing["reminders_muted"] is True
 
     assert seen, "no reminder was sent"
