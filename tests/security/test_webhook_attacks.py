@@ -311,3 +311,33 @@ def test_delivery_rechecks_the_target_and_sends_nothing_to_a_private_address(
     finally:
         engine.dispose()
         listener.close()
+
+
+def test_the_worker_does_not_log_webhook_urls(live_private: Live) -> None:
+    """httpx logs each request's full URL at INFO; `onboard worker` must not pass it on."""
+    live = live_private
+    hook = Receiver()
+    try:
+        _, key = _new_key(live, "cards:read")
+        _register(live, key, hook.url + "?token=s3cr3t-in-query")
+        card = _new_card(live)
+        env = {
+            **_base_env(),
+            "ONBOARD_DATABASE_URL": live.database_url,
+            "ONBOARD_DATA_DIR": str(live.data_dir),
+            "ONBOARD_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+            "ONBOARD_LOG_LEVEL": "DEBUG",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "service.cli", "worker", "--once"],
+            env=env,
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+        assert card in _card_ids(hook)  # it did deliver
+        output = (done.stdout + done.stderr).decode(errors="replace")
+        assert "s3cr3t-in-query" not in output
+        assert hook.url.split("//", 1)[1] not in output
+    finally:
+        hook.close()
