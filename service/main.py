@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.routing import Route
@@ -18,6 +19,7 @@ from starlette.routing import Route
 from service.accounts import service as accounts
 from service.accounts.models import Scope
 from service.accounts.routes import router as accounts_router
+from service.api import officer as officer_page
 from service.api.health import router as health_router
 from service.api.metrics import Metrics
 from service.api.middleware import RequestContext
@@ -108,9 +110,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def analytics_page() -> FileResponse:
         return FileResponse(_STATIC / "analytics.html", media_type="text/html; charset=utf-8")
 
-    @app.get("/officer", include_in_schema=False)
-    async def officer_page() -> FileResponse:
-        return FileResponse(_STATIC / "officer.html", media_type="text/html; charset=utf-8")
+    app.include_router(officer_page.router)
+    app.mount(
+        officer_page.APP_PREFIX.rstrip("/"),
+        StaticFiles(directory=officer_page.APP_DIR),
+        name="officer-app",
+    )
 
     if settings.rate_limit_enabled:
         app.add_middleware(
