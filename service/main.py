@@ -35,6 +35,7 @@ from service.course import content as course_content
 from service.course.routes import router as course_router
 from service.privacy.routes import router as privacy_router
 from service.proofs.keys import KeyStore
+from service.proofs.models import MAX_OFFLINE_BATCH
 from service.proofs.qr import QrCache
 from service.proofs.recorder import ScanRecorder
 from service.proofs.routes import public_router as proofs_public_router
@@ -136,7 +137,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         RequestContext,
         metrics=app.state.metrics,
         max_body_bytes=settings.max_body_bytes,
-        large_bodies={"/api/v1/decode": settings.max_image_bytes},
+        large_bodies={
+            "/api/v1/decode": settings.max_image_bytes,
+            # A batch of offline checks: up to 500 items of about 200 bytes.
+            "/api/v1/scans": MAX_OFFLINE_BATCH * 512,
+        },
     )
     return app
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from service.cards import numbers
 from service.cards.models import Card
 from service.core.errors import InvalidInput
-from service.proofs.models import OfflineScanIn, ScanEvent
+from service.proofs.models import OfflineScanIn, ScanEvent, Verdict
 
 
 def record_offline(
@@ -39,7 +39,10 @@ def record_offline(
                     "reason": f"is older than {max_age.days} days",
                 }
             )
-        if item.card_serial is None and item.card_number is None:
+        # A forged or unreadable proof names no card anyone can trust; any other verdict is
+        # about a card, named by its serial and/or number.
+        unnamed = item.card_serial is None and item.card_number is None
+        if unnamed and item.verdict not in (Verdict.invalid, Verdict.unknown_key):
             errors.append(
                 {"field": f"items.{index}", "reason": "name the card by card_serial or card_number"}
             )

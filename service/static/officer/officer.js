@@ -24,7 +24,7 @@ const T = {
     f_number: "Номер карты", f_name: "Имя (латиницей)", f_dob: "Дата рождения", f_cit: "Гражданство",
     f_doc: "Документ, последние 4", f_purpose: "Цель", f_stay: "Пребывание до", f_course: "Курс адаптации",
     f_status: "Статус сейчас", f_expires: "QR действителен до", courseNo: "не пройден",
-    online: "в сети", offline: "нет сети", trustFrom: "ключи и отзывы от {time}, {age} назад",
+    online: "в сети", offline: "нет сети", trustFrom: "ключи и отзывы от {time}, {age} назад", trustFromNow: "ключи и отзывы от {time}, только что",
     trustNone: "нет ключей и списка отзывов: откройте страницу в сети", trustStale: "устарели",
     ageMin: "{n} мин", ageH: "{n} ч", ageD: "{n} дн", ageNow: "только что",
     modeOffline: "без сети · на этом устройстве", modeDevice: "на этом устройстве · ждём сервер",
@@ -53,7 +53,7 @@ const T = {
     f_number: "Card number", f_name: "Name (Latin)", f_dob: "Date of birth", f_cit: "Citizenship",
     f_doc: "Document, last 4", f_purpose: "Purpose", f_stay: "Stay until", f_course: "Adaptation course",
     f_status: "Status now", f_expires: "QR valid until", courseNo: "not completed",
-    online: "online", offline: "offline", trustFrom: "keys and revocations from {time}, {age} ago",
+    online: "online", offline: "offline", trustFrom: "keys and revocations from {time}, {age} ago", trustFromNow: "keys and revocations from {time}, just now",
     trustNone: "no keys or revocations yet: open the page online", trustStale: "out of date",
     ageMin: "{n} min", ageH: "{n} h", ageD: "{n} d", ageNow: "just now",
     modeOffline: "offline · checked on this device", modeDevice: "checked on this device · asking the server",
@@ -103,11 +103,12 @@ function age(ms) {
 function trustText() {
   if (!trust) return t("trustNone");
   const at = new Date(trust.fetchedAt);
-  const time = at.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
   const ago = Date.now() - trust.fetchedAt;
-  let text = fmt(t("trustFrom"), { time, age: ago < 60000 ? t("ageNow") : age(ago) });
-  if (ago < 60000) text = text.replace(/,\s*\S+\s*(назад|ago)$/, ", " + t("ageNow"));
-  return text;
+  // Older than today's shift: the date too.
+  const time = ago > 12 * 3600 * 1000
+    ? at.toLocaleString(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })
+    : at.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+  return ago < 60000 ? fmt(t("trustFromNow"), { time }) : fmt(t("trustFrom"), { time, age: age(ago) });
 }
 function trustState() {
   if (!trust) return "none";
@@ -305,8 +306,8 @@ async function checkPayload(payload) {
 
 async function queueCheck(local, checkedAt) {
   const item = { client_id: crypto.randomUUID(), verdict: local.verdict, checked_at: checkedAt.toISOString() };
+  // A forged or unreadable proof names no card anyone can trust: logged without one.
   if (local.facts) { item.card_serial = local.facts.serial; item.card_number = local.facts.number.replace("-", ""); }
-  else return; // nothing to name the card by (garbage or unreadable QR): the audit has no card to log
   await store.enqueue(item);
   await renderQueue();
 }
