@@ -29,9 +29,7 @@ def record_offline(
     for index, item in enumerate(items):
         at = _utc(item.checked_at)
         if at > now + skew:
-            errors.append(
-                {"field": f"items.{index}.checked_at", "reason": "is in the future"}
-            )
+            errors.append({"field": f"items.{index}.checked_at", "reason": "is in the future"})
         elif at < now - max_age:
             errors.append(
                 {

@@ -85,3 +85,18 @@ def active_card(http: httpx.Client, admin: dict[str, str]) -> dict[str, Any]:
     )
     assert r.status_code == 200, r.text
     return card
+
+
+def wait_until(page: Any, expression: str, timeout: float = 20.0) -> Any:
+    """Poll a JavaScript expression until it is truthy. Not page.wait_for_function: under the
+    page's CSP (no 'unsafe-eval') its in-page polling of a string is refused."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout} s: {expression}")
+        page.wait_for_timeout(100)

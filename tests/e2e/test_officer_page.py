@@ -25,6 +25,7 @@ from tests.e2e.browser import (
     make_user,
     qr_png,
     require_chromium,
+    wait_until,
     write_y4m,
 )
 from tests.e2e.server import serve
@@ -94,9 +95,11 @@ def officer(env: Env) -> Iterator[Watched]:
     )
     context.on(
         "request",
-        lambda r: problems.append("outside request: " + r.url)
-        if not r.url.startswith((env.url, "data:", "blob:"))
-        else None,
+        lambda r: (
+            problems.append("outside request: " + r.url)
+            if not r.url.startswith((env.url, "data:", "blob:"))
+            else None
+        ),
     )
     yield Watched(context, page, problems)
     context.close()
@@ -112,7 +115,7 @@ def sign_in(env: Env, page: Page, username: str) -> None:
     expect(page.locator("#app")).to_be_visible()
     expect(page.locator("#trust")).to_have_attribute("data-state", "fresh", timeout=10_000)
     # Installed: the service worker controls the page and has cached this version.
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
 
 def scan(page: Page) -> None:
@@ -152,7 +155,7 @@ def test_online_server_has_the_last_word(env: Env, officer: Watched) -> None:
     expect(verdict).to_have_attribute("data-verdict", "revoked", timeout=20_000)
     expect(verdict).to_have_attribute("data-source", "server")
     expect(page.locator("#v-mode")).to_contain_text("this device said: Valid")
-    page.wait_for_function(f"document.body.dataset.trustFetchedAt !== '{before}'")
+    wait_until(page, f"document.body.dataset.trustFetchedAt !== '{before}'")
     shot(page, "online-disagree-revoked")
 
     # Typed number fallback, in Russian, and recording entry as a border officer.
@@ -223,7 +226,7 @@ def test_offline_journey(env: Env, officer: Watched) -> None:
 
     page.route("**/api/v1/scans", lose_first_answer)
     context.set_offline(False)
-    page.wait_for_function(f"document.body.dataset.trustFetchedAt !== '{before}'")
+    wait_until(page, f"document.body.dataset.trustFetchedAt !== '{before}'")
     expect(page.locator("#net")).to_have_attribute("data-net", "online")
     for _ in range(100):  # the upload starts with the trust refresh on the "online" event
         if lost:
@@ -269,9 +272,7 @@ def test_offline_journey(env: Env, officer: Watched) -> None:
     expect(verdict).to_have_attribute("data-confirmed", "false", timeout=20_000)
     expect(verdict).to_have_attribute("data-verdict", "valid")
     expect(verdict).to_have_class("v-unconfirmed")
-    expect(page.locator("#v-word")).to_have_text(
-        "Signature valid — revocation cannot be confirmed"
-    )
+    expect(page.locator("#v-word")).to_have_text("Signature valid — revocation cannot be confirmed")
     shot(page, "offline-stale")
     queued = int(page.evaluate("document.body.dataset.queued"))
 

@@ -58,7 +58,10 @@ def test_vectors_give_the_servers_verdicts(page: Page) -> None:
     assert all(r["confirmed"] for r in results)
     valid = results[0]
     assert valid["facts"]["name_latin"] == "KARIMOV SHUKHRAT"
-    assert valid["facts"]["number"] == VECTORS["cards"][0]["number"][:5] + "-" + VECTORS["cards"][0]["number"][5:]
+    assert (
+        valid["facts"]["number"]
+        == VECTORS["cards"][0]["number"][:5] + "-" + VECTORS["cards"][0]["number"][5:]
+    )
 
 
 def test_old_trust_data_cannot_confirm_a_good_signature(page: Page) -> None:

@@ -19,9 +19,7 @@ def upgrade() -> None:
             sa.Column("offline", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(sa.Column("client_id", sa.String(length=64), nullable=True))
-        batch_op.create_index(
-            "uq_scan_event_actor_client_id", ["actor", "client_id"], unique=True
-        )
+        batch_op.create_index("uq_scan_event_actor_client_id", ["actor", "client_id"], unique=True)
 
 
 def downgrade() -> None:

@@ -282,6 +282,7 @@ async function checkPayload(payload) {
   const canAsk = online() && signedIn();
   if (local) {
     show({ verdict: local.verdict, reason: local.reason, confirmed: local.confirmed, card: localCard, checked_at: checkedAt.toISOString(), source: canAsk ? "device" : online() ? "local" : "offline" });
+    verdictShown();
   } else if (!canAsk) {
     $("scan-state").textContent = t("noTrust");
     return;
@@ -300,8 +301,17 @@ async function checkPayload(payload) {
   }
   const disagreed = local && local.verdict !== server.verdict ? local.verdict : null;
   show(Object.assign({}, server, { source: "server", disagreed }));
+  verdictShown();
   if (disagreed) refreshTrust();
   uploadQueue();
+}
+
+// The time from the camera frame that was decoded to the first verdict on screen
+// (performance entry "frame-to-verdict"; bench/officer.py reads it).
+function verdictShown() {
+  if (!performance.getEntriesByName("frame", "mark").length) return;
+  performance.measure("frame-to-verdict", "frame");
+  performance.clearMarks("frame");
 }
 
 async function queueCheck(local, checkedAt) {
@@ -399,7 +409,6 @@ async function loop() {
       stopScan();
       $("scan-state").textContent = "";
       await checkPayload(text);
-      performance.measure("frame-to-verdict", "frame");
       return;
     }
     await new Promise((res) => setTimeout(res, 150));

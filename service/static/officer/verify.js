@@ -141,8 +141,10 @@ export function describe(c) {
 }
 
 // Days since 1970-01-01 of the date in Moscow (the legal zone of the stay's last day).
+let moscow = null;
 function moscowDays(nowMs) {
-  const ymd = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Moscow", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(nowMs));
+  moscow = moscow || new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Moscow", year: "numeric", month: "2-digit", day: "2-digit" });
+  const ymd = moscow.format(new Date(nowMs));
   return Math.round(Date.parse(ymd + "T00:00:00Z") / DAY);
 }
 
