@@ -20,8 +20,8 @@ from service.core.errors import NotFound, field_error
 from service.core.problems import PROBLEM_RESPONSES
 from service.printing import pdf
 from service.proofs import decode as qr_decode
-from service.proofs import service as proofs
 from service.proofs import scans, statuslist, token
+from service.proofs import service as proofs
 from service.proofs.models import (
     OfflineScansIn,
     OfflineScansOut,

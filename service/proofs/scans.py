@@ -85,9 +85,11 @@ def record_offline(
     table = ScanEvent.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    statement = insert.on_conflict_do_nothing(index_elements=["actor", "client_id"])
-    result = session.execute(statement, rows)  # type: ignore[call-overload]
-    return int(result.rowcount)
+    # Conflicting rows (already recorded) are skipped; RETURNING lists only the new ones.
+    statement = insert.on_conflict_do_nothing(index_elements=["actor", "client_id"]).returning(
+        table.c.id
+    )
+    return len(session.execute(statement, rows).all())
 
 
 def _card_id(
