@@ -7,6 +7,7 @@ own service worker, IndexedDB and storage). Screenshots of each state go to test
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import free_port
 from tests.e2e.browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -32,6 +34,7 @@ from tests.e2e.server import serve
 from tests.factories import card_payload
 
 require_chromium()
+ROOT = Path(__file__).resolve().parents[2]
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
 
@@ -319,3 +322,41 @@ def test_border_buttons_are_online_only(env: Env, officer: Watched) -> None:
     page.fill("#password", env.passwords["border1"])
     page.click("#login-form button[type=submit]")
     expect(page.locator("#login-error")).to_have_text("Signing in needs the network")
+
+
+def test_a_new_version_takes_over_whole(tmp_path: Path, env: Env) -> None:
+    """A phone with version 1 installed meets a service with a changed page: the new worker
+    caches the new set, takes over, the old cache goes, and the page reloads once saying
+    "updated" — with the new files, never a mix."""
+    # Version 2: the same service with one style rule added, run from a copy of the code
+    # (PYTHONSAFEPATH: not the working directory's copy first).
+    app = tmp_path / "app"
+    shutil.copytree(ROOT / "service", app / "service", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("content", "locales"):
+        (app / name).symlink_to(ROOT / name)
+    css = app / "service" / "static" / "officer" / "officer.css"
+    css.write_text(css.read_text() + "\n.version-two { color: inherit; }\n")
+    port = free_port()
+    data = tmp_path / "data"
+    context = env.browser.new_context(locale="en-US", viewport={"width": 412, "height": 915})
+    page = context.new_page()
+    try:
+        with serve(data, port=port) as one:
+            page.goto(one.url + "/officer")
+            wait_until(page, "navigator.serviceWorker.controller !== null")
+            first = page.evaluate("caches.keys()")
+            assert len(first) == 1 and first[0].startswith("officer-")
+            expect(page.locator("#notice")).to_be_hidden()
+        with serve(
+            data, port=port, extra_env={"PYTHONPATH": str(app), "PYTHONSAFEPATH": "1"}
+        ) as two:
+            version = httpx.get(two.url + "/officer/config.json").json()["version"]
+            assert f"officer-{version}" != first[0]
+            page.reload()
+            expect(page.locator("#notice")).to_have_text("The page was updated", timeout=30_000)
+            assert page.evaluate("caches.keys()") == [f"officer-{version}"]
+            css_now = page.evaluate("fetch('/officer/app/officer.css').then((r) => r.text())")
+            assert ".version-two" in css_now
+            shot(page, "updated")
+    finally:
+        context.close()
