@@ -360,3 +360,65 @@ def test_a_new_version_takes_over_whole(tmp_path: Path, env: Env) -> None:
             shot(page, "updated")
     finally:
         context.close()
+
+
+def test_a_304_for_the_status_list_keeps_the_stored_list(env: Env, officer: Watched) -> None:
+    """With an ETag on the list (a cache in front, or the service's own), a refresh that gets
+    304 keeps the stored list and counts as fresh; the page still verifies with it."""
+    page, context = officer.page, officer.context
+    seen: list[str | None] = []
+
+    def with_etag(route: Any) -> None:
+        tag = route.request.headers.get("if-none-match")
+        seen.append(tag)
+        if tag == '"list-1"':
+            route.fulfill(status=304, headers={"ETag": '"list-1"'})
+            return
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "ETag": '"list-1"'})
+
+    page.route("**/api/v1/status-list", with_etag)
+    card = active_card(env.http, env.admin)
+    sign_in(env, page, "officer1")
+    before = page.evaluate("document.body.dataset.trustFetchedAt")
+    context.set_offline(True)
+    context.set_offline(False)  # back online: the page refreshes its trust data
+    wait_until(page, f"document.body.dataset.trustFetchedAt !== '{before}'")
+    assert seen[0] is None and seen[-1] == '"list-1"'
+    expect(page.locator("#trust")).to_have_attribute("data-state", "fresh")
+    context.set_offline(True)
+    env.show(env.proof(card))
+    scan(page)
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "valid", timeout=20_000)
+    expect(page.locator("#verdict")).to_have_attribute("data-source", "offline")
+
+
+def test_an_ended_session_still_checks_on_the_device(env: Env, officer: Watched) -> None:
+    """The token lives 15 minutes: after that the page says to sign in again, and checks go
+    on with the public trust data, queued until the officer is back."""
+    page, context = officer.page, officer.context
+    card = active_card(env.http, env.admin)
+    sign_in(env, page, "officer1")
+    page.evaluate(
+        """() => {
+          const s = JSON.parse(localStorage.getItem("officer-session"));
+          s.expiresAt = Date.now() - 1000;
+          localStorage.setItem("officer-session", JSON.stringify(s));
+        }"""
+    )
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("#session")).to_contain_text("Session expired: sign in again")
+    expect(page.locator("#app")).to_be_visible()
+    env.show(env.proof(card))
+    scan(page)
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "valid", timeout=20_000)
+    expect(page.locator("#queue-state")).to_have_text("Checks waiting to upload: 1")
+    shot(page, "session-ended")
+    # Back online and signed in again: the check is uploaded.
+    context.set_offline(False)
+    page.click("#session button")
+    page.fill("#password", env.passwords["officer1"])
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#session")).to_be_hidden()
+    expect(page.locator("#queue-state")).to_have_text("Offline checks uploaded: 1")
