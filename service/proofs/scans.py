@@ -106,4 +106,11 @@ def _card_id(
 
 
 def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    if at.tzinfo is None:
+        return at.replace(tzinfo=UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 at +01:00, or 9999-12-31 at -01:00: out of range
+        offset = at.utcoffset()
+        late = offset is not None and offset.total_seconds() < 0
+        return (datetime.max if late else datetime.min).replace(tzinfo=UTC)
