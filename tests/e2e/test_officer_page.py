@@ -7,6 +7,8 @@ own service worker, IndexedDB and storage). Screenshots of each state go to test
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -422,3 +424,37 @@ def test_an_ended_session_still_checks_on_the_device(env: Env, officer: Watched)
     page.click("#login-form button[type=submit]")
     expect(page.locator("#session")).to_be_hidden()
     expect(page.locator("#queue-state")).to_have_text("Offline checks uploaded: 1")
+
+
+def test_installable_and_self_contained(env: Env) -> None:
+    """The manifest names icons that exist at their sizes; the page and its worker carry the
+    CSP; the worker's list of files to cache is every file of the page, all served here."""
+    import io
+
+    from PIL import Image
+
+    page = env.http.get("/officer")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    # No inline script, style or event-handler attribute.
+    assert "<script>" not in page.text and "<style" not in page.text
+    assert not re.search(r"\son[a-z]+\s*=", page.text) and "style=" not in page.text
+    manifest = env.http.get("/officer/app/manifest.webmanifest")
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    doc = manifest.json()
+    assert (doc["display"], doc["start_url"], doc["scope"]) == (
+        "standalone",
+        "/officer",
+        "/officer",
+    )
+    for icon in doc["icons"]:
+        image = Image.open(io.BytesIO(env.http.get(icon["src"]).content))
+        assert f"{image.width}x{image.height}" == icon["sizes"]
+    worker = env.http.get("/officer/sw.js")
+    assert worker.headers["service-worker-allowed"] == "/officer"
+    assert worker.headers["content-type"].startswith("text/javascript")
+    wasm = env.http.get("/officer/app/vendor/zxing-wasm/zxing_reader.wasm")
+    assert wasm.headers["content-type"] == "application/wasm"
+    assets = json.loads(worker.text.split("const ASSETS = ", 1)[1].split(";\n", 1)[0])
+    assert "/officer/app/vendor/zxing-wasm/zxing_reader.wasm" in assets
+    for url in assets:
+        assert env.http.get(url).status_code == 200, url
