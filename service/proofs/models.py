@@ -44,6 +44,9 @@ class ScanEvent(SQLModel, table=True):
     # per officer so that a retried upload records each check once.
     offline: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     client_id: str | None = Field(default=None, max_length=64)
+    # False for an offline check whose device's trust data was too old to confirm that the
+    # card was not revoked (the page showed it in amber); None for online checks.
+    revocation_confirmed: bool | None = Field(default=None)
 
 
 class ProofOut(BaseModel):
@@ -96,6 +99,7 @@ class ScanOut(BaseModel):
     verdict: Verdict
     card_number: str | None
     offline: bool = False
+    revocation_confirmed: bool | None = None  # offline checks only
 
 
 class OfflineScanIn(BaseModel):
@@ -108,6 +112,8 @@ class OfflineScanIn(BaseModel):
     checked_at: datetime
     card_serial: int | None = PField(default=None, ge=0, le=2**31 - 1)
     card_number: str | None = PField(default=None, min_length=10, max_length=11)
+    # False when the device's trust data was too old to confirm the card was not revoked.
+    revocation_confirmed: bool = True
 
 
 MAX_OFFLINE_BATCH = 500

@@ -218,6 +218,7 @@ async def my_scans(
                     verdict=s.verdict,
                     card_number=f"{n[:5]}-{n[5:]}" if n else None,
                     offline=s.offline,
+                    revocation_confirmed=s.revocation_confirmed,
                 )
                 for s, n in rows
             ]

@@ -80,6 +80,7 @@ def record_offline(
                 "verdict": item.verdict.value,
                 "offline": True,
                 "client_id": item.client_id,
+                "revocation_confirmed": item.revocation_confirmed,
             }
         )
     table = ScanEvent.__table__  # type: ignore[attr-defined]

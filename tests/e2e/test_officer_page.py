@@ -291,13 +291,15 @@ def test_offline_journey(env: Env, officer: Watched) -> None:
     scans = http.get(
         "/api/v1/scans", headers=bearer(http, "officer1", env.passwords["officer1"])
     ).json()["items"]
-    offline = [(s["verdict"], s["card_number"]) for s in scans if s["offline"]]
+    offline = [
+        (s["verdict"], s["card_number"], s["revocation_confirmed"]) for s in scans if s["offline"]
+    ]
     assert sorted(offline, key=str) == sorted(
         [
-            ("valid", card["number"]),
-            ("revoked", card["number"]),
-            ("invalid", None),
-            ("valid", other["number"]),
+            ("valid", card["number"], True),
+            ("revoked", card["number"], True),
+            ("invalid", None, True),
+            ("valid", other["number"], False),  # the amber one
         ],
         key=str,
     )

@@ -315,7 +315,7 @@ function verdictShown() {
 }
 
 async function queueCheck(local, checkedAt) {
-  const item = { client_id: crypto.randomUUID(), verdict: local.verdict, checked_at: checkedAt.toISOString() };
+  const item = { client_id: crypto.randomUUID(), verdict: local.verdict, checked_at: checkedAt.toISOString(), revocation_confirmed: local.confirmed };
   // A forged or unreadable proof names no card anyone can trust: logged without one.
   if (local.facts) { item.card_serial = local.facts.serial; item.card_number = local.facts.number.replace("-", ""); }
   await store.enqueue(item);

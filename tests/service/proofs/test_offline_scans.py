@@ -34,7 +34,12 @@ def test_offline_checks_are_recorded_once_with_their_times(
     items = [
         _item(card, (now - timedelta(hours=3)).isoformat(), "valid", card_serial=card["serial"]),
         _item(card, (now - timedelta(hours=2)).isoformat(), "revoked"),
-        _item(card, (now - timedelta(days=29)).isoformat(), "pending_entry"),
+        _item(
+            card,
+            (now - timedelta(days=29)).isoformat(),
+            "pending_entry",
+            revocation_confirmed=False,
+        ),
     ]
     r = client.post("/api/v1/scans", json={"items": items}, headers=actors["officer"])
     assert r.status_code == 200, r.text
@@ -48,11 +53,13 @@ def test_offline_checks_are_recorded_once_with_their_times(
     assert r.json() == {"recorded": 1, "duplicates": 0}
 
     listed = client.get("/api/v1/scans", headers=actors["officer"]).json()["items"]
-    assert [(s["verdict"], s["offline"], s["card_number"]) for s in listed] == [
-        ("closed", True, card["number"]),
-        ("revoked", True, card["number"]),
-        ("valid", True, card["number"]),
-        ("pending_entry", True, card["number"]),
+    assert [
+        (s["verdict"], s["offline"], s["card_number"], s["revocation_confirmed"]) for s in listed
+    ] == [
+        ("closed", True, card["number"], True),
+        ("revoked", True, card["number"], True),
+        ("valid", True, card["number"], True),
+        ("pending_entry", True, card["number"], False),
     ]
     rows = session.exec(select(ScanEvent).where(ScanEvent.actor.startswith("user:"))).all()  # type: ignore[attr-defined]
     assert len(rows) == 5
@@ -65,7 +72,11 @@ def test_offline_checks_are_recorded_once_with_their_times(
     payload = {"payload": proof.json()["payload"]}
     assert client.post("/api/v1/verify", json=payload, headers=actors["officer"]).status_code == 200
     first = client.get("/api/v1/scans", headers=actors["officer"]).json()["items"][0]
-    assert (first["verdict"], first["offline"]) == ("pending_entry", False)
+    assert (first["verdict"], first["offline"], first["revocation_confirmed"]) == (
+        "pending_entry",
+        False,
+        None,
+    )
 
 
 def test_same_id_twice_in_one_batch_is_one_check(client, actors, card, fixed_clock) -> None:
