@@ -18,7 +18,11 @@ def icon(size: int, *, maskable: bool) -> Image.Image:
     # A maskable icon keeps its drawing inside the central 80 % safe zone.
     s = size * (0.8 if maskable else 1.0)
     o = (size - s) / 2
-    points = [(o + s * 0.24, o + s * 0.52), (o + s * 0.43, o + s * 0.70), (o + s * 0.77, o + s * 0.32)]
+    points = [
+        (o + s * 0.24, o + s * 0.52),
+        (o + s * 0.43, o + s * 0.70),
+        (o + s * 0.77, o + s * 0.32),
+    ]
     draw.line(points, fill="white", width=max(2, int(s * 0.11)), joint="curve")
     return image
 
