@@ -256,9 +256,6 @@ def test_offline_journey(env: Env, officer: Watched) -> None:
     expect(page.locator("#v-word")).to_have_text("Forged or damaged")
     shot(page, "offline-tampered")
 
-    # Border actions are online-only: greyed out with the reason.
-    # (officer1 has no border rights; the border test below checks the buttons.)
-
     # Trust data past its age (fetched 25 h ago; the limit is 24 h): a good signature is
     # amber, never green.
     page.evaluate(
