@@ -75,6 +75,20 @@ bench: $(VENV)/.dev
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench
 
+# ---- The officer page's third-party browser code (the ZXing WebAssembly QR reader) ------
+# web/officer/package.json + package-lock.json pin it with integrity hashes; `npm ci`
+# installs exactly that (checking each hash) and web/officer/vendor.py copies the built
+# files, licence and version into service/static/officer/vendor/ with a sha256 record that
+# tests/e2e/test_officer_vendor.py checks. The service never fetches code from elsewhere.
+.PHONY: vendor-officer officer-icons
+
+vendor-officer: $(VENV)/.runtime
+	cd web/officer && npm ci --ignore-scripts --no-audit --no-fund
+	$(BIN)/python web/officer/vendor.py
+
+officer-icons: $(VENV)/.runtime
+	$(BIN)/python web/officer/icons.py service/static/officer/icons
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 	rm -f $(CATALOGUES)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.routing import Route
@@ -19,6 +20,7 @@ from service.accounts import service as accounts
 from service.accounts.models import Scope
 from service.accounts.routes import router as accounts_router
 from service.accounts.throttle import LoginThrottle, Policy
+from service.api import officer as officer_page
 from service.api.deps import public
 from service.api.health import router as health_router
 from service.api.metrics import Metrics
@@ -34,6 +36,7 @@ from service.course import content as course_content
 from service.course.routes import router as course_router
 from service.privacy.routes import router as privacy_router
 from service.proofs.keys import KeyStore
+from service.proofs.models import MAX_OFFLINE_BATCH
 from service.proofs.qr import QrCache
 from service.proofs.recorder import ScanRecorder
 from service.proofs.routes import public_router as proofs_public_router
@@ -117,10 +120,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def analytics_page() -> FileResponse:
         return FileResponse(_STATIC / "analytics.html", media_type="text/html; charset=utf-8")
 
-    @app.get("/officer", include_in_schema=False)
-    @public
-    async def officer_page() -> FileResponse:
-        return FileResponse(_STATIC / "officer.html", media_type="text/html; charset=utf-8")
+    app.include_router(officer_page.router)
+    app.mount(
+        officer_page.APP_PREFIX.rstrip("/"),
+        StaticFiles(directory=officer_page.APP_DIR),
+        name="officer-app",
+    )
 
     if settings.rate_limit_enabled:
         app.add_middleware(
@@ -143,7 +148,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         RequestContext,
         metrics=app.state.metrics,
         max_body_bytes=settings.max_body_bytes,
-        large_bodies={"/api/v1/decode": settings.max_image_bytes},
+        large_bodies={
+            "/api/v1/decode": settings.max_image_bytes,
+            # A batch of offline checks: up to 500 items of about 200 bytes.
+            "/api/v1/scans": MAX_OFFLINE_BATCH * 512,
+        },
     )
     return app
 

@@ -74,6 +74,13 @@ def test_wheel_carries_migrations_and_static_files(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "service/migrations/versions/0001_initial_schema.py" in names
     assert "service/migrations/env.py" in names and "service/static/officer.html" in names
+    # The officer page's files, the vendored QR reader and its record ship too.
+    static = ROOT / "service" / "static"
+    page_files = {
+        p.relative_to(ROOT).as_posix() for p in (static / "officer").rglob("*") if p.is_file()
+    }
+    assert "service/static/officer/vendor/zxing-wasm/zxing_reader.wasm" in page_files
+    assert page_files <= set(names), sorted(page_files - set(names))
 
 
 def test_image_command_runs_outside_docker(tmp_path: Path) -> None:

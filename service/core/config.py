@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     proof_ttl_days: int = Field(default=7, ge=1, le=90)
     status_list_ttl_seconds: int = Field(default=300, ge=10)
     status_list_valid_hours: int = Field(default=24, ge=1)
+    # Offline checks uploaded later (POST /api/v1/scans): how old a check may be, and how far
+    # ahead of the server's clock a device's clock may run.
+    offline_scan_max_age_days: int = Field(default=30, ge=1, le=365)
+    offline_scan_clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
     max_image_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     policy_dir: Path | None = None  # default: the repository's content/policy
     reminder_days: list[int] = Field(default=[7, 3, 1])  # days before each deadline

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PField
-from sqlalchemy import Column
+from sqlalchemy import Column, Index, false
 from sqlmodel import Field, SQLModel
 
 from service.core import clock
@@ -30,6 +30,7 @@ class ScanEvent(SQLModel, table=True):
     """One online verification: who checked, which card, what verdict. No personal data."""
 
     __tablename__ = "scan_event"
+    __table_args__ = (Index("uq_scan_event_actor_client_id", "actor", "client_id", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(
@@ -38,6 +39,14 @@ class ScanEvent(SQLModel, table=True):
     actor: str = Field(max_length=120, index=True)
     card_id: uuid.UUID | None = Field(default=None, foreign_key="card.id", index=True)
     verdict: str = Field(max_length=16)
+    # Checks made on an officer's device without network, uploaded later (POST /scans):
+    # ``at`` is the device's time of the check, ``client_id`` the device's id for it, unique
+    # per officer so that a retried upload records each check once.
+    offline: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    client_id: str | None = Field(default=None, max_length=64)
+    # False for an offline check whose device's trust data was too old to confirm that the
+    # card was not revoked (the page showed it in amber); None for online checks.
+    revocation_confirmed: bool | None = Field(default=None)
 
 
 class ProofOut(BaseModel):
@@ -89,6 +98,35 @@ class ScanOut(BaseModel):
     at: datetime
     verdict: Verdict
     card_number: str | None
+    offline: bool = False
+    revocation_confirmed: bool | None = None  # offline checks only
+
+
+class OfflineScanIn(BaseModel):
+    """One check made on the officer's device while offline. No names: the card is named by
+    its serial (the proof's ``cid``) and/or number."""
+
+    model_config = ConfigDict(extra="forbid")
+    client_id: str = PField(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    verdict: Verdict
+    checked_at: datetime
+    card_serial: int | None = PField(default=None, ge=0, le=2**31 - 1)
+    card_number: str | None = PField(default=None, min_length=10, max_length=11)
+    # False when the device's trust data was too old to confirm the card was not revoked.
+    revocation_confirmed: bool = True
+
+
+MAX_OFFLINE_BATCH = 500
+
+
+class OfflineScansIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[OfflineScanIn] = PField(min_length=1, max_length=MAX_OFFLINE_BATCH)
+
+
+class OfflineScansOut(BaseModel):
+    recorded: int  # new records
+    duplicates: int  # already recorded by an earlier upload (or twice in this batch)
 
 
 class ScanList(BaseModel):

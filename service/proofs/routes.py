@@ -20,9 +20,11 @@ from service.core.errors import NotFound, field_error
 from service.core.problems import PROBLEM_RESPONSES
 from service.printing import pdf
 from service.proofs import decode as qr_decode
+from service.proofs import scans, statuslist, token
 from service.proofs import service as proofs
-from service.proofs import statuslist, token
 from service.proofs.models import (
+    OfflineScansIn,
+    OfflineScansOut,
     ProofOut,
     ScanEvent,
     ScanList,
@@ -222,15 +224,46 @@ async def my_scans(
             select(ScanEvent, Card.number)
             .join(Card, col(Card.id) == col(ScanEvent.card_id), isouter=True)
             .where(ScanEvent.actor == principal.actor)
-            .order_by(col(ScanEvent.id).desc())
+            .order_by(col(ScanEvent.at).desc(), col(ScanEvent.id).desc())
             .limit(limit)
         ).all()
         return ScanList(
             items=[
-                ScanOut(at=s.at, verdict=s.verdict, card_number=f"{n[:5]}-{n[5:]}" if n else None)
+                ScanOut(
+                    at=s.at,
+                    verdict=s.verdict,
+                    card_number=f"{n[:5]}-{n[5:]}" if n else None,
+                    offline=s.offline,
+                    revocation_confirmed=s.revocation_confirmed,
+                )
                 for s, n in rows
             ]
         )
+
+    return await uow.run(work)
+
+
+@router.post("/scans", response_model=OfflineScansOut)
+async def upload_offline_scans(
+    body: OfflineScansIn,
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify, Owner.caller)],
+) -> OfflineScansOut:
+    """Record checks made on the officer's device while offline, with their original times
+    (a batch of up to 500). Each check is recorded once per officer and ``client_id``, so a
+    retried upload adds nothing."""
+    state = request.app.state
+
+    def work(session: Session, principal: Principal) -> OfflineScansOut:
+        recorded = scans.record_offline(
+            session=session,
+            actor=principal.actor,
+            items=body.items,
+            now=clock.now(),
+            max_age=timedelta(days=state.settings.offline_scan_max_age_days),
+            skew=timedelta(seconds=state.settings.offline_scan_clock_skew_seconds),
+        )
+        return OfflineScansOut(recorded=recorded, duplicates=len(body.items) - recorded)
 
     return await uow.run(work)
 

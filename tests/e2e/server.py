@@ -35,8 +35,10 @@ def serve(
     database_url: str | None = None,
     workers: int = 1,
     extra_env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[Server]:
-    port = free_port()
+    """``port``: a given one (a browser's origin kept across two servers); default a free one."""
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
     env["ONBOARD_DATA_DIR"] = str(data_dir)
     if database_url:

@@ -246,7 +246,12 @@ def test_every_check_is_recorded_without_personal_data(client, actors, session, 
     rows = session.exec(select(ScanEvent)).all()
     assert len(rows) == 3
     columns = set(ScanEvent.model_fields)
-    assert columns == {"id", "at", "actor", "card_id", "verdict"}
+    # offline/client_id: a check made on the officer's device, uploaded later (no names).
+    assert columns == {
+        "id", "at", "actor", "card_id", "verdict", "offline", "client_id", "revocation_confirmed"
+    }  # fmt: skip
+    assert all(not r.offline and r.client_id is None for r in rows)
+    assert all(r.revocation_confirmed is None for r in rows)
 
 
 def test_who_may_issue_and_verify(client, actors) -> None:
