@@ -80,11 +80,18 @@ class ChecklistItem(BaseModel):
     # False for the end of the stay: it is met by the exit or an extension, not by a report.
     reportable: bool
     source: str
+    checked_on: date | None  # the day someone read the source; None: not recorded
     review_by: date
+    # True when the date depends on something not final (a year's production calendar not
+    # yet decreed, a rule not confirmed); the reason says what.
+    approximate: bool = False
+    approximate_reason: str | None = None
 
 
 class Checklist(BaseModel):
     card_id: uuid.UUID
+    # eaeu_worker | patent_worker | visa_worker | student | other (content/policy/regimes.yaml)
+    regime: str
     language: str
     fallback: bool
     reminders_muted: bool

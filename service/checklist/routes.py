@@ -39,9 +39,12 @@ def _answer(
     language: str,
     fallback: bool,
 ) -> Checklist:
-    items = checklist.checklist(session=session, policy=policy, card_id=card_id, language=language)
+    regime, items = checklist.checklist(
+        session=session, policy=policy, card_id=card_id, language=language
+    )
     return Checklist(
         card_id=card_id,
+        regime=regime,
         language=language,
         fallback=fallback,
         reminders_muted=checklist.is_muted(session=session, card_id=card_id),

@@ -37,6 +37,15 @@ class _Item:
     due_on: date | None
     status: str
     done: ChecklistDone | None
+    approximate: bool = False
+    approximate_reason: str | None = None
+
+
+def regime_of(*, policy: Policy, card: Card, person: Person) -> str:
+    """The card's regime (content/policy/regimes.yaml): from citizenship, purpose and visa."""
+    return policy.regimes.of(
+        citizenship=person.citizenship, purpose=card.purpose, has_visa=bool(card.visa_number)
+    )
 
 
 def _items(
@@ -44,41 +53,36 @@ def _items(
 ) -> list[_Item]:
     live = cards.effective_status(card, today)
     stay_days = (card.stay_until - (card.entered_on or card.planned_from)).days
+    regime = regime_of(policy=policy, card=card, person=person)
     out = []
     for ob in policy.obligations:
         mine = sorted((d for d in dones if d.item_id == ob.id), key=lambda d: d.done_on)
         rule = ob.rule_for(
-            purpose=card.purpose, citizenship=person.citizenship, stay_days=stay_days
+            regime=regime, purpose=card.purpose, citizenship=person.citizenship, stay_days=stay_days
         )
-        if (
-            rule is None
-            or not ob.applies_to(purpose=card.purpose, citizenship=person.citizenship)
-            or live in (Status.closed, Status.revoked)
-        ):
+        if rule is None or live in (Status.closed, Status.revoked):
             out.append(_Item(ob, None, "not_applicable", None))
             continue
-        event = _event_day(ob, card, dones)
-        if ob.repeats:
-            due = policy.due(rule, event, occurrence=len(mine) + 1) if event else None
-            last = mine[-1] if mine else None
-        else:
-            due = policy.due(rule, event) if event else None
-            last = mine[-1] if mine else None
-            if last is not None:
-                out.append(_Item(ob, due, "done", last))
-                continue
+        event = _event_day(ob, card)
+        found = policy.due(ob, rule, event) if event else None
+        due = found.on if found else None
+        approximate = (found.approximate if found else False) or rule.approximate is not None
+        reason = found.reason if found else rule.approximate
+        last = mine[-1] if mine else None
+        if last is not None and not ob.repeats:
+            out.append(_Item(ob, due, "done", last, approximate, reason))
+            continue
         status = "overdue" if due is not None and today > due else "pending"
-        out.append(_Item(ob, due, status, last))
+        out.append(_Item(ob, due, status, last, approximate, reason))
     return out
 
 
-def _event_day(ob: Obligation, card: Card, dones: list[ChecklistDone]) -> date | None:
+def _event_day(ob: Obligation, card: Card) -> date | None:
     if ob.event == "entry":
         return card.entered_on
     if ob.event == "stay_end":
         return card.stay_until
-    permits = [d.done_on for d in dones if d.item_id == "work-permit"]
-    return min(permits) if permits else None
+    return None  # the patent's dates: not recorded yet
 
 
 def _load(session: Session, card_id: uuid.UUID) -> tuple[Card, Person, list[ChecklistDone]]:
@@ -90,12 +94,11 @@ def _load(session: Session, card_id: uuid.UUID) -> tuple[Card, Person, list[Chec
 
 def checklist(
     *, session: Session, policy: Policy, card_id: uuid.UUID, language: str
-) -> list[ChecklistItem]:
+) -> tuple[str, list[ChecklistItem]]:
+    """The card's regime and its items."""
     card, person, dones = _load(session, card_id)
-    return [
-        _public(i, language)
-        for i in _items(policy=policy, card=card, person=person, dones=dones, today=clock.today())
-    ]
+    items = _items(policy=policy, card=card, person=person, dones=dones, today=clock.today())
+    return regime_of(policy=policy, card=card, person=person), [_public(i, language) for i in items]
 
 
 def _public(item: _Item, language: str) -> ChecklistItem:
@@ -116,7 +119,10 @@ def _public(item: _Item, language: str) -> ChecklistItem:
         done=done,
         reportable=ob.reportable,
         source=ob.source,
+        checked_on=ob.checked_on,
         review_by=ob.review_by,
+        approximate=item.approximate,
+        approximate_reason=item.approximate_reason,
     )
 
 
@@ -142,7 +148,8 @@ def mark_done(
         raise Conflict(f"{item_id} does not apply to this card", reason="not-applicable")
     if not item.obligation.reportable:
         raise Conflict(
-            f"{item_id} is met by the exit or an extension of the stay, not by a report",
+            f"{item_id} is not met by a report: the stay's end by the exit or an extension, "
+            "a patent payment by recording the payment on the patent",
             reason="not-reportable",
         )
     if item.status == "done":

@@ -36,7 +36,7 @@ def test_real_content_passes_the_check() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     assert "9 modules" in r.stdout and "9 guide sections" in r.stdout
     assert "No problems found" in r.stdout
-    assert "deadline policy version 1: 5 obligations" in r.stdout
+    assert "deadline policy version 1: 5 obligations, 5 regimes" in r.stdout
 
 
 def test_a_broken_policy_fails_the_check(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_a_broken_policy_fails_the_check(tmp_path: Path) -> None:
     obligations.write_text(obligations.read_text().replace("count: 30", "count: thirty", 1))
     r = _onboard("content", "check", "--policy-dir", str(tmp_path / "policy"))
     assert r.returncode == 1
-    assert "obligations.yaml: obligation 'migration-registration'.overrides[1].count" in r.stdout
+    assert "obligations.yaml: obligation 'migration-registration'.overrides[2].count" in r.stdout
     assert "a problem in the deadline policy" in r.stderr
     assert "Traceback" not in r.stderr
 
