@@ -36,7 +36,7 @@ def test_real_content_passes_the_check() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     assert "9 modules" in r.stdout and "9 guide sections" in r.stdout
     assert "No problems found" in r.stdout
-    assert "deadline policy version 1: 5 obligations, 5 regimes" in r.stdout
+    assert "deadline policy version 1: 7 obligations, 5 regimes" in r.stdout
 
 
 def test_a_broken_policy_fails_the_check(tmp_path: Path) -> None:
