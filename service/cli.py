@@ -141,6 +141,12 @@ def _content_check(args: argparse.Namespace) -> int:
         return 1
     if policy_summary is None:
         return 1
+    stale = content.stale_facts(course, clock.today())
+    if stale:
+        for line in stale:
+            print(line)
+        print(f"onboard: {len(stale)} fact(s) past their own dates", file=sys.stderr)
+        return 1
     print(policy_summary)
     for fact in content.facts_due(course, clock.today()):
         print(f"warning: fact {fact.id} was due for review by {fact.review_by}", file=sys.stderr)
