@@ -31,7 +31,9 @@ LESSON_WORDS = (300, 900)
 QUESTIONS = (4, 6)
 OPTIONS = (2, 5)
 
-_COURSE_KEYS = {"id", "version", "pass_mark", "languages", "modules"}
+_COURSE_KEYS = {"id", "version", "pass_mark", "languages", "modules", "regimes"}
+# The regimes of content/policy/regimes.yaml (a test keeps the two lists equal).
+REGIMES = ("student", "eaeu_worker", "patent_worker", "visa_worker", "other")
 _FACT_KEYS = {
     "id",
     "summary",
@@ -116,6 +118,11 @@ class Module:
     lessons: Mapping[str, Text]
     questions: tuple[Question, ...]
     quiz: Mapping[str, Mapping[str, QuestionText]]  # language → question id → texts
+    regimes: frozenset[str] | None = None  # None: for everyone
+
+    def for_regime(self, regime: str | None) -> bool:
+        """Whether a person of this regime is taught the module (no regime: everyone is)."""
+        return regime is None or self.regimes is None or regime in self.regimes
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,9 @@ class Course:
 
     def module(self, slug: str) -> Module | None:
         return next((m for m in self.modules if m.slug == slug), None)
+
+    def modules_for(self, regime: str | None) -> tuple[Module, ...]:
+        return tuple(m for m in self.modules if m.for_regime(regime))
 
     def guide_section(self, slug: str) -> GuideSection | None:
         return next((s for s in self.guide if s.slug == slug), None)
@@ -278,7 +288,9 @@ class _Reader:
         guide_file = self.root / "guide" / "guide.yaml"
         sections = self._guide_order(guide_file)
         targets = {"fact": fact_ids, "module": set(slugs), "guide": set(sections)}
-        modules = [self._module(slug, languages, targets) for slug in slugs]
+        modules = [
+            self._module(slug, languages, targets, header["regimes"].get(slug)) for slug in slugs
+        ]
         guide = [self._section(slug, languages, targets) for slug in sections]
         self._strays(slugs, sections)
         if self.problems:
@@ -341,6 +353,20 @@ class _Reader:
             out["pass_mark"] = float(mark)
         out["languages"] = self._languages(file, data.get("languages"))
         out["modules"] = self._slug_list(file, "modules", data.get("modules"))
+        out["regimes"] = {}
+        regimes = data.get("regimes") or {}
+        if not isinstance(regimes, dict):
+            self.problem(file, "regimes: must map module slugs to lists of regimes")
+            regimes = {}
+        for slug, listed in regimes.items():
+            if slug not in out["modules"]:
+                self.problem(file, f"regimes: {slug!r} is not a module of this course")
+            elif (
+                not isinstance(listed, list) or not listed or any(r not in REGIMES for r in listed)
+            ):
+                self.problem(file, f"regimes: {slug}: must list regimes among {', '.join(REGIMES)}")
+            else:
+                out["regimes"][slug] = frozenset(listed)
         return out
 
     def _languages(self, file: Path, value: Any) -> dict[str, str]:
@@ -488,7 +514,11 @@ class _Reader:
     # -------------------------------------------------------- lessons, guide
 
     def _module(
-        self, slug: str, languages: tuple[str, ...], targets: dict[str, set[str]]
+        self,
+        slug: str,
+        languages: tuple[str, ...],
+        targets: dict[str, set[str]],
+        regimes: frozenset[str] | None = None,
     ) -> Module | None:
         folder = self.root / "modules" / slug
         if not folder.is_dir():
@@ -508,6 +538,7 @@ class _Reader:
             lessons=MappingProxyType(lessons),
             questions=questions,
             quiz=MappingProxyType({k: MappingProxyType(v) for k, v in quiz.items()}),
+            regimes=regimes,
         )
 
     def _section(

@@ -39,6 +39,10 @@ AcceptLanguage = Annotated[
     str | None, Header(description="Used when lang is not given", max_length=512)
 ]
 Slug = Annotated[str, Path(max_length=64)]
+CardId = Annotated[
+    uuid.UUID | None,
+    Query(description="A card: only the modules taught to its holder's regime are served"),
+]
 
 
 class _Language:
@@ -65,14 +69,23 @@ async def get_course(
     response: Response,
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
+    card_id: CardId = None,
 ) -> CourseOutline:
-    """The course outline: version, pass mark, languages and module titles."""
+    """The course outline: version, pass mark, languages and module titles; with `card_id`,
+    the modules for that card's regime (EAEU workers are not taught patents)."""
     chosen = _Language(uow, lang, accept_language)
+    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> CourseOutline:
         principal.require(Action.course_read)
         course, language, fallback = chosen.pick()
-        return course_service.outline(course=course, language=language, fallback=fallback)
+        regime = None
+        if card_id is not None:
+            principal.require(Action.cards_read)
+            regime = course_service.card_regime(session=session, policy=policy, card_id=card_id)
+        return course_service.outline(
+            course=course, language=language, fallback=fallback, regime=regime
+        )
 
     result = await uow.run(work)
     _vary(response, result.language)
@@ -86,15 +99,22 @@ async def get_module(
     response: Response,
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
+    card_id: CardId = None,
 ) -> ModuleContent:
-    """A lesson's pages (HTML for Telegram, and Markdown) and its quiz, without answers."""
+    """A lesson's pages (HTML for Telegram, and Markdown) and its quiz, without answers;
+    with `card_id`, 404 for a module not taught to that card's regime."""
     chosen = _Language(uow, lang, accept_language)
+    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> ModuleContent:
         principal.require(Action.course_read)
         course, language, fallback = chosen.pick()
+        regime = None
+        if card_id is not None:
+            principal.require(Action.cards_read)
+            regime = course_service.card_regime(session=session, policy=policy, card_id=card_id)
         return course_service.module_content(
-            course=course, slug=slug, language=language, fallback=fallback
+            course=course, slug=slug, language=language, fallback=fallback, regime=regime
         )
 
     result = await uow.run(work)
@@ -117,6 +137,7 @@ async def create_attempt(
 ) -> AttemptResult:
     """Score a quiz attempt on the server and record it; returns the score and explanations."""
     chosen = _Language(uow, lang, accept_language)
+    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> AttemptResult:
         principal.require(Action.course_attempt)
@@ -128,6 +149,9 @@ async def create_attempt(
             slug=slug,
             answers=body.answers,
             language=language,
+            regime=course_service.person_regime(
+                session=session, policy=policy, person_id=person_id
+            ),
         )
         return course_service.attempt_result(course=course, recorded=recorded, fallback=fallback)
 
