@@ -531,6 +531,7 @@ class _Reader:
             lang: self._quiz_texts(folder / f"quiz.{lang}.yaml", declared) for lang in languages
         }
         self._stray_languages(folder, languages)
+        self._longest_answers(folder, questions, quiz)
         if len(self.problems) > before:
             return None
         return Module(
@@ -540,6 +541,33 @@ class _Reader:
             quiz=MappingProxyType({k: MappingProxyType(v) for k, v in quiz.items()}),
             regimes=regimes,
         )
+
+    def _longest_answers(
+        self,
+        folder: Path,
+        questions: tuple[Question, ...],
+        quiz: dict[str, dict[str, QuestionText]],
+    ) -> None:
+        """A quiz whose right answer is the longest option in every question can be passed
+        without reading the lesson: refused, language by language."""
+        for lang, texts in quiz.items():
+            if not questions or any(q.id not in texts for q in questions):
+                continue
+            longest = [
+                len(texts[q.id].options[q.answer])
+                > max(
+                    (len(o) for n, o in enumerate(texts[q.id].options) if n != q.answer),
+                    default=0,
+                )
+                for q in questions
+                if q.answer < len(texts[q.id].options)
+            ]
+            if longest and all(longest):
+                self.problem(
+                    folder / f"quiz.{lang}.yaml",
+                    "the right answer is the longest option in every question: make some "
+                    "distractors as long as the answer",
+                )
 
     def _section(
         self, slug: str, languages: tuple[str, ...], targets: dict[str, set[str]]

@@ -103,6 +103,17 @@ def _shorten(path: Path, sources_heading: str) -> None:
     )
 
 
+def _make_answers_longest(module: Path, lang: str) -> None:
+    """Pad every right answer of a quiz so that it is the longest option."""
+    key = yaml.safe_load((module / "quiz.yaml").read_text(encoding="utf-8"))["questions"]
+    path = module / f"quiz.{lang}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for q in key:
+        options = data["questions"][q["id"]]["options"]
+        options[q["answer"]] = options[q["answer"]] + " " + "x" * max(len(o) for o in options)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
 Corruption = Callable[[Path], None]
 
 CASES: dict[str, tuple[Corruption, str, str]] = {
@@ -253,6 +264,11 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
         lambda d: _edit(d / "modules/money/quiz.en.yaml", "text: ", "text: Under the new bill, "),
         "modules/money/quiz.en.yaml",
         "is about a bill or draft",
+    ),
+    "right answer always the longest": (
+        lambda d: _make_answers_longest(d / "modules/first-day", "en"),
+        "modules/first-day/quiz.en.yaml",
+        "the right answer is the longest option in every question",
     ),
     "fact without a status": (
         lambda d: _edit(d / "facts/guide.yaml", "    status: law\n", ""),
