@@ -160,13 +160,18 @@ async def create_attempt(
 
 @router.get("/persons/{person_id}/course", response_model=CourseProgress)
 async def get_progress(person_id: uuid.UUID, uow: UnitOfWorkDep) -> CourseProgress:
-    """A person's progress: attempts and passes per module, and course completions."""
+    """A person's progress: attempts and passes per module taught to their regime (from
+    their latest card), and course completions."""
     settings = uow.request.app.state.settings
+    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> CourseProgress:
         principal.require(Action.course_progress)
         course = content.get_course(settings.content_dir)
-        progress = course_service.progress(session=session, course=course, person_id=person_id)
+        regime = course_service.person_regime(session=session, policy=policy, person_id=person_id)
+        progress = course_service.progress(
+            session=session, course=course, person_id=person_id, regime=regime
+        )
         return course_service.progress_out(course=course, person_id=person_id, progress=progress)
 
     return await uow.run(work)

@@ -238,8 +238,11 @@ class Progress:
         return sum(1 for m in self.modules if m.passed)
 
 
-def progress(*, session: Session, course: Course, person_id: uuid.UUID) -> Progress:
-    """Per module of the current version: attempts, best score, first pass; completions."""
+def progress(
+    *, session: Session, course: Course, person_id: uuid.UUID, regime: str | None = None
+) -> Progress:
+    """Per module of the current version taught to the person's regime: attempts, best
+    score, first pass; completions."""
     if session.get(Person, person_id) is None:
         raise NotFound("no person with this id")
     attempts = session.exec(
@@ -254,7 +257,7 @@ def progress(*, session: Session, course: Course, person_id: uuid.UUID) -> Progr
     for a in attempts:
         by_module[a.module].append(a)
     modules = []
-    for module in course.modules:
+    for module in course.modules_for(regime):
         mine = by_module.get(module.slug, [])
         first_pass = next((a.created_at for a in mine if a.passed), None)
         modules.append(
@@ -444,6 +447,7 @@ def attempt_result(*, course: Course, recorded: Recorded, fallback: bool) -> Att
 
 
 def progress_out(*, course: Course, person_id: uuid.UUID, progress: Progress) -> CourseProgress:
+    """Counts the modules listed in `progress` (those of the person's regime)."""
     done = [completion_out(c) for c in progress.completions]
     return CourseProgress(
         person_id=person_id,
@@ -451,7 +455,7 @@ def progress_out(*, course: Course, person_id: uuid.UUID, progress: Progress) ->
         course_version=course.version,
         modules=progress.modules,
         modules_passed=progress.modules_passed,
-        modules_total=len(course.modules),
+        modules_total=len(progress.modules),
         completed=bool(done),
         completion=done[-1] if done else None,
         completions=done,

@@ -69,5 +69,9 @@ def test_eaeu_worker_is_not_taught_patents_and_completes_without_them(
     assert not any(r["course_completed"] for r in results[:-1])
     # A client that does not filter by card may still offer the patent module: the attempt
     # is scored and kept, it was simply not needed.
+    progress = client.get(f"/api/v1/persons/{person}/course", headers=bot).json()
+    assert progress["modules_total"] == len(taught) == progress["modules_passed"]
+    assert "work-permit" not in [m["slug"] for m in progress["modules"]]
+    assert progress["completed"] is True
     extra = attempt(client, bot, person, "work-permit", right_answers(course.module("work-permit")))
     assert extra.status_code == 201 and extra.json()["passed"] is True
