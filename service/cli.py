@@ -141,6 +141,12 @@ def _content_check(args: argparse.Namespace) -> int:
         return 1
     if policy_summary is None:
         return 1
+    stale = content.stale_facts(course, clock.today())
+    if stale:
+        for line in stale:
+            print(line)
+        print(f"onboard: {len(stale)} fact(s) past their own dates", file=sys.stderr)
+        return 1
     print(policy_summary)
     for fact in content.facts_due(course, clock.today()):
         print(f"warning: fact {fact.id} was due for review by {fact.review_by}", file=sys.stderr)
@@ -166,16 +172,28 @@ def _policy_check(directory: Path | None) -> str | None:
         print(exc)
         print("onboard: a problem in the deadline policy", file=sys.stderr)
         return None
+    today = clock.today()
     for ob in policy.obligations:
-        if ob.review_by < clock.today():
+        if ob.review_by < today:
             print(
                 f"warning: obligation {ob.id} was due for review by {ob.review_by}",
                 file=sys.stderr,
             )
+    for group in policy.regimes.groups.values():
+        if group.review_by < today:
+            print(
+                f"warning: citizenship group {group.id} was due for review by {group.review_by}",
+                file=sys.stderr,
+            )
     years = ", ".join(str(y) for y in sorted(policy.calendar.years))
+    pending = ", ".join(
+        str(y) for y, t in sorted(policy.calendar.transfers.items()) if not t.entered
+    )
     return (
         f"deadline policy version {policy.version}: {len(policy.obligations)} obligations, "
-        f"holiday calendars for {years}. No problems found."
+        f"{len(policy.regimes.ids)} regimes, production calendars for {years}"
+        + (f" ({pending} not final: working days there are approximate)" if pending else "")
+        + ". No problems found."
     )
 
 

@@ -26,6 +26,7 @@ from tests import factories
 PG_URL = os.environ.get("ONBOARD_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 _TABLES = (
+    "permit_payment, permit, "
     "archive_import, webhook_delivery, webhook_endpoint, outbox_event, reminder_record, "
     "reminder_mute, checklist_done, telegram_profile, scan_event, card_event, course_attempt, "
     "course_completion, card, person, idempotency_record, api_key, app_user"

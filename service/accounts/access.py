@@ -27,6 +27,7 @@ class Action(StrEnum):
     proofs_verify = "proofs.verify"
     telegram_profiles = "telegram.profiles"
     checklist_done = "checklist.done"
+    permits_write = "permits.write"
     reminders = "reminders"
     reminders_mute = "reminders.mute"
     webhooks_own = "webhooks.own"
@@ -81,6 +82,9 @@ _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
     Action.proofs_verify: ({Role.admin, Role.officer, Role.border}, set()),
     Action.telegram_profiles: ({Role.admin}, {Scope.bot}),
     Action.checklist_done: ({Role.admin}, {Scope.cards_write, Scope.bot}),
+    # Recording a patent and its payments. The bot may (the holder reports it); scoping the
+    # bot to its own user's cards is the lead's per-route work.
+    Action.permits_write: ({Role.admin}, {Scope.cards_write, Scope.bot}),
     Action.reminders: ({Role.admin}, {Scope.bot}),
     Action.reminders_mute: ({Role.admin}, {Scope.bot}),
     Action.personal_data: ({Role.admin}, set()),

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlmodel import Session, col
 
-from service.accounts.access import Owner, Principal, Rule
+from service.accounts.access import Action, Owner, Principal, Rule
 from service.cards.models import Card, CardPublic
 from service.cards.service import CardFilter
 from service.core.errors import Forbidden, InvalidInput, NotFound
@@ -75,6 +75,18 @@ def _exists(session: Session, condition: Any, telegram_user: int) -> bool:
 
 
 # ------------------------------------------------------------------------- cards
+
+
+def require_card(*, session: Session, principal: Principal, card_id: uuid.UUID) -> None:
+    """A card named outside the path (a query parameter): readable by the caller, and for
+    the bot one of the acting user's; NotFound otherwise."""
+    principal.require(Action.cards_read)
+    if not principal.is_bot:
+        return
+    if principal.telegram_user_id is None:
+        raise Forbidden("the bot acts for one Telegram user: send X-Telegram-User-Id")
+    if not _exists(session, col(Card.id) == card_id, principal.telegram_user_id):
+        raise NotFound(_NOT_FOUND[Owner.card])
 
 
 def link_for_new_card(*, principal: Principal, requested: int | None) -> int | None:

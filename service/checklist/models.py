@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StrictBool
@@ -26,6 +27,37 @@ class ChecklistDone(SQLModel, table=True):
     done_on: date
     evidence: str = Field(max_length=200)
     self_reported: bool
+    actor: str = Field(max_length=120)
+    at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Permit(SQLModel, table=True):
+    """A patent the holder got: the day it was issued and the last day of its paid period.
+    Payments extend `paid_until` by whole months; each is kept in `permit_payment`."""
+
+    __tablename__ = "permit"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    card_id: uuid.UUID = Field(foreign_key="card.id", index=True)
+    kind: str = Field(max_length=16)  # patent
+    number: str | None = Field(default=None, max_length=32)
+    issued_on: date
+    paid_until: date
+    actor: str = Field(max_length=120)
+    created_at: datetime = Field(
+        default_factory=clock.now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class PermitPayment(SQLModel, table=True):
+    __tablename__ = "permit_payment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    permit_id: uuid.UUID = Field(foreign_key="permit.id", index=True)
+    paid_on: date
+    months: int
+    paid_until_before: date
+    paid_until_after: date
     actor: str = Field(max_length=120)
     at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime(), nullable=False))
 
@@ -64,6 +96,47 @@ class DoneIn(BaseModel):
     done_on: date | None = None
 
 
+class PermitKind(StrEnum):
+    patent = "patent"
+
+
+PermitNumber = Annotated[
+    str, PField(min_length=1, max_length=32, pattern=r"^[0-9A-Za-zА-Яа-яЁё №/-]+$")
+]
+
+
+class PermitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: PermitKind
+    issued_on: date
+    # The last day of the paid period (the patent lapses the day after, 115-FZ art. 13.3).
+    paid_until: date
+    number: PermitNumber | None = None
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    paid_on: date
+    months: Annotated[int, PField(ge=1, le=12, strict=True)]
+
+
+class PaymentOut(BaseModel):
+    paid_on: date
+    months: int
+    paid_until_before: date
+    paid_until_after: date
+
+
+class PermitOut(BaseModel):
+    id: uuid.UUID
+    card_id: uuid.UUID
+    kind: PermitKind
+    number: str | None
+    issued_on: date
+    paid_until: date
+    payments: list[PaymentOut]
+
+
 class DoneOut(BaseModel):
     done_on: date
     evidence: str
@@ -80,11 +153,18 @@ class ChecklistItem(BaseModel):
     # False for the end of the stay: it is met by the exit or an extension, not by a report.
     reportable: bool
     source: str
+    checked_on: date | None  # the day someone read the source; None: not recorded
     review_by: date
+    # True when the date depends on something not final (a year's production calendar not
+    # yet decreed, a rule not confirmed); the reason says what.
+    approximate: bool = False
+    approximate_reason: str | None = None
 
 
 class Checklist(BaseModel):
     card_id: uuid.UUID
+    # eaeu_worker | patent_worker | visa_worker | student | other (content/policy/regimes.yaml)
+    regime: str
     language: str
     fallback: bool
     reminders_muted: bool

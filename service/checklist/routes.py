@@ -13,7 +13,16 @@ from service.accounts.models import Scope
 from service.api.deps import Authorize, UnitOfWork
 from service.checklist import policy as policies
 from service.checklist import service as checklist
-from service.checklist.models import Checklist, DoneIn, MuteIn, Reminder, ReminderBatch
+from service.checklist.models import (
+    Checklist,
+    DoneIn,
+    MuteIn,
+    PaymentIn,
+    PermitIn,
+    PermitOut,
+    Reminder,
+    ReminderBatch,
+)
 from service.core.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["checklist"], responses=PROBLEM_RESPONSES)
@@ -39,9 +48,12 @@ def _answer(
     language: str,
     fallback: bool,
 ) -> Checklist:
-    items = checklist.checklist(session=session, policy=policy, card_id=card_id, language=language)
+    regime, items = checklist.checklist(
+        session=session, policy=policy, card_id=card_id, language=language
+    )
     return Checklist(
         card_id=card_id,
+        regime=regime,
         language=language,
         fallback=fallback,
         reminders_muted=checklist.is_muted(session=session, card_id=card_id),
@@ -95,6 +107,56 @@ async def mark_done(
         person_language = checklist.person_language(session=session, card_id=card_id)
         language, fallback = _language(lang, accept_language, person_language)
         return _answer(session, policy, card_id, language, fallback)
+
+    return await uow.run(work)
+
+
+@router.post("/cards/{card_id}/permits", response_model=PermitOut, status_code=201)
+async def add_permit(
+    card_id: uuid.UUID,
+    body: PermitIn,
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.permits_write, Owner.card)],
+) -> PermitOut:
+    """Record the patent the holder got (issue day, last paid day): the checklist then dates
+    the monthly payment, the contract copy and any registration renewal from it."""
+    policy = request.app.state.policy
+
+    def work(session: Session, principal: Principal) -> PermitOut:
+        return checklist.add_permit(
+            session=session, policy=policy, card_id=card_id, data=body, actor=principal.actor
+        )
+
+    return await uow.run(work)
+
+
+@router.get("/cards/{card_id}/permits", response_model=list[PermitOut])
+async def list_permits(
+    card_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.card)]
+) -> list[PermitOut]:
+    """The card's recorded patents with their payments."""
+
+    def work(session: Session, principal: Principal) -> list[PermitOut]:
+        return checklist.list_permits(session=session, card_id=card_id)
+
+    return await uow.run(work)
+
+
+@router.post(
+    "/cards/{card_id}/permits/{permit_id}/payments", response_model=PermitOut, status_code=201
+)
+async def add_payment(
+    card_id: uuid.UUID,
+    permit_id: uuid.UUID,
+    body: PaymentIn,
+    uow: Annotated[UnitOfWork, Authorize(Action.permits_write, Owner.card)],
+) -> PermitOut:
+    """A payment of whole months: extends the paid period (Civil Code art. 192)."""
+
+    def work(session: Session, principal: Principal) -> PermitOut:
+        return checklist.add_payment(
+            session=session, card_id=card_id, permit_id=permit_id, data=body, actor=principal.actor
+        )
 
     return await uow.run(work)
 

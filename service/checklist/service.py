@@ -17,10 +17,16 @@ from service.checklist.models import (
     ChecklistItem,
     DoneIn,
     DoneOut,
+    PaymentIn,
+    PaymentOut,
+    Permit,
+    PermitIn,
+    PermitOut,
+    PermitPayment,
     ReminderMute,
     ReminderRecord,
 )
-from service.checklist.policy import LANGUAGES, Obligation, Policy
+from service.checklist.policy import LANGUAGES, Obligation, Policy, add_months
 from service.core import clock
 from service.core.errors import Conflict, NotFound, field_error
 from service.reference.timezones import zone_for
@@ -37,65 +43,101 @@ class _Item:
     due_on: date | None
     status: str
     done: ChecklistDone | None
+    approximate: bool = False
+    approximate_reason: str | None = None
+
+
+def regime_of(*, policy: Policy, card: Card, person: Person) -> str:
+    """The card's regime (content/policy/regimes.yaml): from citizenship, purpose and visa."""
+    return policy.regimes.of(
+        citizenship=person.citizenship, purpose=card.purpose, has_visa=bool(card.visa_number)
+    )
 
 
 def _items(
-    *, policy: Policy, card: Card, person: Person, dones: list[ChecklistDone], today: date
+    *,
+    policy: Policy,
+    card: Card,
+    person: Person,
+    dones: list[ChecklistDone],
+    permit: Permit | None,
+    today: date,
 ) -> list[_Item]:
     live = cards.effective_status(card, today)
     stay_days = (card.stay_until - (card.entered_on or card.planned_from)).days
+    regime = regime_of(policy=policy, card=card, person=person)
     out = []
     for ob in policy.obligations:
         mine = sorted((d for d in dones if d.item_id == ob.id), key=lambda d: d.done_on)
         rule = ob.rule_for(
-            purpose=card.purpose, citizenship=person.citizenship, stay_days=stay_days
+            regime=regime, purpose=card.purpose, citizenship=person.citizenship, stay_days=stay_days
         )
-        if (
-            rule is None
-            or not ob.applies_to(purpose=card.purpose, citizenship=person.citizenship)
-            or live in (Status.closed, Status.revoked)
-        ):
+        if rule is None or live in (Status.closed, Status.revoked):
             out.append(_Item(ob, None, "not_applicable", None))
             continue
-        event = _event_day(ob, card, dones)
-        if ob.repeats:
-            due = policy.due(rule, event, occurrence=len(mine) + 1) if event else None
-            last = mine[-1] if mine else None
-        else:
-            due = policy.due(rule, event) if event else None
-            last = mine[-1] if mine else None
-            if last is not None:
-                out.append(_Item(ob, due, "done", last))
-                continue
+        if ob.event == "paid_beyond_stay" and (
+            permit is None or permit.paid_until <= card.stay_until
+        ):
+            # Only a paid period reaching past the stay's end calls for a renewal.
+            out.append(_Item(ob, None, "not_applicable", None))
+            continue
+        event = _event_day(ob, card, permit)
+        found = policy.due(ob, rule, event) if event else None
+        due = found.on if found else None
+        approximate = (found.approximate if found else False) or rule.approximate is not None
+        reason = found.reason if found else rule.approximate
+        last = mine[-1] if mine else None
+        if last is not None and not ob.repeats:
+            out.append(_Item(ob, due, "done", last, approximate, reason))
+            continue
+        if ob.id == "work-permit" and permit is not None:
+            # A patent is recorded: the application was made, whoever did not report it.
+            out.append(_Item(ob, due, "done", None, approximate, reason))
+            continue
         status = "overdue" if due is not None and today > due else "pending"
-        out.append(_Item(ob, due, status, last))
+        out.append(_Item(ob, due, status, last, approximate, reason))
     return out
 
 
-def _event_day(ob: Obligation, card: Card, dones: list[ChecklistDone]) -> date | None:
+def _event_day(ob: Obligation, card: Card, permit: Permit | None) -> date | None:
     if ob.event == "entry":
         return card.entered_on
-    if ob.event == "stay_end":
+    if ob.event in ("stay_end", "paid_beyond_stay"):
         return card.stay_until
-    permits = [d.done_on for d in dones if d.item_id == "work-permit"]
-    return min(permits) if permits else None
+    if permit is None:
+        return None  # the patent's dates: not recorded yet
+    if ob.event == "permit_issue":
+        return permit.issued_on
+    return permit.paid_until  # permit_paid_until
 
 
-def _load(session: Session, card_id: uuid.UUID) -> tuple[Card, Person, list[ChecklistDone]]:
+def _latest_permit(session: Session, card_id: uuid.UUID) -> Permit | None:
+    """The card's current patent: the one issued last (a new patent replaces the old)."""
+    return session.exec(
+        select(Permit)
+        .where(Permit.card_id == card_id)
+        .order_by(col(Permit.issued_on).desc(), col(Permit.created_at).desc())
+    ).first()
+
+
+def _load(
+    session: Session, card_id: uuid.UUID
+) -> tuple[Card, Person, list[ChecklistDone], Permit | None]:
     card = cards.get_card(session=session, card_id=card_id)
     person = cards.get_person(session=session, person_id=card.person_id)
     dones = list(session.exec(select(ChecklistDone).where(ChecklistDone.card_id == card.id)))
-    return card, person, dones
+    return card, person, dones, _latest_permit(session, card.id)
 
 
 def checklist(
     *, session: Session, policy: Policy, card_id: uuid.UUID, language: str
-) -> list[ChecklistItem]:
-    card, person, dones = _load(session, card_id)
-    return [
-        _public(i, language)
-        for i in _items(policy=policy, card=card, person=person, dones=dones, today=clock.today())
-    ]
+) -> tuple[str, list[ChecklistItem]]:
+    """The card's regime and its items."""
+    card, person, dones, permit = _load(session, card_id)
+    items = _items(
+        policy=policy, card=card, person=person, dones=dones, permit=permit, today=clock.today()
+    )
+    return regime_of(policy=policy, card=card, person=person), [_public(i, language) for i in items]
 
 
 def _public(item: _Item, language: str) -> ChecklistItem:
@@ -116,7 +158,10 @@ def _public(item: _Item, language: str) -> ChecklistItem:
         done=done,
         reportable=ob.reportable,
         source=ob.source,
+        checked_on=ob.checked_on,
         review_by=ob.review_by,
+        approximate=item.approximate,
+        approximate_reason=item.approximate_reason,
     )
 
 
@@ -130,10 +175,17 @@ def mark_done(
     actor: str,
     self_reported: bool,
 ) -> None:
-    card, person, dones = _load(session, card_id)
+    card, person, dones, permit = _load(session, card_id)
     items = {
         i.obligation.id: i
-        for i in _items(policy=policy, card=card, person=person, dones=dones, today=clock.today())
+        for i in _items(
+            policy=policy,
+            card=card,
+            person=person,
+            dones=dones,
+            permit=permit,
+            today=clock.today(),
+        )
     }
     item = items.get(item_id)
     if item is None:
@@ -142,7 +194,8 @@ def mark_done(
         raise Conflict(f"{item_id} does not apply to this card", reason="not-applicable")
     if not item.obligation.reportable:
         raise Conflict(
-            f"{item_id} is met by the exit or an extension of the stay, not by a report",
+            f"{item_id} is not met by a report: the stay's end by the exit or an extension, "
+            "a patent payment by recording the payment on the patent",
             reason="not-reportable",
         )
     if item.status == "done":
@@ -161,6 +214,125 @@ def mark_done(
         )
     )
     session.flush()
+
+
+# ------------------------------------------------------------------------------- patents
+
+PATENT_MAX_MONTHS = 12  # 115-FZ art. 13.3 para. 5: with extensions, at most 12 months from issue
+
+
+def add_permit(
+    *, session: Session, policy: Policy, card_id: uuid.UUID, data: PermitIn, actor: str
+) -> PermitOut:
+    """Record the patent the holder got; its dates drive the payment and contract items."""
+    card = cards.get_card(session=session, card_id=card_id, for_update=True)
+    person = cards.get_person(session=session, person_id=card.person_id)
+    if cards.effective_status(card) in (Status.closed, Status.revoked):
+        raise Conflict("the card is closed or revoked", reason="card-closed")
+    regime = regime_of(policy=policy, card=card, person=person)
+    if regime != "patent_worker":
+        raise Conflict(
+            f"a patent is for visa-free, non-EAEU workers; this card's regime is {regime}",
+            reason="not-applicable",
+        )
+    today = clock.today()
+    if data.issued_on > today:
+        raise field_error("issued_on", "is in the future")
+    if card.entered_on is None or data.issued_on < card.entered_on:
+        raise field_error("issued_on", "is before the entry recorded on the card")
+    if data.paid_until < data.issued_on:
+        raise field_error("paid_until", "is before issued_on")
+    if data.paid_until > add_months(data.issued_on, PATENT_MAX_MONTHS):
+        raise field_error("paid_until", "is more than 12 months after issued_on")
+    permit = Permit(
+        card_id=card.id,
+        kind=data.kind.value,
+        number=data.number,
+        issued_on=data.issued_on,
+        paid_until=data.paid_until,
+        actor=actor,
+    )
+    session.add(permit)
+    session.flush()
+    return _permit_out(session, permit)
+
+
+def add_payment(
+    *,
+    session: Session,
+    card_id: uuid.UUID,
+    permit_id: uuid.UUID,
+    data: PaymentIn,
+    actor: str,
+) -> PermitOut:
+    """A payment of `months` whole months: the paid period ends `months` months after its
+    current last day, on the same-numbered day (Civil Code art. 192)."""
+    cards.get_card(session=session, card_id=card_id)
+    permit = session.exec(select(Permit).where(Permit.id == permit_id).with_for_update()).first()
+    if permit is None or permit.card_id != card_id:
+        raise NotFound("no such patent on this card")
+    if data.paid_on > clock.today():
+        raise field_error("paid_on", "is in the future")
+    if data.paid_on < permit.issued_on:
+        raise field_error("paid_on", "is before the patent was issued")
+    if data.paid_on > permit.paid_until:
+        # 115-FZ art. 13.3: the patent lapsed the day after its last paid day.
+        raise Conflict(
+            f"the patent lapsed after {permit.paid_until}; a late payment does not renew it",
+            reason="patent-lapsed",
+        )
+    after = add_months(permit.paid_until, data.months)
+    if after > add_months(permit.issued_on, PATENT_MAX_MONTHS):
+        raise field_error(
+            "months", "would take the patent past 12 months from its issue (115-FZ art. 13.3)"
+        )
+    session.add(
+        PermitPayment(
+            permit_id=permit.id,
+            paid_on=data.paid_on,
+            months=data.months,
+            paid_until_before=permit.paid_until,
+            paid_until_after=after,
+            actor=actor,
+        )
+    )
+    permit.paid_until = after
+    session.add(permit)
+    session.flush()
+    return _permit_out(session, permit)
+
+
+def list_permits(*, session: Session, card_id: uuid.UUID) -> list[PermitOut]:
+    cards.get_card(session=session, card_id=card_id)
+    rows = session.exec(
+        select(Permit).where(Permit.card_id == card_id).order_by(col(Permit.issued_on))
+    ).all()
+    return [_permit_out(session, p) for p in rows]
+
+
+def _permit_out(session: Session, permit: Permit) -> PermitOut:
+    payments = session.exec(
+        select(PermitPayment)
+        .where(PermitPayment.permit_id == permit.id)
+        .order_by(col(PermitPayment.id))
+    ).all()
+    return PermitOut(
+        id=permit.id,
+        card_id=permit.card_id,
+        kind=permit.kind,
+        number=permit.number,
+        issued_on=permit.issued_on,
+        paid_until=permit.paid_until,
+        payments=[
+            PaymentOut(
+                paid_on=p.paid_on,
+                months=p.months,
+                paid_until_before=p.paid_until_before,
+                paid_until_after=p.paid_until_after,
+            )
+            for p in payments
+        ],
+    )
 
 
 def set_muted(*, session: Session, card_id: uuid.UUID, muted: bool) -> None:
@@ -223,7 +395,11 @@ def claim_reminders(
         today = local.date()
         dones = list(session.exec(select(ChecklistDone).where(ChecklistDone.card_id == card.id)))
         language = person.language if person.language in LANGUAGES else "ru"
-        for item in _items(policy=policy, card=card, person=person, dones=dones, today=today):
+        permit = _latest_permit(session, card.id)
+        listed = _items(
+            policy=policy, card=card, person=person, dones=dones, permit=permit, today=today
+        )
+        for item in listed:
             if item.status != "pending" or item.due_on is None:
                 continue
             days_left = (item.due_on - today).days

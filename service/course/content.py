@@ -31,8 +31,47 @@ LESSON_WORDS = (300, 900)
 QUESTIONS = (4, 6)
 OPTIONS = (2, 5)
 
-_COURSE_KEYS = {"id", "version", "pass_mark", "languages", "modules"}
-_FACT_KEYS = {"id", "summary", "source", "source_date", "reviewed", "review_by"}
+_COURSE_KEYS = {"id", "version", "pass_mark", "languages", "modules", "regimes"}
+# The regimes of content/policy/regimes.yaml (a test keeps the two lists equal).
+REGIMES = ("student", "eaeu_worker", "patent_worker", "visa_worker", "other")
+_FACT_KEYS = {
+    "id",
+    "summary",
+    "source",
+    "source_date",
+    "checked_on",
+    "review_by",
+    "status",
+    "effective_on",
+    "expires_on",
+    "confidence",
+}
+# law: in force (or the current practice); the others are not law and may be marked only in a
+# "changes being discussed" section of a lesson, never asked about in a quiz.
+FACT_STATUSES = ("law", "bill", "draft", "proposal")
+CONFIDENCE = ("high", "medium", "low")
+# The heading of the section where bills, drafts and proposals may be mentioned.
+DISCUSSED_HEADINGS = {
+    "ru": "Изменения, которые обсуждаются",
+    "en": "Changes under discussion",
+    "uz": "Muhokama qilinayotgan oʻzgarishlar",
+    "tg": "Тағйироте, ки муҳокима мешаванд",
+    "ky": "Талкууланып жаткан өзгөрүүлөр",
+    "kk": "Талқыланып жатқан өзгерістер",
+}
+# The word a lesson's closing line uses when no one recorded when its facts were checked.
+UNKNOWN_WORDS = {
+    "ru": "неизвестно",
+    "en": "unknown",
+    "uz": "nomaʼlum",
+    "tg": "номаълум",
+    "ky": "белгисиз",
+    "kk": "белгісіз",
+}
+# Quizzes test what to do under the law in force: no questions about bills or drafts.
+_BILL_WORDS = re.compile(
+    r"\b(?:bills?|draft laws?|drafts?)\b|законопроект|проект[а-я]* закона", re.IGNORECASE
+)
 _QUESTION_KEYS = {"id", "options", "answer"}
 _TEXT_KEYS = {"text", "options", "explanation"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -54,6 +93,8 @@ class Text:
 
     title: str
     pages: tuple[Page, ...]
+    # The earliest checked_on of the facts the text marks (None: unknown or no facts). The
+    # closing line of the file must state it: never the day the file was written.
     last_reviewed: date | None
 
 
@@ -77,6 +118,11 @@ class Module:
     lessons: Mapping[str, Text]
     questions: tuple[Question, ...]
     quiz: Mapping[str, Mapping[str, QuestionText]]  # language → question id → texts
+    regimes: frozenset[str] | None = None  # None: for everyone
+
+    def for_regime(self, regime: str | None) -> bool:
+        """Whether a person of this regime is taught the module (no regime: everyone is)."""
+        return regime is None or self.regimes is None or regime in self.regimes
 
 
 @dataclass(frozen=True)
@@ -91,8 +137,12 @@ class Fact:
     summary: str
     source: str
     source_date: date | None  # None: the source is undated
-    reviewed: date
+    checked_on: date | None  # the day someone read the source; None: nobody recorded one
     review_by: date
+    status: str = "law"
+    effective_on: date | None = None  # the fact's own dates: past them it must be re-checked
+    expires_on: date | None = None
+    confidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +157,9 @@ class Course:
 
     def module(self, slug: str) -> Module | None:
         return next((m for m in self.modules if m.slug == slug), None)
+
+    def modules_for(self, regime: str | None) -> tuple[Module, ...]:
+        return tuple(m for m in self.modules if m.for_regime(regime))
 
     def guide_section(self, slug: str) -> GuideSection | None:
         return next((s for s in self.guide if s.slug == slug), None)
@@ -183,6 +236,23 @@ def _cached_course(path: Path) -> Course:
     return load(path)
 
 
+def stale_facts(course: Course, today: date) -> list[str]:
+    """Facts past their own effective or expiry date without a re-check since: each a
+    problem for `onboard content check` (not for loading, so the service still starts)."""
+    out = []
+    for fact in sorted(course.facts.values(), key=lambda f: f.id):
+        for name, when in (("effective_on", fact.effective_on), ("expires_on", fact.expires_on)):
+            if when is None or when > today:
+                continue
+            if fact.checked_on is None or fact.checked_on < when:
+                checked = fact.checked_on.isoformat() if fact.checked_on else "never recorded"
+                out.append(
+                    f"fact {fact.id}: its {name} {when} has passed and it was last checked "
+                    f"{checked}; read the source again and set checked_on, or rewrite it"
+                )
+    return out
+
+
 def facts_due(course: Course, today: date) -> list[Fact]:
     """Facts whose review date has passed (a warning for editors, not a content error)."""
     return sorted((f for f in course.facts.values() if f.review_by < today), key=lambda f: f.id)
@@ -195,6 +265,7 @@ def facts_due(course: Course, today: date) -> list[Fact]:
 class _Reader:
     root: Path
     problems: list[Problem] = field(default_factory=list)
+    facts: dict[str, Fact] = field(default_factory=dict)
 
     def problem(self, file: Path, message: str, line: int | None = None) -> None:
         self.problems.append(Problem(file=file, message=message, line=line))
@@ -211,12 +282,15 @@ class _Reader:
             return None
         header = self._manifest(manifest_file, manifest)
         facts, fact_ids = self._facts()
+        self.facts = facts
         languages: tuple[str, ...] = tuple(header["languages"])
         slugs: list[str] = header["modules"]
         guide_file = self.root / "guide" / "guide.yaml"
         sections = self._guide_order(guide_file)
         targets = {"fact": fact_ids, "module": set(slugs), "guide": set(sections)}
-        modules = [self._module(slug, languages, targets) for slug in slugs]
+        modules = [
+            self._module(slug, languages, targets, header["regimes"].get(slug)) for slug in slugs
+        ]
         guide = [self._section(slug, languages, targets) for slug in sections]
         self._strays(slugs, sections)
         if self.problems:
@@ -279,6 +353,20 @@ class _Reader:
             out["pass_mark"] = float(mark)
         out["languages"] = self._languages(file, data.get("languages"))
         out["modules"] = self._slug_list(file, "modules", data.get("modules"))
+        out["regimes"] = {}
+        regimes = data.get("regimes") or {}
+        if not isinstance(regimes, dict):
+            self.problem(file, "regimes: must map module slugs to lists of regimes")
+            regimes = {}
+        for slug, listed in regimes.items():
+            if slug not in out["modules"]:
+                self.problem(file, f"regimes: {slug!r} is not a module of this course")
+            elif (
+                not isinstance(listed, list) or not listed or any(r not in REGIMES for r in listed)
+            ):
+                self.problem(file, f"regimes: {slug}: must list regimes among {', '.join(REGIMES)}")
+            else:
+                out["regimes"][slug] = frozenset(listed)
         return out
 
     def _languages(self, file: Path, value: Any) -> dict[str, str]:
@@ -384,28 +472,53 @@ class _Reader:
         source_date = entry.get("source_date")
         if source_date != "undated" and _as_date(source_date) is None:
             self.problem(file, f"{label}: source_date must be a date (YYYY-MM-DD) or undated")
-        reviewed, review_by = _as_date(entry.get("reviewed")), _as_date(entry.get("review_by"))
-        if reviewed is None:
-            self.problem(file, f"{label}: reviewed must be a date (YYYY-MM-DD)")
+        raw_checked = entry.get("checked_on")
+        checked = _as_date(raw_checked)
+        if checked is None and raw_checked != "unknown":
+            self.problem(
+                file,
+                f"{label}: checked_on must be the date someone read the source "
+                "(YYYY-MM-DD), or unknown",
+            )
+        review_by = _as_date(entry.get("review_by"))
         if review_by is None:
             self.problem(file, f"{label}: review_by must be a date (YYYY-MM-DD)")
-        if reviewed and review_by and review_by <= reviewed:
-            self.problem(file, f"{label}: review_by must be after reviewed")
-        if len(self.problems) > before or reviewed is None or review_by is None:
+        if checked and review_by and review_by <= checked:
+            self.problem(file, f"{label}: review_by must be after checked_on")
+        status = entry.get("status")
+        if status not in FACT_STATUSES:
+            self.problem(file, f"{label}: status must be one of {', '.join(FACT_STATUSES)}")
+        confidence = entry.get("confidence")
+        if confidence is not None and confidence not in CONFIDENCE:
+            self.problem(file, f"{label}: confidence must be one of {', '.join(CONFIDENCE)}")
+        own: dict[str, date | None] = {}
+        for key in ("effective_on", "expires_on"):
+            own[key] = _as_date(entry.get(key))
+            if entry.get(key) is not None and own[key] is None:
+                self.problem(file, f"{label}: {key} must be a date (YYYY-MM-DD)")
+        if len(self.problems) > before or review_by is None:
             return None
         return Fact(
             id=str(name),
             summary=entry["summary"].strip(),
             source=entry["source"].strip(),
             source_date=None if source_date == "undated" else _as_date(source_date),
-            reviewed=reviewed,
+            checked_on=checked,
             review_by=review_by,
+            status=str(status),
+            effective_on=own["effective_on"],
+            expires_on=own["expires_on"],
+            confidence=confidence,
         )
 
     # -------------------------------------------------------- lessons, guide
 
     def _module(
-        self, slug: str, languages: tuple[str, ...], targets: dict[str, set[str]]
+        self,
+        slug: str,
+        languages: tuple[str, ...],
+        targets: dict[str, set[str]],
+        regimes: frozenset[str] | None = None,
     ) -> Module | None:
         folder = self.root / "modules" / slug
         if not folder.is_dir():
@@ -418,6 +531,7 @@ class _Reader:
             lang: self._quiz_texts(folder / f"quiz.{lang}.yaml", declared) for lang in languages
         }
         self._stray_languages(folder, languages)
+        self._longest_answers(folder, questions, quiz)
         if len(self.problems) > before:
             return None
         return Module(
@@ -425,7 +539,35 @@ class _Reader:
             lessons=MappingProxyType(lessons),
             questions=questions,
             quiz=MappingProxyType({k: MappingProxyType(v) for k, v in quiz.items()}),
+            regimes=regimes,
         )
+
+    def _longest_answers(
+        self,
+        folder: Path,
+        questions: tuple[Question, ...],
+        quiz: dict[str, dict[str, QuestionText]],
+    ) -> None:
+        """A quiz whose right answer is the longest option in every question can be passed
+        without reading the lesson: refused, language by language."""
+        for lang, texts in quiz.items():
+            if not questions or any(q.id not in texts for q in questions):
+                continue
+            longest = [
+                len(texts[q.id].options[q.answer])
+                > max(
+                    (len(o) for n, o in enumerate(texts[q.id].options) if n != q.answer),
+                    default=0,
+                )
+                for q in questions
+                if q.answer < len(texts[q.id].options)
+            ]
+            if longest and all(longest):
+                self.problem(
+                    folder / f"quiz.{lang}.yaml",
+                    "the right answer is the longest option in every question: make some "
+                    "distractors as long as the answer",
+                )
 
     def _section(
         self, slug: str, languages: tuple[str, ...], targets: dict[str, set[str]]
@@ -530,7 +672,8 @@ class _Reader:
         has_facts = any(link.scheme == "fact" for link in found)
         last_reviewed = None
         if lesson or has_facts:
-            last_reviewed = self._sources(file, body, offset, lesson=lesson)
+            last_reviewed = self._sources(file, body, offset, lesson=lesson, found=found)
+            self._discussed_only(file, body, offset, found)
         if lesson:
             words = render.count_words(body)
             low, high = LESSON_WORDS
@@ -563,20 +706,54 @@ class _Reader:
             self.problem(file, f"front matter holds title only, not {key!r}", 2)
         return str(data["title"]).strip(), source[m.end() :], offset
 
-    def _sources(self, file: Path, body: str, offset: int, *, lesson: bool) -> date | None:
-        """The date of the closing 'Last reviewed: YYYY-MM-DD' line, after a sources list."""
+    def _discussed_only(self, file: Path, body: str, offset: int, found: list[render.Link]) -> None:
+        """A bill, draft or proposal may be marked only under the 'changes being discussed'
+        heading of the file's language."""
+        wanted = DISCUSSED_HEADINGS.get(file.stem)
+        lines = body.splitlines()
+        for link in found:
+            fact = self.facts.get(link.ref) if link.scheme == "fact" else None
+            if fact is None or fact.status == "law":
+                continue
+            heading = next(
+                (
+                    lines[i][3:].strip()
+                    for i in range(min(link.line, len(lines)) - 1, -1, -1)
+                    if lines[i].startswith("## ")
+                ),
+                None,
+            )
+            if heading != wanted:
+                self.problem(
+                    file,
+                    f"fact {fact.id} is a {fact.status}, not law: mention it only under "
+                    f"'## {wanted}'",
+                    link.line + offset,
+                )
+
+    def _sources(
+        self, file: Path, body: str, offset: int, *, lesson: bool, found: list[render.Link]
+    ) -> date | None:
+        """The closing 'Last reviewed: ...' line, after a sources list: it must give the
+        earliest checked_on of the facts marked, or the language's word for unknown."""
         lines = body.rstrip().splitlines()
         what = "a lesson" if lesson else "a guide section that states facts"
         m = _REVIEWED_LINE.match(lines[-1].strip()) if lines else None
-        reviewed = _as_date(m["date"]) if m else None
-        if m is None or reviewed is None:
+        marked = [self.facts[x.ref] for x in found if x.scheme == "fact" and x.ref in self.facts]
+        dates = [f.checked_on for f in marked]
+        expected = min(dates) if dates and None not in dates else None  # type: ignore[type-var]
+        unknown = UNKNOWN_WORDS.get(file.stem, "unknown")
+        shown = expected.isoformat() if expected else unknown
+        if m is None or m["date"] != shown:
             self.problem(
                 file,
-                f"{what} must end with a 'Last reviewed: YYYY-MM-DD' line "
-                "(the label in the file's language)",
+                f"{what} must end with a 'Last reviewed: {shown}' line (the label in the "
+                "file's language): the earliest checked_on of the facts it marks, "
+                f"or {unknown!r} when one is unknown",
                 len(lines) + offset if lines else None,
             )
             return None
+        reviewed = expected
         heading = max((i for i, line in enumerate(lines) if line.startswith("## ")), default=None)
         listed = heading is not None and any(
             re.match(r"\s*(?:[-*+]|\d+[.)])\s+\S", line) for line in lines[heading + 1 : -1]
@@ -668,6 +845,15 @@ class _Reader:
                 self.problem(
                     file,
                     f"question {qid!r}: has {len(options)} options but quiz.yaml says {count}",
+                )
+                ok = False
+            if ok and any(
+                _BILL_WORDS.search(str(t)) for t in (text, explanation, *(options or ()))
+            ):
+                self.problem(
+                    file,
+                    f"question {qid!r} is about a bill or draft: quizzes test the law in force; "
+                    "mention bills only in a lesson's changes-under-discussion section",
                 )
                 ok = False
             if ok:

@@ -89,6 +89,8 @@ class CourseOutline(Served):
     version: int
     pass_mark: float = PField(description="Share of right answers needed to pass a module quiz")
     languages: list[LanguageOut]
+    # The regime the modules were chosen for (from the card asked about), or None: all.
+    regime: str | None = None
     modules: list[ModuleSummary]
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlmodel import Session
 
 from service.accounts.access import Action, Owner, Principal
+from service.api import ownership
 from service.api.deps import Authorize, UnitOfWork
 from service.core import i18n
 from service.core.problems import PROBLEM_RESPONSES
@@ -39,6 +40,10 @@ AcceptLanguage = Annotated[
     str | None, Header(description="Used when lang is not given", max_length=512)
 ]
 Slug = Annotated[str, Path(max_length=64)]
+CardId = Annotated[
+    uuid.UUID | None,
+    Query(description="A card: only the modules taught to its holder's regime are served"),
+]
 
 
 class _Language:
@@ -65,13 +70,22 @@ async def get_course(
     response: Response,
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
+    card_id: CardId = None,
 ) -> CourseOutline:
-    """The course outline: version, pass mark, languages and module titles."""
+    """The course outline: version, pass mark, languages and module titles; with `card_id`,
+    the modules for that card's regime (EAEU workers are not taught patents)."""
     chosen = _Language(uow, lang, accept_language)
+    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> CourseOutline:
         course, language, fallback = chosen.pick()
-        return course_service.outline(course=course, language=language, fallback=fallback)
+        regime = None
+        if card_id is not None:
+            ownership.require_card(session=session, principal=principal, card_id=card_id)
+            regime = course_service.card_regime(session=session, policy=policy, card_id=card_id)
+        return course_service.outline(
+            course=course, language=language, fallback=fallback, regime=regime
+        )
 
     result = await uow.run(work)
     _vary(response, result.language)
@@ -85,14 +99,21 @@ async def get_module(
     response: Response,
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
+    card_id: CardId = None,
 ) -> ModuleContent:
-    """A lesson's pages (HTML for Telegram, and Markdown) and its quiz, without answers."""
+    """A lesson's pages (HTML for Telegram, and Markdown) and its quiz, without answers;
+    with `card_id`, 404 for a module not taught to that card's regime."""
     chosen = _Language(uow, lang, accept_language)
+    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> ModuleContent:
         course, language, fallback = chosen.pick()
+        regime = None
+        if card_id is not None:
+            ownership.require_card(session=session, principal=principal, card_id=card_id)
+            regime = course_service.card_regime(session=session, policy=policy, card_id=card_id)
         return course_service.module_content(
-            course=course, slug=slug, language=language, fallback=fallback
+            course=course, slug=slug, language=language, fallback=fallback, regime=regime
         )
 
     result = await uow.run(work)
@@ -115,6 +136,7 @@ async def create_attempt(
 ) -> AttemptResult:
     """Score a quiz attempt on the server and record it; returns the score and explanations."""
     chosen = _Language(uow, lang, accept_language)
+    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> AttemptResult:
         course, language, fallback = chosen.pick()
@@ -125,6 +147,9 @@ async def create_attempt(
             slug=slug,
             answers=body.answers,
             language=language,
+            regime=course_service.person_regime(
+                session=session, policy=policy, person_id=person_id
+            ),
         )
         return course_service.attempt_result(course=course, recorded=recorded, fallback=fallback)
 
@@ -136,12 +161,17 @@ async def get_progress(
     person_id: uuid.UUID,
     uow: Annotated[UnitOfWork, Authorize(Action.course_progress, Owner.person)],
 ) -> CourseProgress:
-    """A person's progress: attempts and passes per module, and course completions."""
+    """A person's progress: attempts and passes per module taught to their regime (from
+    their latest card), and course completions."""
     settings = uow.request.app.state.settings
+    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> CourseProgress:
         course = content.get_course(settings.content_dir)
-        progress = course_service.progress(session=session, course=course, person_id=person_id)
+        regime = course_service.person_regime(session=session, policy=policy, person_id=person_id)
+        progress = course_service.progress(
+            session=session, course=course, person_id=person_id, regime=regime
+        )
         return course_service.progress_out(course=course, person_id=person_id, progress=progress)
 
     return await uow.run(work)

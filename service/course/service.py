@@ -17,7 +17,10 @@ from sqlalchemy import ColumnElement, case, distinct, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from service.cards.models import Person
+from service.cards import service as cards
+from service.cards.models import Card, Person
+from service.checklist import service as checklist
+from service.checklist.policy import Policy
 from service.core import clock
 from service.core.errors import NotFound, field_error
 from service.course.content import Course, Module, Text
@@ -106,8 +109,11 @@ def record_attempt(
     slug: str,
     answers: list[int],
     language: str,
+    regime: str | None = None,
 ) -> Recorded:
     """Score and store an attempt; passing the last module completes the course."""
+    # A module outside the person's regime is still scored and kept (a client that does not
+    # filter by card shows every module); it is just not needed for completion.
     module = module_or_404(course, slug)
     _lock_person(session=session, person_id=person_id)
     score = score_answers(module=module, answers=answers, pass_mark=course.pass_mark)
@@ -134,7 +140,7 @@ def record_attempt(
         )
     ).one()
     if score.passed:
-        _complete_if_done(session=session, course=course, person_id=person_id)
+        _complete_if_done(session=session, course=course, person_id=person_id, regime=regime)
     return Recorded(
         attempt=attempt,
         number=int(number),
@@ -164,9 +170,12 @@ def _passed_modules(*, session: Session, person_id: uuid.UUID, version: int) -> 
     return set(rows)
 
 
-def _complete_if_done(*, session: Session, course: Course, person_id: uuid.UUID) -> None:
+def _complete_if_done(
+    *, session: Session, course: Course, person_id: uuid.UUID, regime: str | None = None
+) -> None:
+    """Complete the course once every module taught to the person's regime is passed."""
     passed = _passed_modules(session=session, person_id=person_id, version=course.version)
-    if not {m.slug for m in course.modules} <= passed:
+    if not {m.slug for m in course.modules_for(regime)} <= passed:
         return
     existing = session.exec(
         select(CourseCompletion).where(
@@ -229,8 +238,11 @@ class Progress:
         return sum(1 for m in self.modules if m.passed)
 
 
-def progress(*, session: Session, course: Course, person_id: uuid.UUID) -> Progress:
-    """Per module of the current version: attempts, best score, first pass; completions."""
+def progress(
+    *, session: Session, course: Course, person_id: uuid.UUID, regime: str | None = None
+) -> Progress:
+    """Per module of the current version taught to the person's regime: attempts, best
+    score, first pass; completions."""
     if session.get(Person, person_id) is None:
         raise NotFound("no person with this id")
     attempts = session.exec(
@@ -245,7 +257,7 @@ def progress(*, session: Session, course: Course, person_id: uuid.UUID) -> Progr
     for a in attempts:
         by_module[a.module].append(a)
     modules = []
-    for module in course.modules:
+    for module in course.modules_for(regime):
         mine = by_module.get(module.slug, [])
         first_pass = next((a.created_at for a in mine if a.passed), None)
         modules.append(
@@ -326,8 +338,12 @@ def served(course: Course, language: str, fallback: bool) -> dict[str, object]:
     }
 
 
-def outline(*, course: Course, language: str, fallback: bool) -> CourseOutline:
+def outline(
+    *, course: Course, language: str, fallback: bool, regime: str | None = None
+) -> CourseOutline:
+    """The outline; with a regime, only the modules taught to it (positions renumbered)."""
     return CourseOutline(
+        regime=regime,
         **served(course, language, fallback),
         id=course.id,
         version=course.version,
@@ -341,21 +357,26 @@ def outline(*, course: Course, language: str, fallback: bool) -> CourseOutline:
                 pages=len(m.lessons[language].pages),
                 questions=len(m.questions),
             )
-            for n, m in enumerate(course.modules, start=1)
+            for n, m in enumerate(course.modules_for(regime), start=1)
         ],
     )
 
 
-def module_content(*, course: Course, slug: str, language: str, fallback: bool) -> ModuleContent:
-    """A lesson's pages and its questions, without the right answers."""
+def module_content(
+    *, course: Course, slug: str, language: str, fallback: bool, regime: str | None = None
+) -> ModuleContent:
+    """A lesson's pages and its questions, without the right answers; with a regime, a
+    module not taught to it is not found."""
     module = module_or_404(course, slug)
+    if not module.for_regime(regime):
+        raise NotFound(f"the module {slug!r} is not part of the course for {regime}")
     lesson = module.lessons[language]
     texts = module.quiz[language]
     return ModuleContent(
         **served(course, language, fallback),
         course_version=course.version,
         slug=module.slug,
-        position=course.modules.index(module) + 1,
+        position=course.modules_for(regime).index(module) + 1,
         title=lesson.title,
         last_reviewed=lesson.last_reviewed,
         pass_mark=course.pass_mark,
@@ -426,6 +447,7 @@ def attempt_result(*, course: Course, recorded: Recorded, fallback: bool) -> Att
 
 
 def progress_out(*, course: Course, person_id: uuid.UUID, progress: Progress) -> CourseProgress:
+    """Counts the modules listed in `progress` (those of the person's regime)."""
     done = [completion_out(c) for c in progress.completions]
     return CourseProgress(
         person_id=person_id,
@@ -433,8 +455,26 @@ def progress_out(*, course: Course, person_id: uuid.UUID, progress: Progress) ->
         course_version=course.version,
         modules=progress.modules,
         modules_passed=progress.modules_passed,
-        modules_total=len(course.modules),
+        modules_total=len(progress.modules),
         completed=bool(done),
         completion=done[-1] if done else None,
         completions=done,
     )
+
+
+def person_regime(*, session: Session, policy: Policy, person_id: uuid.UUID) -> str | None:
+    """The regime of the person's latest card (None without a card: the whole course)."""
+    card = session.exec(
+        select(Card).where(Card.person_id == person_id).order_by(col(Card.created_at).desc())
+    ).first()
+    if card is None:
+        return None
+    person = session.get(Person, person_id)
+    assert person is not None
+    return checklist.regime_of(policy=policy, card=card, person=person)
+
+
+def card_regime(*, session: Session, policy: Policy, card_id: uuid.UUID) -> str:
+    card = cards.get_card(session=session, card_id=card_id)
+    person = cards.get_person(session=session, person_id=card.person_id)
+    return checklist.regime_of(policy=policy, card=card, person=person)

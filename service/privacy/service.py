@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from service.cards import service as cards
 from service.cards.models import Card, CardEvent, EventPublic, IdempotencyRecord, Person
-from service.checklist.models import ChecklistDone
+from service.checklist import service as checklist
+from service.checklist.models import ChecklistDone, Permit
 from service.core import clock
 from service.core.errors import Conflict
 from service.proofs.models import ScanEvent
@@ -71,6 +72,11 @@ def export(*, session: Session, person_id: uuid.UUID) -> dict[str, Any]:
             }
             for d in done
         ],
+        "permits": [
+            p.model_dump(mode="json")
+            for cid in card_ids
+            for p in checklist.list_permits(session=session, card_id=cid)
+        ],
         "verifications": [
             {"card_id": str(s.card_id), "at": s.at.isoformat(), "verdict": s.verdict} for s in scans
         ],
@@ -120,6 +126,8 @@ def erase(*, session: Session, person_id: uuid.UUID) -> Person:
             .where(col(ChecklistDone.card_id).in_(card_ids))
             .values(evidence=REDACTED)
         )
+        # A patent's number identifies its holder; its dates stay for the checklist's history.
+        session.execute(update(Permit).where(col(Permit.card_id).in_(card_ids)).values(number=None))
         # Stored idempotent answers repeat the whole card: drop those of this person's cards.
         matches = [cast(IdempotencyRecord.response, String).like(f"%{cid}%") for cid in card_ids]
         session.execute(delete(IdempotencyRecord).where(or_(*matches)))

@@ -45,25 +45,25 @@ async def test_the_module_list_marks_progress(tg: BotUnderTest):
     chat = tg.chat("en")
     await register(chat)
     await chat.say("/course")
-    assert "Progress of KARIMOV: 0 of 9 modules passed." in chat.last.body
-    assert chat.buttons()[0] == "▫️ 1. Arriving legally"
+    assert "Progress of KARIMOV: 0 of 10 modules passed." in chat.last.body
+    assert chat.buttons()[1] == "▫️ 2. Arriving legally"
     wrong = [(a + 1) % 3 for a in answer_key("arriving-legally")]
-    await open_quiz(chat, 1)
+    await open_quiz(chat, 2)
     await take_quiz(chat, wrong)
     await chat.say("/course")
-    assert chat.buttons()[0] == "🔁 1. Arriving legally"
-    await open_quiz(chat, 1)
+    assert chat.buttons()[1] == "🔁 2. Arriving legally"
+    await open_quiz(chat, 2)
     await take_quiz(chat, answer_key("arriving-legally"))
     await chat.say("/course")
-    assert chat.buttons()[0] == "✅ 1. Arriving legally"
-    assert "1 of 9 modules passed" in chat.last.body
+    assert chat.buttons()[1] == "✅ 2. Arriving legally"
+    assert "1 of 10 modules passed" in chat.last.body
 
 
 async def test_lesson_pages_with_next_and_back(tg: BotUnderTest):
     chat = tg.chat("en")
     await chat.say("/course")
     assert "Register a card (/register) so that your quiz results are kept." in chat.last.body
-    await chat.press("1. Arriving legally")
+    await chat.press("2. Arriving legally")
     lesson = chat.last
     assert lesson.body.startswith("<b>Arriving legally</b>")
     pages = int(lesson.body.rsplit(" of ", 1)[1].rstrip("</i>"))
@@ -84,7 +84,7 @@ async def test_lesson_pages_with_next_and_back(tg: BotUnderTest):
 async def test_a_quiz_passed_with_explanations(tg: BotUnderTest, service: Service):
     chat = tg.chat("en")
     await register(chat)
-    await open_quiz(chat, 1)
+    await open_quiz(chat, 2)
     assert "Question 1 of 5" in chat.last.body
     assert chat.buttons() == ["1", "2", "3"]
     await take_quiz(chat, answer_key("arriving-legally"))
@@ -100,7 +100,7 @@ async def test_a_quiz_passed_with_explanations(tg: BotUnderTest, service: Servic
 async def test_a_failed_quiz_can_be_retried(tg: BotUnderTest):
     chat = tg.chat("en")
     await register(chat)
-    await open_quiz(chat, 1)
+    await open_quiz(chat, 2)
     key = answer_key("arriving-legally")
     await take_quiz(chat, [(a + 1) % 3 for a in key])
     result = chat.last.body
@@ -117,7 +117,7 @@ async def test_a_failed_quiz_can_be_retried(tg: BotUnderTest):
 async def test_an_answer_button_of_a_finished_quiz_is_stale(tg: BotUnderTest, fake):
     chat = tg.chat("en")
     await register(chat)
-    await open_quiz(chat, 1)
+    await open_quiz(chat, 2)
     await chat.press("1", exact=True)
     await chat.press_data(AnswerCB(slug="arriving-legally", question=0, option=2).pack())
     assert "out of date" in fake.calls_of("answerCallbackQuery")[-1].params["text"]
@@ -126,7 +126,7 @@ async def test_an_answer_button_of_a_finished_quiz_is_stale(tg: BotUnderTest, fa
 
 async def test_the_quiz_needs_a_card(tg: BotUnderTest):
     chat = tg.chat("en")
-    await open_quiz(chat, 2)
+    await open_quiz(chat, 3)
     assert "To take the quiz, register your card first: /register." in chat.last.body
 
 
@@ -160,11 +160,11 @@ async def test_a_family_sees_each_persons_progress(tg: BotUnderTest):
     chat = tg.chat("en")
     await register(chat)
     await register(chat, surname=("say", "Каримова"), given_names=("say", "Дильноза"))
-    await open_quiz(chat, 1)
+    await open_quiz(chat, 2)
     await take_quiz(chat, answer_key("arriving-legally"))
     await chat.say("/course")
-    assert "Progress of KARIMOV: 1 of 9" in chat.last.body
+    assert "Progress of KARIMOV: 1 of 10" in chat.last.body
     assert {"👤 KARIMOV", "KARIMOVA"} <= set(chat.buttons())
     await chat.press("KARIMOVA", exact=True)
-    assert "Progress of KARIMOVA: 0 of 9" in chat.last.body
-    assert chat.buttons()[0].startswith("▫️")
+    assert "Progress of KARIMOVA: 0 of 10" in chat.last.body
+    assert chat.buttons()[1].startswith("▫️")

@@ -75,7 +75,7 @@ async def test_the_journey_over_long_polling(
 
         await chat.say("/course")
         await chat.expect("Moslashuv kursi")
-        await chat.press(" 1. ")
+        await chat.press(" 2. ")
         await chat.expect("1-sahifa")
         while "Keyingi ▶️" in chat.buttons():
             await chat.press("Keyingi ▶️")

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,9 @@ def _onboard(*args: str) -> subprocess.CompletedProcess[str]:
 def test_real_content_passes_the_check() -> None:
     r = _onboard("content", "check")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "9 modules" in r.stdout and "9 guide sections" in r.stdout
+    assert "10 modules" in r.stdout and "9 guide sections" in r.stdout
     assert "No problems found" in r.stdout
-    assert "deadline policy version 1: 5 obligations" in r.stdout
+    assert "deadline policy version 1: 7 obligations, 5 regimes" in r.stdout
 
 
 def test_a_broken_policy_fails_the_check(tmp_path: Path) -> None:
@@ -47,7 +48,7 @@ def test_a_broken_policy_fails_the_check(tmp_path: Path) -> None:
     obligations.write_text(obligations.read_text().replace("count: 30", "count: thirty", 1))
     r = _onboard("content", "check", "--policy-dir", str(tmp_path / "policy"))
     assert r.returncode == 1
-    assert "obligations.yaml: obligation 'migration-registration'.overrides[1].count" in r.stdout
+    assert "obligations.yaml: obligation 'migration-registration'.overrides[2].count" in r.stdout
     assert "a problem in the deadline policy" in r.stderr
     assert "Traceback" not in r.stderr
 
@@ -100,6 +101,17 @@ def _shorten(path: Path, sources_heading: str) -> None:
     path.write_text(
         text[:end_of_front] + "Short.\n\n" + text[text.index(sources_heading) :], encoding="utf-8"
     )
+
+
+def _make_answers_longest(module: Path, lang: str) -> None:
+    """Pad every right answer of a quiz so that it is the longest option."""
+    key = yaml.safe_load((module / "quiz.yaml").read_text(encoding="utf-8"))["questions"]
+    path = module / f"quiz.{lang}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for q in key:
+        options = data["questions"][q["id"]]["options"]
+        options[q["answer"]] = options[q["answer"]] + " " + "x" * max(len(o) for o in options)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
 Corruption = Callable[[Path], None]
@@ -167,7 +179,7 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
             d / "facts/housing.yaml",
             "facts:\n",
             "facts:\n  - id: {}\n    summary: s\n    source: s\n    source_date: undated\n"
-            "    reviewed: 2026-01-01\n    review_by: 2026-06-01\n".format(
+            "    checked_on: unknown\n    status: law\n    review_by: 2026-06-01\n".format(
                 _first_fact_link(d / "modules/arriving-legally/ru.md")
             ),
         ),
@@ -227,9 +239,46 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
         "words (must be 300-900)",
     ),
     "no last-reviewed line": (
-        lambda d: _regex(d / "modules/housing/tg.md", r"^.*: \d{4}-\d\d-\d\d\s*\Z", ""),
+        lambda d: _regex(d / "modules/housing/tg.md", r"^.*: \S+\s*\Z", ""),
         "modules/housing/tg.md",
-        "Last reviewed: YYYY-MM-DD",
+        "must end with a 'Last reviewed: номаълум' line",
+    ),
+    "closing line gives the day it was written, not the facts' check": (
+        lambda d: _edit(
+            d / "modules/housing/en.md", "Last reviewed: unknown", "Last reviewed: 2026-11-22"
+        ),
+        "modules/housing/en.md",
+        "must end with a 'Last reviewed: unknown' line",
+    ),
+    "a bill stated outside the discussion section": (
+        lambda d: _edit(
+            d / "modules/housing/ru.md",
+            "(fact:housing-registration-fine)",
+            "(fact:housing-registration-fine-bill)",
+        ),
+        "modules/housing/ru.md",
+        "fact housing-registration-fine-bill is a bill, not law: mention it only under "
+        "'## Изменения, которые обсуждаются'",
+    ),
+    "a quiz asking about a bill": (
+        lambda d: _edit(d / "modules/money/quiz.en.yaml", "text: ", "text: Under the new bill, "),
+        "modules/money/quiz.en.yaml",
+        "is about a bill or draft",
+    ),
+    "right answer always the longest": (
+        lambda d: _make_answers_longest(d / "modules/first-day", "en"),
+        "modules/first-day/quiz.en.yaml",
+        "the right answer is the longest option in every question",
+    ),
+    "fact without a status": (
+        lambda d: _edit(d / "facts/guide.yaml", "    status: law\n", ""),
+        "facts/guide.yaml",
+        "status must be one of law, bill, draft, proposal",
+    ),
+    "fact with a made-up check date": (
+        lambda d: _edit(d / "facts/guide.yaml", "checked_on: unknown", "checked_on: recently"),
+        "facts/guide.yaml",
+        "checked_on must be the date someone read the source",
     ),
     "fact marks differ between languages": (
         lambda d: _edit(
@@ -298,3 +347,37 @@ def test_renderer_makes_telegram_safe_html() -> None:
     )
     assert render.split_pages("a\n<!-- page -->\nb") == ["a", "b"]
     assert render.count_words("## Title\n- [two words](fact:x-y) **3**") == 4
+
+
+def test_a_fact_past_its_own_date_fails_until_rechecked(broken: Path) -> None:
+    facts = broken / "facts" / "guide.yaml"
+    _edit(
+        facts,
+        "  - id: guide-minimum-wage\n",
+        "  - id: guide-minimum-wage\n    effective_on: 2026-03-01\n",
+    )
+    course = content.load(broken)
+    # Loading (the service's start) is not refused; the check is.
+    assert content.stale_facts(course, date(2026, 2, 28)) == []
+    [stale] = content.stale_facts(course, date(2026, 3, 1))
+    assert "fact guide-minimum-wage: its effective_on 2026-03-01 has passed" in stale
+    assert "never recorded" in stale
+    r = _onboard("content", "check", "--dir", str(broken.parent))
+    assert r.returncode == 1 and "guide-minimum-wage" in r.stdout
+    assert "past their own dates" in r.stderr
+    # Read again after that date: no longer stale.
+    _regex(
+        facts,
+        r"(  - id: guide-minimum-wage\n(?:    .*\n)*?)    checked_on: unknown.*\n",
+        r"\g<1>    checked_on: 2026-03-02\n",
+    )
+    assert content.stale_facts(content.load(broken), date(2026, 3, 5)) == []
+
+
+def test_real_facts_expiring_with_the_year_are_reviewed_before_it() -> None:
+    """Minimum wage and patent prices change on 1 January: review_by before it."""
+    course = content.load(REAL)
+    yearly = [f for f in course.facts.values() if f.expires_on == date(2026, 12, 31)]
+    assert {f.id for f in yearly} >= {"money-minimum-wage", "work-patent-price-moscow"}
+    assert all(f.review_by < date(2027, 1, 1) for f in yearly)
+    assert content.stale_facts(course, date(2027, 1, 1))  # and the check would catch them

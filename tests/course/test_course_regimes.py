@@ -1,0 +1,77 @@
+"""The course by regime: the card's regime picks the modules; EAEU workers are not served
+the patent module when the client asks by card, and complete the course without it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.checklist import policy as policies
+from service.course import content
+from tests.factories import attempt, card_payload, right_answers
+
+
+def _card(client: Any, actors: Any, citizenship: str) -> dict[str, Any]:
+    r = client.post(
+        "/api/v1/cards",
+        json=card_payload(**{"holder.citizenship": citizenship}),
+        headers=actors["admin"],
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def test_regime_lists_match_the_policy() -> None:
+    assert set(content.REGIMES) == set(policies.load().regimes.ids)
+
+
+def test_eaeu_worker_is_not_taught_patents_and_completes_without_them(
+    client, actors, course
+) -> None:  # type: ignore[no-untyped-def]
+    kyrgyz = _card(client, actors, "KGZ")
+    uzbek = _card(client, actors, "UZB")
+    bot = actors["bot"]
+
+    def outline(card: dict[str, Any]) -> dict[str, Any]:
+        r = client.get("/api/v1/course", params={"card_id": card["id"]}, headers=bot)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    ky = outline(kyrgyz)
+    assert ky["regime"] == "eaeu_worker"
+    slugs = [m["slug"] for m in ky["modules"]]
+    assert "work-permit" not in slugs and len(slugs) == len(course.modules) - 1
+    assert [m["position"] for m in ky["modules"]] == list(range(1, len(slugs) + 1))
+    uz = outline(uzbek)
+    assert uz["regime"] == "patent_worker"
+    assert "work-permit" in [m["slug"] for m in uz["modules"]]
+    everyone = client.get("/api/v1/course", headers=bot).json()
+    assert everyone["regime"] is None and len(everyone["modules"]) == len(course.modules)
+
+    hidden = client.get(
+        "/api/v1/course/modules/work-permit", params={"card_id": kyrgyz["id"]}, headers=bot
+    )
+    assert hidden.status_code == 404
+    assert hidden.headers["content-type"] == "application/problem+json"
+    shown = client.get(
+        "/api/v1/course/modules/work-permit", params={"card_id": uzbek["id"]}, headers=bot
+    )
+    assert shown.status_code == 200
+    missing = client.get(
+        "/api/v1/course", params={"card_id": "00000000-0000-0000-0000-000000000000"}, headers=bot
+    )
+    assert missing.status_code == 404
+
+    person = kyrgyz["person_id"]
+    taught = [m for m in course.modules if m.slug != "work-permit"]
+    results = [attempt(client, bot, person, m.slug, right_answers(m)).json() for m in taught]
+    assert [r["passed"] for r in results] == [True] * len(taught)
+    assert results[-1]["course_completed"] is True
+    assert not any(r["course_completed"] for r in results[:-1])
+    # A client that does not filter by card may still offer the patent module: the attempt
+    # is scored and kept, it was simply not needed.
+    progress = client.get(f"/api/v1/persons/{person}/course", headers=bot).json()
+    assert progress["modules_total"] == len(taught) == progress["modules_passed"]
+    assert "work-permit" not in [m["slug"] for m in progress["modules"]]
+    assert progress["completed"] is True
+    extra = attempt(client, bot, person, "work-permit", right_answers(course.module("work-permit")))
+    assert extra.status_code == 201 and extra.json()["passed"] is True
