@@ -72,6 +72,15 @@ def test_the_bot_key_reaches_only_the_acting_users_objects(live: Live, world) ->
                 headers=mallory,
             )
             assert r.status_code == 404
+            # A card named in the query is checked like one in the path.
+            r = http.get("/api/v1/course", params={"card_id": cid}, headers=mallory)
+            assert r.status_code == 404
+            r = http.post(
+                f"/api/v1/cards/{cid}/permits",
+                json={"kind": "patent", "issued_on": "2026-11-20", "paid_until": "2026-12-19"},
+                headers=mallory,
+            )
+            assert r.status_code == 404
         assert http.get(f"/api/v1/telegram-users/{ALICE}", headers=mallory).status_code == 404
         r = http.put(f"/api/v1/telegram-users/{ALICE}", json={"language": "en"}, headers=mallory)
         assert r.status_code == 404
