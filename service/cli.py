@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from service.accounts import service as accounts
 from service.accounts.models import ApiKey, Role, Scope, User
+from service.core import files
 from service.core.config import Settings, SettingsError, get_settings
 from service.core.db import get_engine, transaction
 from service.core.errors import OnboardError
@@ -238,7 +239,7 @@ def ensure_bot_api_key(*, settings: Settings, engine: Engine) -> str:
 
 def _write_private(path: Path, text: str) -> None:
     """Replace the file atomically with one only the owner can read (0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)  # O_EXCL: never inherit a leftover file's mode
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -257,6 +258,7 @@ def _worker(args: argparse.Namespace) -> int:
     from service.core.logs import configure
     from service.webhooks.worker import Worker, WorkerSettings
 
+    files.restrict_umask()
     settings = get_settings()
     configure(settings.log_level)
     _migrate()
@@ -335,7 +337,7 @@ def _key_store():  # type: ignore[no-untyped-def]
 
 
 def _keys_list_proof(args: argparse.Namespace) -> int:
-    for key in _key_store().all_keys():
+    for key in _key_store().records():
         scheduled = f"\tretire after {key.retire_after.isoformat()}" if key.retire_after else ""
         print(f"{key.kid}\t{key.state}\tcreated {key.created_at}{scheduled}")
     return 0
@@ -423,6 +425,8 @@ def _serve(args: argparse.Namespace) -> int:
     from service.core.logs import configure
 
     settings = get_settings()
+    files.restrict_umask()  # inherited by the workers: every file they create is 0600
+    files.secure_tree(settings.data_dir)
     settings.token_secret()  # create the secret before workers race for it
     _migrate()
     _bootstrap_admin(args.host, args.port)

@@ -29,6 +29,7 @@ class Action(StrEnum):
     course_read = "course.read"
     course_attempt = "course.attempt"
     course_progress = "course.progress"
+    metrics_read = "metrics.read"
 
 
 _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
@@ -53,6 +54,7 @@ _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
     # Course and guide texts: any authenticated caller. Statistics: stats_read.
     Action.course_read: (set(Role), set(Scope)),
     Action.course_attempt: ({Role.admin}, {Scope.bot, Scope.cards_write}),
+    Action.metrics_read: ({Role.admin}, {Scope.metrics_read}),
     Action.course_progress: (
         {Role.admin, Role.officer, Role.border},
         {Scope.bot, Scope.cards_write, Scope.cards_read},

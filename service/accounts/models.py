@@ -26,6 +26,7 @@ class Scope(StrEnum):
     cards_write = "cards:write"
     bot = "bot"
     stats_read = "stats:read"
+    metrics_read = "metrics:read"  # Prometheus scrapes GET /metrics
 
 
 def _tz_column(nullable: bool = False) -> Column:  # type: ignore[type-arg]
@@ -71,7 +72,7 @@ class UserPublic(SQLModel):
 
 class ApiKeyCreate(SQLModel):
     name: str = Field(min_length=1, max_length=100)
-    scopes: list[Scope] = Field(min_length=1, max_length=4)
+    scopes: list[Scope] = Field(min_length=1, max_length=len(Scope))
 
 
 class ApiKeyPublic(SQLModel):
