@@ -5,8 +5,9 @@ Layout of the key directory (``<data dir>/proof-keys`` unless configured):
 its state: ``active`` (signs new proofs; exactly one), ``previous`` (no longer signs, old
 proofs still verify) and ``retired`` (proofs signed by it no longer verify; its public key
 leaves the JWKS; its private file is deleted: at once when retired now, or at the first
-reload after a scheduled ``retire_after`` has passed). ``kid`` is the RFC 7638 JWK thumbprint, base64url, first 6 characters
-(enough to tell a handful of keys apart, and short: it travels in every QR code).
+reload after a scheduled ``retire_after`` has passed). ``kid`` is the RFC 7638 JWK
+thumbprint, base64url, first 6 characters (enough to tell a handful of keys apart, and
+short: it travels in every QR code).
 """
 
 from __future__ import annotations

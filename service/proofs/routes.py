@@ -177,9 +177,7 @@ async def verify(body: VerifyIn, request: Request, uow: UnitOfWorkDep) -> Verify
     return await uow.run(work, reads_only=True)
 
 
-@router.post(
-    "/decode", responses={200: {"description": "The QR code's text"}, **UPLOAD_PROBLEMS}
-)
+@router.post("/decode", responses={200: {"description": "The QR code's text"}, **UPLOAD_PROBLEMS})
 async def decode_image(request: Request, uow: UnitOfWorkDep) -> dict[str, str]:
     """Read a QR code from a camera frame or photo (request body: the image bytes)."""
     # The caller is known before a byte of the body is read: strangers cannot make the
