@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from service.accounts import service as accounts
-from service.accounts.models import ApiKey, Role, Scope, User
+from service.accounts.models import ApiKey, Role, Scope, User, lookup_form
 from service.core import files
 from service.core.config import Settings, SettingsError, get_settings
 from service.core.db import get_engine, transaction
@@ -487,14 +487,15 @@ def _users_create(args: argparse.Namespace) -> int:
         password = secrets.token_urlsafe(15)
     _check_password(password)
     with _session() as session:
-        accounts.create_user(
+        # The API's rule (NFKC, ASCII letters, digits, . _ -), so `Ｏlga` is created as olga.
+        username = accounts.create_user(
             session=session, username=args.username, password=password, role=Role(args.role)
-        )
+        ).username
     if generated:
         print(password)
-        print(f"user {args.username} created; the password above is shown once", file=sys.stderr)
+        print(f"user {username} created; the password above is shown once", file=sys.stderr)
     else:
-        print(f"user {args.username} created", file=sys.stderr)
+        print(f"user {username} created", file=sys.stderr)
     return 0
 
 
@@ -506,7 +507,7 @@ def _users_set_password(args: argparse.Namespace) -> int:
     from service.core.security.passwords import hash_password
 
     with _session() as session:
-        user = session.exec(select(User).where(User.username == args.username.lower())).first()
+        user = session.exec(select(User).where(User.username == lookup_form(args.username))).first()
         if user is None:
             raise OnboardError(f"no user {args.username!r}")
         user.password_hash = hash_password(password)
