@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
@@ -31,6 +32,7 @@ from jose.backends.base import Key
 from service.core import clock
 from service.core.errors import NotFound, OnboardError
 
+log = logging.getLogger("onboard.keys")
 _KID_LENGTH = 6
 _MANIFEST = "keys.json"
 _RELOAD_CHECK_SECONDS = 2.0
@@ -130,6 +132,12 @@ class KeyStore:
                 self._keys = self._load()
         return self._keys
 
+    def _delete_private(self, kid: str) -> None:
+        try:
+            (self.directory / f"{kid}.pem").unlink(missing_ok=True)
+        except OSError as exc:  # a read-only secret mount: the operator removes it
+            log.warning("retired proof key %s: its private file stays (%s)", kid, exc.strerror)
+
     def _retirement_passed(self) -> bool:
         """A held key's scheduled retirement has passed (its file is to be deleted)."""
         moment = clock.now()
@@ -146,7 +154,7 @@ class KeyStore:
         now = clock.now()
         for kid, meta in manifest.items():
             if _past_retirement(meta, now):
-                (self.directory / f"{kid}.pem").unlink(missing_ok=True)
+                self._delete_private(kid)
                 continue
             pem = (self.directory / f"{kid}.pem").read_bytes()
             private_obj = serialization.load_pem_private_key(pem, password=None)
