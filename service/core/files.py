@@ -24,8 +24,7 @@ def restrict_umask() -> None:
 def private_dir(path: Path) -> Path:
     """Create the directory (and missing parents) as 0700; tighten it if it exists."""
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    if stat.S_IMODE(path.stat().st_mode) != DIR_MODE:
-        path.chmod(DIR_MODE)
+    _tighten(path, DIR_MODE)
     return path
 
 
