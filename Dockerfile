@@ -26,7 +26,7 @@ ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 \
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app onboard \
- && mkdir -p /data && chown onboard /data
+ && mkdir -p /data && chown onboard /data && chmod 700 /data
 WORKDIR /app
 COPY --from=build /venv /venv
 COPY --from=build /app /app

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from service.accounts import service as accounts
-from service.accounts.models import ApiKey, Role, Scope, User
+from service.accounts.models import ApiKey, Role, Scope, User, lookup_form
+from service.core import files
 from service.core.config import Settings, SettingsError, get_settings
 from service.core.db import get_engine, transaction
 from service.core.errors import OnboardError
@@ -256,7 +257,7 @@ def ensure_bot_api_key(*, settings: Settings, engine: Engine) -> str:
 
 def _write_private(path: Path, text: str) -> None:
     """Replace the file atomically with one only the owner can read (0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)  # O_EXCL: never inherit a leftover file's mode
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -275,6 +276,7 @@ def _worker(args: argparse.Namespace) -> int:
     from service.core.logs import configure
     from service.webhooks.worker import Worker, WorkerSettings
 
+    files.restrict_umask()
     settings = get_settings()
     configure(settings.log_level)
     _migrate()
@@ -354,7 +356,7 @@ def _key_store():  # type: ignore[no-untyped-def]
 
 
 def _keys_list_proof(args: argparse.Namespace) -> int:
-    for key in _key_store().all_keys():
+    for key in _key_store().records():
         scheduled = f"\tretire after {key.retire_after.isoformat()}" if key.retire_after else ""
         print(f"{key.kid}\t{key.state}\tcreated {key.created_at}{scheduled}")
     return 0
@@ -442,6 +444,8 @@ def _serve(args: argparse.Namespace) -> int:
     from service.core.logs import configure
 
     settings = get_settings()
+    files.restrict_umask()  # inherited by the workers: every file they create is 0600
+    files.secure_tree(settings.data_dir)
     settings.token_secret()  # create the secret before workers race for it
     _migrate()
     _bootstrap_admin(args.host, args.port)
@@ -507,14 +511,15 @@ def _users_create(args: argparse.Namespace) -> int:
         password = secrets.token_urlsafe(15)
     _check_password(password)
     with _session() as session:
-        accounts.create_user(
+        # The API's rule (NFKC, ASCII letters, digits, . _ -), so `Ｏlga` is created as olga.
+        username = accounts.create_user(
             session=session, username=args.username, password=password, role=Role(args.role)
-        )
+        ).username
     if generated:
         print(password)
-        print(f"user {args.username} created; the password above is shown once", file=sys.stderr)
+        print(f"user {username} created; the password above is shown once", file=sys.stderr)
     else:
-        print(f"user {args.username} created", file=sys.stderr)
+        print(f"user {username} created", file=sys.stderr)
     return 0
 
 
@@ -526,7 +531,7 @@ def _users_set_password(args: argparse.Namespace) -> int:
     from service.core.security.passwords import hash_password
 
     with _session() as session:
-        user = session.exec(select(User).where(User.username == args.username.lower())).first()
+        user = session.exec(select(User).where(User.username == lookup_form(args.username))).first()
         if user is None:
             raise OnboardError(f"no user {args.username!r}")
         user.password_hash = hash_password(password)

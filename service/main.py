@@ -7,21 +7,24 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from service.accounts import service as accounts
+from service.accounts.access import Action, Principal
 from service.accounts.models import Scope
 from service.accounts.routes import router as accounts_router
 from service.accounts.throttle import LoginThrottle, Policy
 from service.api import officer as officer_page
-from service.api.deps import public
+from service.api.deps import Authorize, UnitOfWork, public
+from service.api.headers import SecurityHeaders
 from service.api.health import router as health_router
 from service.api.metrics import Metrics
 from service.api.middleware import RequestContext
@@ -29,12 +32,13 @@ from service.api.ratelimit import BotKeys, RateLimit
 from service.cards.routes import router as cards_router
 from service.checklist import policy as checklist_policy
 from service.checklist.routes import router as checklist_router
-from service.core import problems
+from service.core import files, problems
 from service.core.config import Settings, SettingsError, get_settings
 from service.core.db import make_engine, read_only
 from service.course import content as course_content
 from service.course.routes import router as course_router
 from service.privacy.routes import router as privacy_router
+from service.proofs.decode import DecodeGate
 from service.proofs.keys import KeyStore
 from service.proofs.models import MAX_OFFLINE_BATCH
 from service.proofs.qr import QrCache
@@ -76,8 +80,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 await _stop_bot(telegram[1], starting)
             app.state.scans.stop()
 
-    app = FastAPI(title="Onboard", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Onboard",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        # Swagger UI is served below from files we ship (FastAPI's own pages load it from a
+        # CDN and start it with an inline script, which the CSP forbids); no ReDoc.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
     app.state.settings = settings
+    files.secure_tree(settings.data_dir)  # 0700, its files 0600 (also an older install's)
     app.state.engine = engine or make_engine(settings.resolved_database_url)
     app.state.token_secret = settings.token_secret()
     app.state.login_throttle = LoginThrottle(
@@ -94,6 +110,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.keys.ensure()
     app.state.proof_cache = ProofCache()
     app.state.qr_cache = QrCache()
+    app.state.decode_gate = DecodeGate(
+        slots=settings.decode_slots, wait=settings.decode_wait_seconds
+    )
     app.state.metrics = Metrics()
     app.state.scans = ScanRecorder(app.state.engine, on_record=app.state.metrics.observe_verdict)
     app.state.policy = checklist_policy.load(settings.policy_dir or checklist_policy.DEFAULT_DIR)
@@ -127,6 +146,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         name="officer-app",
     )
 
+    if settings.docs_enabled:
+
+        @app.get("/docs", include_in_schema=False)
+        @public
+        async def docs_page() -> FileResponse:
+            return FileResponse(_STATIC / "docs.html", media_type="text/html; charset=utf-8")
+
+        # Swagger UI's files from the fastapi-offline package (pinned in requirements/).
+        app.mount("/static/swagger-ui", StaticFiles(directory=_swagger_ui_dir()), name="swagger")
+    # The pages' scripts and styles (the CSP allows no inline ones).
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+
     if settings.rate_limit_enabled:
         app.add_middleware(
             RateLimit,
@@ -138,11 +169,27 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             trusted_proxies=settings.trusted_proxy_networks,
         )
 
-    @app.get("/metrics", include_in_schema=False)
-    @public
-    def metrics() -> PlainTextResponse:
-        body = app.state.metrics.render(app.state.engine)
+    async def metrics_text() -> PlainTextResponse:
+        body = await run_in_threadpool(app.state.metrics.render, app.state.engine)
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
+
+    # Route names, volumes and the card counts describe the registry: a key of scope
+    # metrics:read (or an admin) unless the operator declares the endpoint public.
+    if settings.metrics_public:
+
+        @app.get("/metrics", include_in_schema=False)
+        @public
+        async def public_metrics() -> PlainTextResponse:
+            return await metrics_text()
+
+    else:
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics(
+            uow: Annotated[UnitOfWork, Authorize(Action.metrics_read)],
+        ) -> PlainTextResponse:
+            await uow.run(_known_caller, reads_only=True)
+            return await metrics_text()
 
     app.add_middleware(
         RequestContext,
@@ -154,7 +201,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             "/api/v1/scans": MAX_OFFLINE_BATCH * 512,
         },
     )
+    # Outermost: every answer gets the headers, also the 413 and 429 of the layers inside.
+    app.add_middleware(SecurityHeaders, hsts=settings.env == "production")
     return app
+
+
+def _swagger_ui_dir() -> Path:
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).resolve().parent / "static"
 
 
 def _preload_course(content_dir: Path) -> None:
@@ -164,6 +219,10 @@ def _preload_course(content_dir: Path) -> None:
         course_content.get_course(content_dir)
     except course_content.ContentError as exc:
         log.error("the course content has problems (onboard content check): %s", exc)
+
+
+def _known_caller(session: Session, principal: Principal) -> None:
+    """Nothing to do: the unit of work has authenticated the caller and enforced the rule."""
 
 
 def _is_bot_key(engine: Engine, key: str) -> bool:

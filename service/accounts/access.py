@@ -36,6 +36,7 @@ class Action(StrEnum):
     course_attempt = "course.attempt"
     course_progress = "course.progress"
     whoami = "auth.me"
+    metrics_read = "metrics.read"
 
 
 class Owner(StrEnum):
@@ -93,6 +94,7 @@ _ALLOWED: dict[Action, tuple[set[Role], set[Scope]]] = {
     # Course and guide texts: any authenticated caller. Statistics: stats_read.
     Action.course_read: (set(Role), set(Scope)),
     Action.course_attempt: ({Role.admin}, {Scope.bot, Scope.cards_write}),
+    Action.metrics_read: ({Role.admin}, {Scope.metrics_read}),
     Action.course_progress: (
         {Role.admin, Role.officer, Role.border},
         {Scope.bot, Scope.cards_write, Scope.cards_read},

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
+from pydantic import AfterValidator
+from pydantic import Field as PField
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
@@ -26,6 +31,7 @@ class Scope(StrEnum):
     cards_write = "cards:write"
     bot = "bot"
     stats_read = "stats:read"
+    metrics_read = "metrics:read"  # Prometheus scrapes GET /metrics
 
 
 def _tz_column(nullable: bool = False) -> Column:  # type: ignore[type-arg]
@@ -55,8 +61,37 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
 
 
+USERNAME_RULE = (
+    "3-64 characters: Latin letters a-z, digits, '.', '_' and '-', starting with a letter or digit"
+)
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}", re.ASCII)
+
+
+def lookup_form(username: str) -> str:
+    """How a typed username is compared with the stored ones: NFKC (fullwidth and other
+    compatibility forms become plain letters), trimmed, lower-case."""
+    return unicodedata.normalize("NFKC", username).strip().lower()
+
+
+def normalise_username(username: str) -> str:
+    """The one rule for usernames, in the API and the CLI alike: ``lookup_form``, then only
+    ASCII letters, digits, '.', '_' and '-'. So `Ｏfficer` is `officer` (the same account,
+    never a look-alike second one) and `аdmin` with a Cyrillic а is refused."""
+    if len(username) > 256:
+        raise ValueError(USERNAME_RULE)
+    value = lookup_form(username)
+    if not _USERNAME.fullmatch(value):
+        raise ValueError(USERNAME_RULE)
+    return value
+
+
+Username = Annotated[
+    str, PField(max_length=256, description=USERNAME_RULE), AfterValidator(normalise_username)
+]
+
+
 class UserCreate(SQLModel):
-    username: str = Field(min_length=3, max_length=64, regex=r"^[a-z0-9][a-z0-9._-]*$")
+    username: Username
     password: str = Field(min_length=12, max_length=256)
     role: Role
 
@@ -71,7 +106,7 @@ class UserPublic(SQLModel):
 
 class ApiKeyCreate(SQLModel):
     name: str = Field(min_length=1, max_length=100)
-    scopes: list[Scope] = Field(min_length=1, max_length=4)
+    scopes: list[Scope] = Field(min_length=1, max_length=len(Scope))
 
 
 class ApiKeyPublic(SQLModel):

@@ -8,15 +8,25 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from service.accounts.access import Principal
-from service.accounts.models import ApiKey, Role, Scope, User
+from service.accounts.models import (
+    ApiKey,
+    Role,
+    Scope,
+    User,
+    lookup_form,
+    normalise_username,
+)
 from service.core import clock
-from service.core.errors import Conflict, NotFound
+from service.core.errors import Conflict, NotFound, field_error
 from service.core.security import apikeys, passwords
 from service.webhooks.models import WebhookEndpoint
 
 
 def create_user(*, session: Session, username: str, password: str, role: Role) -> User:
-    username = username.strip().lower()
+    try:
+        username = normalise_username(username)
+    except ValueError as exc:
+        raise field_error("username", str(exc)) from None
     if session.exec(select(User).where(User.username == username)).first() is not None:
         raise Conflict(f"user {username!r} already exists")
     user = User(username=username, password_hash=passwords.hash_password(password), role=role)
@@ -27,7 +37,7 @@ def create_user(*, session: Session, username: str, password: str, role: Role) -
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
     """The active user with this password, or None. Same work whether or not they exist."""
-    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    user = session.exec(select(User).where(User.username == lookup_form(username))).first()
     ok = passwords.verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -342,7 +343,24 @@ def _event(
 
 
 def write_report(result: ImportResult, path: Path) -> None:
+    """The bad rows as CSV, safe to open in a spreadsheet (see ``spreadsheet_safe``)."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
         out.writerow(["line", "archive_id", "reason"])
-        out.writerows(result.bad)
+        out.writerows([spreadsheet_safe(cell) for cell in row] for row in result.bad)
+
+
+_FORMULA_START = frozenset("=+-@\t\r\n")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula (OWASP "CSV injection": it
+    starts with = + - @, a tab, CR or another control character) gets a leading apostrophe;
+    numbers stay numbers. Archive ids and reasons quote what the file held, so they are
+    attacker-controlled text."""
+    if not isinstance(value, str) or not value:
+        return value
+    first = value[0]
+    if first in _FORMULA_START or unicodedata.category(first) == "Cc":
+        return "'" + value
+    return value

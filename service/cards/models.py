@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
@@ -33,7 +34,7 @@ from service.reference.codes import (
     is_ru_region,
     ru_regions,
 )
-from service.reference.translit import to_icao_latin
+from service.reference.translit import NoLatinForm, mixed_script_parts, to_icao_latin
 
 LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
 
@@ -166,18 +167,48 @@ def _clean_text(value: str) -> str:
     return value
 
 
+_NAME_MAX = 100  # the columns' size: checked again after normalising, which can lengthen
+
+
 def _name(value: str) -> str:
-    value = _clean_text(value)
+    # NFKC first: 𝐈𝐯𝐚𝐧𝐨𝐯 (mathematical bold) and fullwidth letters become plain Ivanov.
+    value = _clean_text(unicodedata.normalize("NFKC", value))
     if not _NAME_RE.match(value):
         raise ValueError("may hold only letters, spaces, hyphens and apostrophes")
+    if len(value) > _NAME_MAX:
+        raise ValueError(f"must have at most {_NAME_MAX} characters")
+    mixed = mixed_script_parts(value)
+    if mixed:
+        which = ", ".join(str(n) for n in mixed)
+        raise ValueError(
+            f"each part of a name must be written in one script (part {which} mixes "
+            "letters of different alphabets)"
+        )
     return value
 
 
 def _latin(value: str) -> str:
-    value = re.sub(r"\s+", " ", value.strip().upper())
+    value = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value).strip().upper())
     if not _LATIN_RE.match(value):
         raise ValueError("must be ICAO 9303 Latin: letters A-Z, spaces and hyphens")
+    if len(value) > _NAME_MAX:
+        raise ValueError(f"must have at most {_NAME_MAX} characters")
     return value
+
+
+def _derived_latin(native: str, native_field: str) -> str:
+    """The ICAO Latin form of a native name, complete or refused: never a letter lost."""
+    try:
+        latin = to_icao_latin(native, strict=True)
+    except NoLatinForm as exc:
+        raise ValueError(f"is required: {native_field} {exc}; give the Latin form") from None
+    if not latin:
+        raise ValueError(f"is required: {native_field} has no Latin form")
+    if len(latin) > _NAME_MAX:
+        raise ValueError(
+            f"is required: the Latin form of {native_field} exceeds {_NAME_MAX} letters"
+        )
+    return latin
 
 
 def _document_number(value: str) -> str:
@@ -237,8 +268,9 @@ class DocumentIn(_Input):
 class HolderIn(_Input):
     surname: Name
     given_names: Name | None = None
-    surname_latin: LatinName | None = None
-    given_names_latin: LatinName | None = None
+    # Derived from the native names when not given (validate_default runs the validator).
+    surname_latin: LatinName | None = PField(default=None, validate_default=True)
+    given_names_latin: LatinName | None = PField(default=None, validate_default=True)
     date_of_birth: Annotated[date, AfterValidator(_birth_date)]
     sex: Sex
     citizenship: Annotated[
@@ -252,19 +284,16 @@ class HolderIn(_Input):
     ]
     document: DocumentIn
 
-    @model_validator(mode="after")
-    def _check(self) -> HolderIn:
-        if self.surname_latin is None:
-            latin = to_icao_latin(self.surname)
-            if not latin:
-                raise ValueError("surname_latin is required: the surname has no Latin form")
-            self.surname_latin = latin
-        if self.given_names and self.given_names_latin is None:
-            latin = to_icao_latin(self.given_names)
-            if not latin:
-                raise ValueError("given_names_latin is required: given names have no Latin form")
-            self.given_names_latin = latin
-        return self
+    @field_validator("surname_latin", "given_names_latin")
+    @classmethod
+    def _latin_form(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            return value
+        native_field = (info.field_name or "").removesuffix("_latin")
+        native = info.data.get(native_field)
+        if not native:  # no given names; or the native name was invalid (reported already)
+            return None
+        return _derived_latin(native, native_field)
 
 
 class StayIn(_Input):

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     offline_scan_max_age_days: int = Field(default=30, ge=1, le=365)
     offline_scan_clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
     max_image_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # POST /decode: images decoded at once per process; how long a request waits for a slot
+    # before it is refused with 503 and Retry-After.
+    decode_slots: int = Field(default=2, ge=1, le=16)
+    decode_wait_seconds: float = Field(default=5.0, ge=0, le=60)
     policy_dir: Path | None = None  # default: the repository's content/policy
     reminder_days: list[int] = Field(default=[7, 3, 1])  # days before each deadline
     webhook_max_attempts: int = Field(default=8, ge=1, le=30)
@@ -86,6 +90,10 @@ class Settings(BaseSettings):
     # Serve the Telegram bot's webhook from the API process (at ONBOARD_BOT_WEBHOOK_PATH) when
     # the bot's settings ask for webhook mode; the bot still reaches the API over HTTP.
     bot_webhook_in_api: bool = False
+    # GET /metrics needs an API key of scope metrics:read (or an admin's token) unless true.
+    metrics_public: bool = False
+    # /docs (Swagger UI) and /openapi.json; production may turn them off.
+    docs_enabled: bool = True
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
@@ -137,7 +145,7 @@ def _read_or_create_secret(path: Path) -> str:
         value = path.read_text().strip()
         if len(value) >= _MIN_SECRET_LENGTH:
             return value
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     # Write a private temp file, then link it into place: link fails if another worker won
     # the race, and nobody ever reads a half-written secret.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -13,6 +13,7 @@ from sqlalchemy import Table, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from service.core import files
 from service.core.config import get_settings
 
 
@@ -21,9 +22,11 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
+        path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # SQLite gives its -wal and -shm files the database file's mode: create it 0600.
+            files.private_file(Path(path))
         # Room for every thread-pool worker: a connection beyond the pool is opened and
         # closed per request, and opening one (with its PRAGMAs) costs more than the query.
         engine = create_engine(

@@ -87,10 +87,28 @@ class PayloadTooLarge(OnboardError):
     title = N_("Request body too large")
 
 
+class UnsupportedMediaType(OnboardError):
+    status = 415
+    code = "unsupported-media-type"
+    title = N_("Unsupported media type")
+
+
 class TooManyRequests(OnboardError):
     status = 429
     code = "too-many-requests"
     title = N_("Too many requests")
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
+class ServiceBusy(OnboardError):
+    """The server is at capacity for this kind of work; the client may retry shortly."""
+
+    status = 503
+    code = "busy"
+    title = N_("The server is busy; try again shortly")
 
     def __init__(self, detail: str | None = None, *, retry_after: int, **extra: Any) -> None:
         super().__init__(detail, **extra)

@@ -4,8 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
+
+# Libraries that log what we must not keep: fpdf and fontTools log the glyphs of holders'
+# names at DEBUG/INFO, httpx and httpcore every request's full URL at INFO (webhook targets
+# with their tokens, Telegram's URLs with the bot token).
+QUIET_LOGGERS = ("fpdf", "fontTools", "httpx", "httpcore")
+
+# scheme://[userinfo@]host[:port][/path][?query][#fragment]; userinfo, query and fragment go.
+_URL = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^\s/?#@]*@)?"
+    r"(?P<rest>[^\s?#\"'<>]*)(?:\?[^\s#\"'<>]*)?(?:#[^\s\"'<>]*)?"
+)
+
+
+def redact_urls(text: str) -> str:
+    """Every URL in ``text`` without its userinfo, query and fragment."""
+    if "://" not in text:
+        return text
+    return _URL.sub(lambda m: m.group("scheme") + m.group("rest"), text)
+
 
 _EXTRA_FIELDS = ("request_id", "method", "route", "status", "duration_ms", "actor", "event")
 
@@ -16,7 +36,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": redact_urls(record.getMessage()),
         }
         for name in _EXTRA_FIELDS:
             value = getattr(record, name, None)
@@ -43,8 +63,7 @@ def configure(level: str = "INFO") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
-    # httpx logs every request's full URL at INFO (webhook targets and their query strings).
-    for name in ("httpx", "httpcore"):
+    for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(root.level, logging.WARNING))
     # uvicorn's access log prints raw paths with query strings (document numbers): ours replaces it.
     logging.getLogger("uvicorn.access").disabled = True

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.core import i18n
-from service.core.errors import PROBLEM_BASE, OnboardError, TooManyRequests
+from service.core.errors import PROBLEM_BASE, OnboardError, ServiceBusy, TooManyRequests
 from service.core.i18n import N_
 
 PROBLEM_TYPE = "application/problem+json"
@@ -53,6 +53,11 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _doc("Invalid fields"),
     429: _doc("Too many requests"),
 }
+# Documented only on the routes that can answer them.
+UPLOAD_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    415: _doc("Unsupported media type"),
+    503: _doc("Busy: retry after Retry-After seconds"),
+}
 
 
 def problem_response(
@@ -74,7 +79,7 @@ def _reason(err: dict[str, Any]) -> str:
 async def _on_onboard_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OnboardError)
     headers: dict[str, str] = {}
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | ServiceBusy):
         headers["Retry-After"] = str(exc.retry_after)
     if exc.status == 401:
         headers["WWW-Authenticate"] = "Bearer"

@@ -4,8 +4,10 @@ Layout of the key directory (``<data dir>/proof-keys`` unless configured):
 ``<kid>.pem`` (PKCS#8 private key, mode 0600) and ``keys.json`` listing every key with
 its state: ``active`` (signs new proofs; exactly one), ``previous`` (no longer signs, old
 proofs still verify) and ``retired`` (proofs signed by it no longer verify; its public key
-leaves the JWKS). ``kid`` is the RFC 7638 JWK thumbprint, base64url, first 6 characters
-(enough to tell a handful of keys apart, and short: it travels in every QR code).
+leaves the JWKS; its private file is deleted: at once when retired now, or at the first
+reload after a scheduled ``retire_after`` has passed). ``kid`` is the RFC 7638 JWK
+thumbprint, base64url, first 6 characters (enough to tell a handful of keys apart, and
+short: it travels in every QR code).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
@@ -29,6 +32,7 @@ from jose.backends.base import Key
 from service.core import clock
 from service.core.errors import NotFound, OnboardError
 
+log = logging.getLogger("onboard.keys")
 _KID_LENGTH = 6
 _MANIFEST = "keys.json"
 _RELOAD_CHECK_SECONDS = 2.0
@@ -73,6 +77,29 @@ def thumbprint_kid(public: dict[str, str]) -> str:
     return _b64(hashlib.sha256(canonical.encode()).digest())[:_KID_LENGTH]
 
 
+@dataclass(frozen=True)
+class KeyRecord:
+    """A key as the manifest lists it (retired keys too, whose private files are gone)."""
+
+    kid: str
+    state: str
+    created_at: str
+    retired_at: str | None
+    retire_after: datetime | None
+
+
+def _retire_after(meta: dict[str, Any]) -> datetime | None:
+    return datetime.fromisoformat(meta["retire_after"]) if meta.get("retire_after") else None
+
+
+def _past_retirement(meta: dict[str, Any], now: datetime) -> bool:
+    """Retired, or (unless it is the active key, which still signs) past its schedule."""
+    if meta["state"] == "retired":
+        return True
+    when = _retire_after(meta)
+    return meta["state"] != "active" and when is not None and now >= when
+
+
 class KeyStore:
     """The proof keys of one key directory. Reloads itself when another process rotates."""
 
@@ -101,12 +128,34 @@ class KeyStore:
             if stamp != self._stamp or not self._keys:
                 self._keys = self._load()
                 self._stamp = stamp
+            elif self._retirement_passed():
+                self._keys = self._load()
         return self._keys
 
+    def _delete_private(self, kid: str) -> None:
+        try:
+            (self.directory / f"{kid}.pem").unlink(missing_ok=True)
+        except OSError as exc:  # a read-only secret mount: the operator removes it
+            log.warning("retired proof key %s: its private file stays (%s)", kid, exc.strerror)
+
+    def _retirement_passed(self) -> bool:
+        """A held key's scheduled retirement has passed (its file is to be deleted)."""
+        moment = clock.now()
+        return any(
+            k.state != "active" and k.retire_after is not None and moment >= k.retire_after
+            for k in self._keys.values()
+        )
+
     def _load(self) -> dict[str, SigningKey]:
+        """The keys that may still sign or verify. A retired key's private file is deleted
+        here, in whichever process notices first (deleting is idempotent)."""
         manifest = self._read_manifest()
         keys: dict[str, SigningKey] = {}
+        now = clock.now()
         for kid, meta in manifest.items():
+            if _past_retirement(meta, now):
+                self._delete_private(kid)
+                continue
             pem = (self.directory / f"{kid}.pem").read_bytes()
             private_obj = serialization.load_pem_private_key(pem, password=None)
             if not isinstance(private_obj, ec.EllipticCurvePrivateKey):
@@ -118,11 +167,7 @@ class KeyStore:
                 state=meta["state"],
                 created_at=meta["created_at"],
                 retired_at=meta.get("retired_at"),
-                retire_after=(
-                    datetime.fromisoformat(meta["retire_after"])
-                    if meta.get("retire_after")
-                    else None
-                ),
+                retire_after=_retire_after(meta),
                 private=private,
                 public=private.public_key(),
                 public_jwk=public,
@@ -136,7 +181,15 @@ class KeyStore:
             return {}
 
     def all_keys(self) -> list[SigningKey]:
+        """The keys still held (active, previous, not yet past a scheduled retirement)."""
         return sorted(self._fresh().values(), key=lambda k: k.created_at)
+
+    def records(self) -> list[KeyRecord]:
+        """Every key the manifest lists, retired ones included."""
+        return sorted(
+            (_record(kid, meta) for kid, meta in self._read_manifest().items()),
+            key=lambda r: r.created_at,
+        )
 
     def active(self) -> SigningKey:
         for key in self._fresh().values():
@@ -193,25 +246,29 @@ class KeyStore:
         self._write_manifest(manifest)
         return self._reload()[kid]
 
-    def retire(self, kid: str, *, at: datetime | None = None) -> SigningKey:
-        """Retire a key now, or schedule it (``at``): proofs it signs then expire by ``at``."""
+    def retire(self, kid: str, *, at: datetime | None = None) -> KeyRecord:
+        """Retire a key now (its private file is deleted), or schedule it (``at``): proofs
+        it signs then expire by ``at``, and its file goes at the first reload after."""
         manifest = self._read_manifest()
         if kid not in manifest:
             raise NotFound(f"no proof key {kid!r}")
         if at is not None and at > clock.now():
             manifest[kid]["retire_after"] = _stamp(at)
-            self._write_manifest(manifest)
-            return self._reload()[kid]
-        if manifest[kid]["state"] == "active":
-            raise KeyError_("the active key cannot be retired; rotate first")
-        manifest[kid]["state"] = "retired"
-        manifest[kid]["retired_at"] = _stamp(clock.now())
+        else:
+            if manifest[kid]["state"] == "active":
+                raise KeyError_("the active key cannot be retired; rotate first")
+            manifest[kid]["state"] = "retired"
+            manifest[kid]["retired_at"] = _stamp(clock.now())
         self._write_manifest(manifest)
-        return self._reload()[kid]
+        self._reload()
+        return _record(kid, manifest[kid])
 
     def _write_manifest(self, manifest: dict[str, dict[str, Any]]) -> None:
         tmp = self.directory / f".{_MANIFEST}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(manifest, indent=2, sort_keys=True))
         os.replace(tmp, self._manifest_path())
 
     def _reload(self) -> dict[str, SigningKey]:
@@ -223,6 +280,16 @@ class KeyStore:
             except FileNotFoundError:
                 self._stamp = None
         return self._keys
+
+
+def _record(kid: str, meta: dict[str, Any]) -> KeyRecord:
+    return KeyRecord(
+        kid=kid,
+        state=meta["state"],
+        created_at=meta["created_at"],
+        retired_at=meta.get("retired_at"),
+        retire_after=_retire_after(meta),
+    )
 
 
 def _stamp(moment: datetime) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from service.accounts.access import Action, Owner, Principal
 from service.api.deps import Authorize, Public, UnitOfWork, public
@@ -17,7 +18,7 @@ from service.cards import service as cards
 from service.cards.models import Card
 from service.core import clock
 from service.core.errors import NotFound, field_error
-from service.core.problems import PROBLEM_RESPONSES
+from service.core.problems import PROBLEM_RESPONSES, UPLOAD_PROBLEMS
 from service.printing import pdf
 from service.proofs import decode as qr_decode
 from service.proofs import scans, statuslist, token
@@ -192,22 +193,26 @@ async def verify(
     return await uow.run(work, reads_only=True)
 
 
-@router.post("/decode", responses={200: {"description": "The QR code's text"}})
+@router.post("/decode", responses={200: {"description": "The QR code's text"}, **UPLOAD_PROBLEMS})
 async def decode_image(
     request: Request, uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify)]
 ) -> dict[str, str]:
     """Read a QR code from a camera frame or photo (request body: the image bytes)."""
+    # The caller is known before a byte of the body is read: strangers cannot make the
+    # server receive (and hold) megabytes.
+    await uow.run(_known_caller, reads_only=True)
     data = await request.body()
+    if not data:
+        raise field_error("body", "send the image bytes (JPEG, PNG or WebP)")
+    async with request.app.state.decode_gate:
+        text = await run_in_threadpool(qr_decode.read_qr, data)
+    if text is None:
+        raise NotFound("no QR code found in the image")
+    return {"text": text}
 
-    def work(session: Session, principal: Principal) -> dict[str, str]:
-        if not data:
-            raise field_error("body", "send the image bytes (JPEG, PNG or WebP)")
-        text = qr_decode.read_qr(data)
-        if text is None:
-            raise NotFound("no QR code found in the image")
-        return {"text": text}
 
-    return await uow.run(work)
+def _known_caller(session: Session, principal: Principal) -> None:
+    """Nothing to do: the unit of work has authenticated the caller and enforced the rule."""
 
 
 @router.get("/scans", response_model=ScanList)

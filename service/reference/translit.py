@@ -79,14 +79,49 @@ _LATIN_SPECIAL = {
     "Đ": "D",
     "Ł": "L",
     "ı": "I",
+    "Ə": "A",  # Azerbaijani schwa, as Azerbaijani passports write it (MAMMADOV)
+    "Ŋ": "N",
 }
 _APOSTROPHES = "'’‘ʻʼ`´"
 
 
-def to_icao_latin(name: str) -> str:
-    """Transliterate a name into ICAO 9303 Latin capitals (A-Z, space, hyphen)."""
+class NoLatinForm(ValueError):
+    """Letters that this table cannot write in Latin (a script it does not know)."""
+
+    def __init__(self, scripts: list[str]) -> None:
+        self.scripts = scripts
+        names = ", ".join("Han" if s == "CJK" else s.title() for s in scripts) or "unknown"
+        super().__init__(f"has letters with no Latin form here ({names} script)")
+
+
+def script_of(ch: str) -> str | None:
+    """The script of a letter as Unicode names it (LATIN, CYRILLIC, GREEK, ARABIC, CJK...);
+    None for anything else, and for modifier letters (the Uzbek ʻ), which go with any."""
+    if not unicodedata.category(ch).startswith("L") or unicodedata.category(ch) == "Lm":
+        return None
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else "UNKNOWN"
+
+
+def mixed_script_parts(name: str) -> list[int]:
+    """1-based numbers of the parts (split at spaces and hyphens) that mix scripts, like
+    `Ivаnov` with a Cyrillic а: a look-alike of another person's name."""
+    mixed = []
+    for number, part in enumerate(re.split(r"[ -]+", name), start=1):
+        scripts = {script_of(ch) for ch in part} - {None}
+        if len(scripts) > 1:
+            mixed.append(number)
+    return mixed
+
+
+def to_icao_latin(name: str, *, strict: bool = False) -> str:
+    """Transliterate a name into ICAO 9303 Latin capitals (A-Z, space, hyphen).
+
+    ``strict``: raise ``NoLatinForm`` rather than drop a letter that has no Latin form (the
+    soft sign, which ICAO writes as nothing, is not dropped but written so)."""
     out: list[str] = []
-    for ch in name.strip():
+    lost: list[str] = []
+    for ch in unicodedata.normalize("NFKC", name).strip():
         up = ch.upper()
         if up in _CYRILLIC:
             out.append(_CYRILLIC[up])
@@ -98,6 +133,13 @@ def to_icao_latin(name: str) -> str:
             out.append(ch)
         else:
             base = unicodedata.normalize("NFKD", up)
-            out.append("".join(c for c in base if "A" <= c <= "Z"))
+            latin = "".join(c for c in base if "A" <= c <= "Z")
+            if not latin and base[:1] in _CYRILLIC:  # a Cyrillic letter with a mark: Ӑ, Ӧ
+                latin = _CYRILLIC[base[0]]
+            if not latin and script_of(ch) is not None:
+                lost.append(script_of(ch) or "UNKNOWN")
+            out.append(latin)
+    if strict and lost:
+        raise NoLatinForm(sorted(set(lost)))
     text = re.sub(r"\s+", " ", "".join(out))
     return re.sub(r"-{2,}", "-", text).strip(" -")

@@ -18,7 +18,7 @@ def test_metrics_count_requests_cards_verdicts_and_backlog(client, actors) -> No
     ]
     client.post("/api/v1/verify", json={"payload": payload}, headers=actors["officer"])
     client.post("/api/v1/verify", json={"payload": "nonsense"}, headers=actors["officer"])
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=actors["metrics:read"]).text
     assert 'onboard_http_requests_total{method="POST",route="/api/v1/cards",status="201"} 1' in text
     assert 'onboard_http_requests_total{method="POST",route="/api/v1/cards",status="422"} 1' in text
     assert re.search(

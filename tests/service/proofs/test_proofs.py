@@ -283,6 +283,10 @@ def test_decode_endpoint_reads_a_photo_of_the_code(client, actors) -> None:
     )
     assert r.status_code == 200 and r.json()["text"] == payload
     r = client.post("/api/v1/decode", content=b"not an image", headers=actors["officer"])
+    assert r.status_code == 415 and r.headers["content-type"] == "application/problem+json"
+    blank = io.BytesIO()
+    Image.new("L", (640, 480), 255).save(blank, format="PNG")
+    r = client.post("/api/v1/decode", content=blank.getvalue(), headers=actors["officer"])
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
 
 
