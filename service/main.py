@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +18,7 @@ from sqlmodel import Session
 from starlette.routing import Route
 
 from service.accounts import service as accounts
+from service.accounts.cache import PrincipalCache
 from service.accounts.models import Scope
 from service.accounts.routes import router as accounts_router
 from service.api.health import router as health_router
@@ -27,17 +30,19 @@ from service.checklist import policy as checklist_policy
 from service.checklist.routes import router as checklist_router
 from service.core import problems
 from service.core.config import Settings, SettingsError, get_settings
-from service.core.db import make_engine, read_only
+from service.core.db import make_engine, read_only, transaction
 from service.core.ratelimit import FailureWindow
 from service.course import content as course_content
 from service.course.routes import router as course_router
 from service.privacy.routes import router as privacy_router
 from service.proofs.keys import KeyStore
+from service.proofs.live import LiveCards
 from service.proofs.qr import QrCache
 from service.proofs.recorder import ScanRecorder
 from service.proofs.routes import public_router as proofs_public_router
 from service.proofs.routes import router as proofs_router
 from service.proofs.service import ProofCache
+from service.stats import rollup
 from service.stats.routes import router as stats_router
 from service.telegram.routes import router as telegram_router
 from service.webhooks.routes import router as webhooks_router
@@ -46,6 +51,7 @@ if TYPE_CHECKING:
     from bot.webhook import WebhookApp
 
 log = logging.getLogger("onboard.telegram")
+_live_log = logging.getLogger("onboard.live")
 _STATIC = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """
@@ -63,6 +69,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.scans.start()
         await asyncio.to_thread(_preload_course, settings.content_dir)
+        await asyncio.to_thread(app.state.live.load)
+        following = asyncio.create_task(_follow_changes(app))
         # In the background: the API serves at once, however slow Telegram is to answer.
         starting = asyncio.create_task(_start_bot(telegram[1])) if telegram else None
         try:
@@ -70,6 +78,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         finally:
             if telegram is not None and starting is not None:
                 await _stop_bot(telegram[1], starting)
+            following.cancel()
+            with suppress(asyncio.CancelledError):
+                await following
+            app.state.live.close()
             app.state.scans.stop()
 
     app = FastAPI(title="Onboard", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
@@ -82,6 +94,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.keys = KeyStore(settings.resolved_proof_key_dir)
     app.state.keys.ensure()
     app.state.proof_cache = ProofCache()
+    app.state.live = LiveCards(app.state.engine)
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     app.state.qr_cache = QrCache()
     app.state.metrics = Metrics()
     app.state.scans = ScanRecorder(app.state.engine, on_record=app.state.metrics.observe_verdict)
@@ -124,7 +138,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> PlainTextResponse:
-        body = app.state.metrics.render(app.state.engine)
+        body = app.state.metrics.render(app.state.engine, app.state.live)
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
 
     app.add_middleware(
@@ -134,6 +148,44 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         large_bodies={"/api/v1/decode": settings.max_image_bytes},
     )
     return app
+
+
+async def _follow_changes(app: FastAPI) -> None:
+    """Keep the in-memory trust data current: poll the change feed, sign the status list
+    again when its bits changed, and read everything again now and then (see proofs.live)."""
+    settings: Settings = app.state.settings
+    live: LiveCards = app.state.live
+    ttl = timedelta(seconds=settings.status_list_ttl_seconds)
+    valid_for = timedelta(hours=settings.status_list_valid_hours)
+
+    def step() -> None:
+        full = settings.status_full_reload_seconds
+        if full and time.monotonic() - live.loaded_at > full:
+            live.load()
+        else:
+            live.sync()
+        live.resign_known(
+            keys=app.state.keys, issuer=settings.proof_issuer, ttl=ttl, valid_for=valid_for
+        )
+
+    def fold() -> None:
+        with transaction(app.state.engine) as session:
+            rollup.fold(session=session)
+
+    folded = time.monotonic()
+    while True:
+        await asyncio.sleep(settings.status_feed_poll_seconds)
+        try:
+            await asyncio.to_thread(step)
+        except Exception:
+            # The database away for a moment: answers carry the older status_as_of meanwhile.
+            _live_log.exception("could not read card changes; retrying")
+        if settings.stats_fold_seconds and time.monotonic() - folded > settings.stats_fold_seconds:
+            folded = time.monotonic()
+            try:
+                await asyncio.to_thread(fold)
+            except Exception:
+                _live_log.exception("could not fold the statistics roll-up; retrying later")
 
 
 def _preload_course(content_dir: Path) -> None:

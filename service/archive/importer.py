@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select as sa_select
-from sqlalchemy import text, tuple_
+from sqlalchemy import tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -26,13 +26,13 @@ from sqlmodel import Session, col, select
 from service.archive.models import COLUMNS, ArchiveImport, ArchiveRow
 from service.cards import numbers
 from service.cards.models import Card, CardEvent, EventKind, Person, Status
+from service.cards.service import reserve_serials
 from service.core import clock
 from service.core.db import bulk_insert, transaction
 from service.core.ids import uuid7
 
 BATCH = 2000
 _OPEN = (Status.pending_entry.value, Status.active.value)
-_RESERVE = text("UPDATE card_serial SET next_value = next_value + :n RETURNING next_value - :n")
 
 
 class ImportFileError(ValueError):
@@ -318,9 +318,8 @@ def _write_batch(
         )
     if not cards:
         return
-    first = int(session.execute(_RESERVE, {"n": len(cards)}).scalar_one())
-    for offset, card in enumerate(cards):
-        card["serial"] = first + offset
+    for card, serial in zip(cards, reserve_serials(session, len(cards)), strict=True):
+        card["serial"] = serial
     bulk_insert(session, Person.__table__, new_people)  # type: ignore[attr-defined]
     bulk_insert(session, Card.__table__, cards)  # type: ignore[attr-defined]
     bulk_insert(session, CardEvent.__table__, events)  # type: ignore[attr-defined]

@@ -84,7 +84,10 @@ class Person(SQLModel, table=True):
 
 
 class Card(SQLModel, table=True):
-    __table_args__ = (Index("ix_card_person_status", "person_id", "status"),)
+    __table_args__ = (
+        Index("ix_card_person_status", "person_id", "status"),
+        Index("ix_card_created_at", "created_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     number: str = Field(max_length=16, unique=True, index=True)

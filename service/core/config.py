@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     proof_ttl_days: int = Field(default=7, ge=1, le=90)
     status_list_ttl_seconds: int = Field(default=300, ge=10)
     status_list_valid_hours: int = Field(default=24, ge=1)
+    # The in-memory trust data (service/proofs/live.py) asks for card changes this often; a
+    # change made on another worker reaches this one within about this time.
+    status_feed_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # ...and reads every card again this often, a safety net for changes made by hand in
+    # the database without an event (0: never).
+    status_full_reload_seconds: int = Field(default=600, ge=0)
+    # How long an authenticated caller is remembered per worker on the verification path:
+    # a disabled account or revoked API key keeps verifying for at most this long.
+    auth_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     max_image_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     policy_dir: Path | None = None  # default: the repository's content/policy
     reminder_days: list[int] = Field(default=[7, 3, 1])  # days before each deadline
@@ -66,6 +75,8 @@ class Settings(BaseSettings):
     # The adaptation course lives in <content_dir>/adaptation_course (see its FORMAT.md).
     content_dir: Path = Path(__file__).resolve().parents[2] / "content"
     stats_min_cell: int = Field(default=10, ge=1)  # statistics hide cells of fewer people
+    # Fold new cards into the daily statistics roll-up this often (service/stats/rollup.py).
+    stats_fold_seconds: int = Field(default=300, ge=0)
     # Serve the Telegram bot's webhook from the API process (at ONBOARD_BOT_WEBHOOK_PATH) when
     # the bot's settings ask for webhook mode; the bot still reaches the API over HTTP.
     bot_webhook_in_api: bool = False

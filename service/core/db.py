@@ -13,6 +13,7 @@ from sqlalchemy import Table, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from service.core import changes
 from service.core.config import get_settings
 
 
@@ -93,6 +94,8 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+    # After the write lock is released: in-memory views apply this process's own changes.
+    changes.committed(session, engine)
 
 
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
