@@ -11,7 +11,7 @@ export ONBOARD_DATA_DIR ?= $(CURDIR)/var
 LANGUAGES := ru en uz tg ky kk
 CATALOGUES := $(foreach l,$(LANGUAGES),locales/$(l)/LC_MESSAGES/service.mo)
 
-.PHONY: run test lint format bench install install-dev clean locales catalogues
+.PHONY: run test lint format bench bench-scale install install-dev clean locales catalogues
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -74,6 +74,11 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench
+
+# BENCH_SCALE_ROWS=200000 make bench-scale for a smaller database (default 1,000,000).
+bench-scale: $(VENV)/.dev
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -94,6 +94,9 @@ class LiveCards:
         self._engine = read_only(engine)
         self._source = engine
         self._lock = threading.Lock()  # one loader or poller at a time
+        self._tickets = threading.Lock()
+        self._requested = 0  # commits announced by this process
+        self._served = 0  # announced commits that a finished read has covered
         self._ids = bytearray()
         self._numbers = bytearray()
         self._status = bytearray()
@@ -113,62 +116,82 @@ class LiveCards:
     def load(self) -> None:
         """Read every card (start, and a periodic safety net against any missed change)."""
         with self._lock:
-            started = clock.now()
-            with Session(self._engine) as session:
-                last = session.execute(select(func.max(col(CardEvent.id)))).scalar()
-                top = session.execute(select(func.max(col(Card.serial)))).scalar()
-                self._reset(int(top or 0) + 1)
-                rows = session.execute(
-                    select(
-                        col(Card.serial),
-                        col(Card.id),
-                        col(Card.number),
-                        col(Card.status),
-                        col(Card.stay_until),
-                    ).execution_options(yield_per=10_000)
-                )
-                for serial, card_id, number, status, stay in rows:
-                    self._put(int(serial), card_id, number, status, stay)
-            self._last_id = int(last or 0)
-            self._gaps.clear()
-            self.version += 1
-            self.as_of = started
-            self.loaded_at = time.monotonic()
+            self._load_locked()
         if not self._subscribed:
-            changes.subscribe(self._source, self.sync)
+            changes.subscribe(self._source, self.after_commit)
             self._subscribed = True
+
+    def _load_locked(self) -> None:
+        started = clock.now()
+        with Session(self._engine) as session:
+            last = session.execute(select(func.max(col(CardEvent.id)))).scalar()
+            top = session.execute(select(func.max(col(Card.serial)))).scalar()
+            self._reset(int(top or 0) + 1)
+            rows = session.execute(
+                select(
+                    col(Card.serial),
+                    col(Card.id),
+                    col(Card.number),
+                    col(Card.status),
+                    col(Card.stay_until),
+                ).execution_options(yield_per=10_000)
+            )
+            for serial, card_id, number, status, stay in rows:
+                self._put(int(serial), card_id, number, status, stay)
+        self._last_id = int(last or 0)
+        self._gaps.clear()
+        self.version += 1
+        self.as_of = started
+        self.loaded_at = time.monotonic()
 
     def close(self) -> None:
         if self._subscribed:
-            changes.unsubscribe(self._source, self.sync)
+            changes.unsubscribe(self._source, self.after_commit)
             self._subscribed = False
 
     def ensure_loaded(self) -> None:
         if self.as_of is None:
             self.load()
 
+    def after_commit(self) -> None:
+        """This process committed a card change: apply it before the request answers.
+        Committers arriving together are served by one read (each waits for a read that
+        began after its commit), so concurrent creations do not queue one query each."""
+        with self._tickets:
+            self._requested += 1
+            mine = self._requested
+        with self._lock:
+            if self._served >= mine:
+                return
+            upto = self._requested
+            self._sync_locked()
+            self._served = upto
+
     def sync(self) -> int:
         """Apply the events committed since the last one seen; returns how many."""
+        with self._lock:
+            return self._sync_locked()
+
+    def _sync_locked(self) -> int:
         if self.as_of is None:
-            self.load()
+            self._load_locked()
             return 0
         applied = 0
-        with self._lock:
-            started = clock.now()
-            with Session(self._engine) as session:
-                while True:
-                    rows = self._changes(session)
-                    for event_id, serial, card_id, number, status, stay in rows:
-                        self._gaps.pop(event_id, None)
-                        self._put(int(serial), card_id, number, status, stay)
-                        if event_id > self._last_id:
-                            self._note_gaps(event_id)
-                            self._last_id = event_id
-                    applied += len(rows)
-                    if len(rows) < _PAGE:
-                        break
-            self._forget_old_gaps()
-            self.as_of = started
+        started = clock.now()
+        with Session(self._engine) as session:
+            while True:
+                rows = self._changes(session)
+                for event_id, serial, card_id, number, status, stay in rows:
+                    self._gaps.pop(event_id, None)
+                    self._put(int(serial), card_id, number, status, stay)
+                    if event_id > self._last_id:
+                        self._note_gaps(event_id)
+                        self._last_id = event_id
+                applied += len(rows)
+                if len(rows) < _PAGE:
+                    break
+        self._forget_old_gaps()
+        self.as_of = started
         return applied
 
     def _changes(self, session: Session) -> list[Any]:
