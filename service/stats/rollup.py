@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, literal_column, text, update
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import SQLColumnExpression
 from sqlmodel import Session, col, select
 
 from service.cards.models import Card, Person
@@ -35,7 +36,7 @@ NOT_GIVEN = "(not given)"
 DIMENSIONS = ("region", "citizenship", "purpose", "occupation")
 
 
-def key_column(dimension: str) -> ColumnElement[Any]:
+def key_column(dimension: str) -> SQLColumnExpression[Any]:
     return {
         "region": col(Card.region),
         "citizenship": col(Person.citizenship),
