@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
@@ -19,7 +20,9 @@ from sqlmodel import Session
 log = logging.getLogger("onboard.changes")
 _FLAG = "onboard_cards_changed"
 _lock = threading.Lock()
-_listeners: dict[str, list[Callable[[], None]]] = {}
+# Weak references: an in-memory view that is dropped without unsubscribing (an app served
+# without its lifespan, in tests) stops being called instead of living on.
+_listeners: dict[str, list[weakref.WeakMethod[Callable[[], None]]]] = {}
 
 
 def _key(engine: Engine) -> str:
@@ -32,15 +35,15 @@ def mark(session: Session) -> None:
 
 
 def subscribe(engine: Engine, listener: Callable[[], None]) -> None:
+    """``listener``: a bound method (held weakly)."""
     with _lock:
-        _listeners.setdefault(_key(engine), []).append(listener)
+        _listeners.setdefault(_key(engine), []).append(weakref.WeakMethod(listener))  # type: ignore[arg-type]
 
 
 def unsubscribe(engine: Engine, listener: Callable[[], None]) -> None:
     with _lock:
         found = _listeners.get(_key(engine), [])
-        if listener in found:
-            found.remove(listener)
+        found[:] = [ref for ref in found if ref() is not None and ref() != listener]
 
 
 def committed(session: Session, engine: Engine) -> None:
@@ -48,8 +51,12 @@ def committed(session: Session, engine: Engine) -> None:
     if not session.info.pop(_FLAG, False):
         return
     with _lock:
-        listeners = list(_listeners.get(_key(engine), ()))
+        refs = _listeners.get(_key(engine), [])
+        refs[:] = [ref for ref in refs if ref() is not None]
+        listeners = [ref() for ref in refs]
     for listener in listeners:
+        if listener is None:
+            continue
         try:
             listener()
         except Exception:
