@@ -11,7 +11,7 @@ export ONBOARD_DATA_DIR ?= $(CURDIR)/var
 LANGUAGES := ru en uz tg ky kk
 CATALOGUES := $(foreach l,$(LANGUAGES),locales/$(l)/LC_MESSAGES/service.mo)
 
-.PHONY: run test lint format bench install install-dev clean locales catalogues
+.PHONY: run test lint format bench bench-scale install install-dev clean locales catalogues
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -88,6 +88,10 @@ vendor-officer: $(VENV)/.runtime
 
 officer-icons: $(VENV)/.runtime
 	$(BIN)/python web/officer/icons.py service/static/officer/icons
+# BENCH_SCALE_ROWS=200000 make bench-scale for a smaller database (default 1,000,000).
+bench-scale: $(VENV)/.dev
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers()
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=_db_upgrade)
+    st = sub.add_parser("stats", help="statistics roll-up").add_subparsers()
+    st.add_parser(
+        "fold", help="add cards created up to 10 s ago to the daily roll-up (the API does it too)"
+    ).set_defaults(func=_stats_fold)
 
     users = sub.add_parser("users", help="accounts").add_subparsers()
     uc = users.add_parser("create", help="create an account")
@@ -430,6 +434,15 @@ def _migrate() -> None:
     from service.core.migrate import upgrade
 
     upgrade(get_settings().resolved_database_url)
+
+
+def _stats_fold(args: argparse.Namespace) -> int:
+    from service.stats import rollup
+
+    with transaction(get_engine()) as session:
+        folded = rollup.fold(session=session)
+    print(f"{folded} cards added to the statistics roll-up", file=sys.stderr)
+    return 0
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,6 +21,7 @@ from starlette.routing import Route
 
 from service.accounts import service as accounts
 from service.accounts.access import Action, Principal
+from service.accounts.cache import PrincipalCache
 from service.accounts.models import Scope
 from service.accounts.routes import router as accounts_router
 from service.accounts.throttle import LoginThrottle, Policy
@@ -34,18 +37,20 @@ from service.checklist import policy as checklist_policy
 from service.checklist.routes import router as checklist_router
 from service.core import files, problems
 from service.core.config import Settings, SettingsError, get_settings
-from service.core.db import make_engine, read_only
+from service.core.db import make_engine, read_only, transaction
 from service.course import content as course_content
 from service.course.routes import router as course_router
 from service.privacy.routes import router as privacy_router
 from service.proofs.decode import DecodeGate
 from service.proofs.keys import KeyStore
+from service.proofs.live import LiveCards
 from service.proofs.models import MAX_OFFLINE_BATCH
 from service.proofs.qr import QrCache
 from service.proofs.recorder import ScanRecorder
 from service.proofs.routes import public_router as proofs_public_router
 from service.proofs.routes import router as proofs_router
 from service.proofs.service import ProofCache
+from service.stats import rollup
 from service.stats.routes import router as stats_router
 from service.telegram.routes import router as telegram_router
 from service.webhooks.routes import router as webhooks_router
@@ -54,6 +59,7 @@ if TYPE_CHECKING:
     from bot.webhook import WebhookApp
 
 log = logging.getLogger("onboard.telegram")
+_live_log = logging.getLogger("onboard.live")
 _STATIC = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """
@@ -71,6 +77,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.scans.start()
         await asyncio.to_thread(_preload_course, settings.content_dir)
+        await asyncio.to_thread(app.state.live.load)
+        following = asyncio.create_task(_follow_changes(app))
         # In the background: the API serves at once, however slow Telegram is to answer.
         starting = asyncio.create_task(_start_bot(telegram[1])) if telegram else None
         try:
@@ -78,6 +86,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         finally:
             if telegram is not None and starting is not None:
                 await _stop_bot(telegram[1], starting)
+            following.cancel()
+            with suppress(asyncio.CancelledError):
+                await following
+            app.state.live.close()
             app.state.scans.stop()
 
     app = FastAPI(
@@ -109,6 +121,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.keys = KeyStore(settings.resolved_proof_key_dir)
     app.state.keys.ensure()
     app.state.proof_cache = ProofCache()
+    app.state.live = LiveCards(app.state.engine)
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     app.state.qr_cache = QrCache()
     app.state.decode_gate = DecodeGate(
         slots=settings.decode_slots, wait=settings.decode_wait_seconds
@@ -170,7 +184,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
 
     async def metrics_text() -> PlainTextResponse:
-        body = await run_in_threadpool(app.state.metrics.render, app.state.engine)
+        body = await run_in_threadpool(app.state.metrics.render, app.state.engine, app.state.live)
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
 
     # Route names, volumes and the card counts describe the registry: a key of scope
@@ -210,6 +224,44 @@ def _swagger_ui_dir() -> Path:
     import fastapi_offline
 
     return Path(fastapi_offline.__file__).resolve().parent / "static"
+
+
+async def _follow_changes(app: FastAPI) -> None:
+    """Keep the in-memory trust data current: poll the change feed, sign the status list
+    again when its bits changed, and read everything again now and then (see proofs.live)."""
+    settings: Settings = app.state.settings
+    live: LiveCards = app.state.live
+    ttl = timedelta(seconds=settings.status_list_ttl_seconds)
+    valid_for = timedelta(hours=settings.status_list_valid_hours)
+
+    def step() -> None:
+        full = settings.status_full_reload_seconds
+        if full and time.monotonic() - live.loaded_at > full:
+            live.load()
+        else:
+            live.sync()
+        live.resign_known(
+            keys=app.state.keys, issuer=settings.proof_issuer, ttl=ttl, valid_for=valid_for
+        )
+
+    def fold() -> None:
+        with transaction(app.state.engine) as session:
+            rollup.fold(session=session)
+
+    folded = time.monotonic()
+    while True:
+        await asyncio.sleep(settings.status_feed_poll_seconds)
+        try:
+            await asyncio.to_thread(step)
+        except Exception:
+            # The database away for a moment: answers carry the older status_as_of meanwhile.
+            _live_log.exception("could not read card changes; retrying")
+        if settings.stats_fold_seconds and time.monotonic() - folded > settings.stats_fold_seconds:
+            folded = time.monotonic()
+            try:
+                await asyncio.to_thread(fold)
+            except Exception:
+                _live_log.exception("could not fold the statistics roll-up; retrying later")
 
 
 def _preload_course(content_dir: Path) -> None:

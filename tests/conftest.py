@@ -29,7 +29,7 @@ _TABLES = (
     "permit_payment, permit, "
     "archive_import, webhook_delivery, webhook_endpoint, outbox_event, reminder_record, "
     "reminder_mute, checklist_done, telegram_profile, scan_event, card_event, course_attempt, "
-    "course_completion, card, person, idempotency_record, api_key, app_user"
+    "course_completion, card, person, idempotency_record, api_key, app_user, card_stats_daily"
 )
 
 
@@ -60,6 +60,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
         conn.execute(text("UPDATE card_serial SET next_value = 1"))
+        conn.execute(text("ALTER SEQUENCE card_serial_seq RESTART WITH 1"))
+        conn.execute(text("UPDATE card_stats_state SET folded_through = NULL, folded_at = NULL"))
     assert PG_URL
     return PG_URL
 

@@ -80,6 +80,38 @@ class UnitOfWork:
         """``reads_only``: a POST that writes nothing (verification) takes no write lock."""
         return await run_in_threadpool(self._run, work, reads_only)
 
+    async def principal(self) -> Principal:
+        """The caller, from the short-lived cache (``accounts.cache``) without a thread hop
+        when remembered; otherwise read from the database once (one hop). The route's rule
+        is enforced as in ``run``; only for rules that touch no per-user object (those need
+        the database to check ownership)."""
+        if self.rule is None or self.rule.action is None or self.rule.owner is not Owner.none:
+            raise RuntimeError("principal() serves routes whose rule names no object")
+        found = await self._cached_principal()
+        found.require(self.rule.action)
+        return found
+
+    async def _cached_principal(self) -> Principal:
+        request, credentials = self.request, self.credentials
+        cache = request.app.state.principals
+        if credentials.api_key:
+            key = "k:" + credentials.api_key
+        elif credentials.bearer:
+            key = "t:" + credentials.bearer
+        else:
+            raise NotAuthenticated("send a bearer token or an X-API-Key header")
+        found = cache.get(key)
+        if found is None:
+            found = await run_in_threadpool(self._authenticate)
+            # A token is remembered no longer than it lives (checked on every hit).
+            not_after = tokens.expiry(credentials.bearer) if credentials.bearer else None
+            cache.put(key, found, not_after=not_after)
+        return found
+
+    def _authenticate(self) -> Principal:
+        with transaction(read_only(self.request.app.state.engine)) as session:
+            return authenticate(session=session, request=self.request, credentials=self.credentials)
+
     async def run_anonymous(self, work: Callable[[Session], T]) -> T:
         return await run_in_threadpool(self._run_anonymous, work)
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from pydantic import ValidationError
 from sqlalchemy import select as sa_select
 from sqlalchemy import text, tuple_
@@ -27,13 +28,23 @@ from sqlmodel import Session, col, select
 from service.archive.models import COLUMNS, ArchiveImport, ArchiveRow
 from service.cards import numbers
 from service.cards.models import Card, CardEvent, EventKind, Person, Status
+from service.cards.service import reserve_serials
 from service.core import clock
-from service.core.db import bulk_insert, transaction
+from service.core.db import bulk_insert, copy_insert, transaction
 from service.core.ids import uuid7
 
 BATCH = 2000
+_DONE_PG = text("SELECT archive_id FROM archive_import WHERE archive_id = ANY(:ids)")
+_PEOPLE_PG = text(
+    "SELECT id, surname, given_names, date_of_birth, sex, citizenship, document_type, "
+    "document_number FROM person WHERE (citizenship, document_type, document_number) IN "
+    "(SELECT * FROM unnest(CAST(:c AS text[]), CAST(:t AS text[]), CAST(:n AS text[])))"
+)
+_OPEN_PG = text(
+    "SELECT DISTINCT person_id FROM card WHERE person_id = ANY(CAST(:ids AS uuid[])) "
+    "AND status IN ('pending_entry', 'active')"
+)
 _OPEN = (Status.pending_entry.value, Status.active.value)
-_RESERVE = text("UPDATE card_serial SET next_value = next_value + :n RETURNING next_value - :n")
 
 
 class ImportFileError(ValueError):
@@ -174,7 +185,7 @@ def _write(
         try:
             with transaction(engine) as session:
                 _write_batch(session, batch, partial, source=source)
-        except IntegrityError:
+        except (IntegrityError, psycopg.errors.IntegrityError):
             # A card-number collision (45 random bits) or a concurrent import of the same
             # rows: the batch was rolled back as a whole; do it again.
             if attempt == 2:
@@ -190,11 +201,15 @@ def _write_batch(
     session: Session, batch: list[tuple[int, ArchiveRow]], result: ImportResult, *, source: str
 ) -> None:
     ids = [row.archive_id for _, row in batch]
-    done = set(
-        session.exec(
-            select(ArchiveImport.archive_id).where(col(ArchiveImport.archive_id).in_(ids))
-        ).all()
-    )
+    pg = session.get_bind().dialect.name == "postgresql"
+    if pg:  # one array parameter instead of thousands of bound values
+        done = set(session.execute(_DONE_PG, {"ids": ids}).scalars())
+    else:
+        done = set(
+            session.exec(
+                select(ArchiveImport.archive_id).where(col(ArchiveImport.archive_id).in_(ids))
+            ).all()
+        )
     todo = [(line, row) for line, row in batch if row.archive_id not in done]
     result.already_imported += len(batch) - len(todo)
     if not todo:
@@ -213,22 +228,28 @@ def _write_batch(
         "document_type",
         "document_number",
     )
-    for p in session.execute(
-        sa_select(*(table.c[name] for name in columns)).where(wanted.in_(list(keys)))
-    ).mappings():
+    if pg:
+        c, t, n = (list(x) for x in zip(*keys, strict=True))
+        found = session.execute(_PEOPLE_PG, {"c": c, "t": t, "n": n}).mappings()
+    else:
+        found = session.execute(
+            sa_select(*(table.c[name] for name in columns)).where(wanted.in_(list(keys)))
+        ).mappings()
+    for p in found:
         people[(p["citizenship"], p["document_type"], p["document_number"])] = dict(p)
-    open_holders = (
-        set(
+    holder_ids = [p["id"] for p in people.values()]
+    if not holder_ids:
+        open_holders: set[uuid.UUID] = set()
+    elif pg:
+        open_holders = set(session.execute(_OPEN_PG, {"ids": holder_ids}).scalars())
+    else:
+        open_holders = set(
             session.exec(
                 select(Card.person_id).where(
-                    col(Card.person_id).in_([p["id"] for p in people.values()]),
-                    col(Card.status).in_(_OPEN),
+                    col(Card.person_id).in_(holder_ids), col(Card.status).in_(_OPEN)
                 )
             ).all()
         )
-        if people
-        else set()
-    )
 
     now = clock.now()
     actor = f"import:{source}"[:120]
@@ -319,13 +340,14 @@ def _write_batch(
         )
     if not cards:
         return
-    first = int(session.execute(_RESERVE, {"n": len(cards)}).scalar_one())
-    for offset, card in enumerate(cards):
-        card["serial"] = first + offset
-    bulk_insert(session, Person.__table__, new_people)  # type: ignore[attr-defined]
-    bulk_insert(session, Card.__table__, cards)  # type: ignore[attr-defined]
-    bulk_insert(session, CardEvent.__table__, events)  # type: ignore[attr-defined]
-    bulk_insert(session, ArchiveImport.__table__, imports)  # type: ignore[attr-defined]
+    for card, serial in zip(cards, reserve_serials(session, len(cards)), strict=True):
+        card["serial"] = serial
+    # PostgreSQL: COPY (psycopg 3) into the tables; SQLite: executemany.
+    insert = copy_insert if pg else bulk_insert
+    insert(session, Person.__table__, new_people)  # type: ignore[attr-defined]
+    insert(session, Card.__table__, cards)  # type: ignore[attr-defined]
+    insert(session, CardEvent.__table__, events)  # type: ignore[attr-defined]
+    insert(session, ArchiveImport.__table__, imports)  # type: ignore[attr-defined]
     result.imported += len(cards)
 
 

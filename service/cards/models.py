@@ -85,7 +85,10 @@ class Person(SQLModel, table=True):
 
 
 class Card(SQLModel, table=True):
-    __table_args__ = (Index("ix_card_person_status", "person_id", "status"),)
+    __table_args__ = (
+        Index("ix_card_person_status", "person_id", "status"),
+        Index("ix_card_created_at", "created_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     number: str = Field(max_length=16, unique=True, index=True)
@@ -156,12 +159,13 @@ _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’ʻʼ.-][^\W\d_]+)*\.?$")
 _LATIN_RE = re.compile(r"^[A-Z]+(?:[ -][A-Z]+)*$")
 _DOC_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{5,20}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_SPACES_RE = re.compile(r"\s+")
 
 
 def _clean_text(value: str) -> str:
     if _CONTROL_RE.search(value):
         raise ValueError("must not contain control characters")
-    value = re.sub(r"\s+", " ", value.strip())
+    value = _SPACES_RE.sub(" ", value.strip())
     if not value:
         raise ValueError("must not be blank")
     return value

@@ -37,7 +37,7 @@ from service.cards.models import (
     Status,
     StayOut,
 )
-from service.core import clock
+from service.core import changes, clock
 from service.core.errors import Conflict, IllegalTransition, NotFound, field_error
 from service.webhooks import outbox
 from service.webhooks.models import EventType
@@ -87,6 +87,7 @@ def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card,
                     session.flush()
                 _insert(session, card)
                 _insert(session, event)
+                changes.mark(session)
                 outbox.emit(
                     session,
                     EventType.card_created,
@@ -168,10 +169,34 @@ def _new_person(data: CardCreate) -> Person:
 
 
 _NEXT_SERIAL = text("UPDATE card_serial SET next_value = next_value + 1 RETURNING next_value - 1")
+_NEXT_SERIAL_PG = text("SELECT nextval('card_serial_seq')")
 
 
 def _next_serial(session: Session) -> int:
+    """The next card serial. PostgreSQL: a sequence, so concurrent creations never wait on
+    each other (a rolled-back creation leaves an unused serial: its status-list slot stays
+    0, which nobody reads). SQLite: the counter row, whose writers are serialised anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(_NEXT_SERIAL_PG).scalar_one())
     return int(session.execute(_NEXT_SERIAL).scalar_one())
+
+
+def reserve_serials(session: Session, count: int) -> list[int]:
+    """``count`` new serials at once (the archive import)."""
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text("SELECT nextval('card_serial_seq') FROM generate_series(1, :n)"), {"n": count}
+        )
+        return [int(r[0]) for r in rows]
+    first = int(
+        session.execute(
+            text("UPDATE card_serial SET next_value = next_value + :n RETURNING next_value - :n"),
+            {"n": count},
+        ).scalar_one()
+    )
+    return list(range(first, first + count))
 
 
 def _new_card(data: CardCreate, *, person_id: uuid.UUID, actor: str, serial: int) -> Card:
@@ -331,6 +356,7 @@ def _record(
     event = CardEvent(card_id=card.id, kind=kind.value, actor=actor, reason=reason, data=data)
     session.add(event)
     session.flush()
+    changes.mark(session)
     return event
 
 

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     # ahead of the server's clock a device's clock may run.
     offline_scan_max_age_days: int = Field(default=30, ge=1, le=365)
     offline_scan_clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
+    # The in-memory trust data (service/proofs/live.py) asks for card changes this often; a
+    # change made on another worker reaches this one within about this time.
+    status_feed_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # ...and reads every card again this often, a safety net for changes made by hand in
+    # the database without an event (0: never).
+    status_full_reload_seconds: int = Field(default=600, ge=0)
+    # How long an authenticated caller is remembered per worker on the verification path:
+    # a disabled account or revoked API key keeps verifying for at most this long.
+    auth_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     max_image_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     # POST /decode: images decoded at once per process; how long a request waits for a slot
     # before it is refused with 503 and Retry-After.
@@ -87,6 +96,8 @@ class Settings(BaseSettings):
     # The adaptation course lives in <content_dir>/adaptation_course (see its FORMAT.md).
     content_dir: Path = Path(__file__).resolve().parents[2] / "content"
     stats_min_cell: int = Field(default=10, ge=1)  # statistics hide cells of fewer people
+    # Fold new cards into the daily statistics roll-up this often (service/stats/rollup.py).
+    stats_fold_seconds: int = Field(default=300, ge=0)
     # Serve the Telegram bot's webhook from the API process (at ONBOARD_BOT_WEBHOOK_PATH) when
     # the bot's settings ask for webhook mode; the bot still reaches the API over HTTP.
     bot_webhook_in_api: bool = False

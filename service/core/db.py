@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -9,11 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import JSON, Table, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from service.core import files
+from service.core import changes, files
 from service.core.config import get_settings
 
 
@@ -96,6 +97,8 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+    # After the write lock is released: in-memory views apply this process's own changes.
+    changes.committed(session, engine)
 
 
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -122,3 +125,25 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         for row in rows
     ]
     conn.exec_driver_sql(sql, data)
+
+
+def copy_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows on PostgreSQL with ``COPY ... FROM STDIN`` (psycopg 3), in the
+    session's transaction: several times faster than executemany for large imports."""
+    if not rows:
+        return
+    conn = session.connection()
+    quote = conn.dialect.identifier_preparer.quote
+    names = list(rows[0])
+    json_columns = {n for n in names if isinstance(table.c[n].type, JSON)}
+    # Identifiers come from our own table metadata, quoted by the dialect.
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row[n]) if n in json_columns and row[n] is not None else row[n]
+                    for n in names
+                ]
+            )

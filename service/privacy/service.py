@@ -17,6 +17,7 @@ from service.checklist.models import ChecklistDone, Permit
 from service.core import clock
 from service.core.errors import Conflict
 from service.proofs.models import ScanEvent
+from service.stats import rollup
 
 REDACTED = "[erased]"
 
@@ -102,6 +103,15 @@ def erase(*, session: Session, person_id: uuid.UUID) -> Person:
     person.erased_at = now
     session.add(person)
     if card_ids:
+        # Statistics already rolled up count these cards' occupation; move them as below.
+        rollup.forget_occupation(
+            session=session,
+            cards=list(
+                session.exec(
+                    select(Card.created_at, Card.occupation).where(col(Card.id).in_(card_ids))
+                ).all()
+            ),
+        )
         session.execute(
             update(Card)
             .where(col(Card.id).in_(card_ids))

@@ -92,6 +92,9 @@ class VerifyOut(BaseModel):
     reason: str
     card: VerifiedCard | None
     checked_at: datetime
+    # When the card's status was read: the in-memory registry's last poll for a proof (within
+    # about a second of now), the database itself for a typed number.
+    status_as_of: datetime | None = None
 
 
 class ScanOut(BaseModel):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -12,7 +13,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from service.accounts.access import Action, Owner, Principal
-from service.api.deps import Authorize, Public, UnitOfWork, public
+from service.api.deps import Authorize, UnitOfWork, public
 from service.cards import numbers
 from service.cards import service as cards
 from service.cards.models import Card
@@ -21,8 +22,9 @@ from service.core.errors import NotFound, field_error
 from service.core.problems import PROBLEM_RESPONSES, UPLOAD_PROBLEMS
 from service.printing import pdf
 from service.proofs import decode as qr_decode
-from service.proofs import scans, statuslist, token
+from service.proofs import scans, token
 from service.proofs import service as proofs
+from service.proofs.live import LiveCard
 from service.proofs.models import (
     OfflineScansIn,
     OfflineScansOut,
@@ -151,46 +153,75 @@ async def print_card(
 
 @router.post("/verify", response_model=VerifyOut)
 async def verify(
-    body: VerifyIn, request: Request, uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify)]
-) -> VerifyOut:
-    """Verify a scanned proof online; every call is recorded (officer, card, verdict, time)."""
+    body: VerifyIn,
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify)],
+) -> VerifyOut | Response:
+    """Verify a scanned proof online; every call is recorded (officer, card, verdict, time).
+
+    A proof is checked without the database: the caller from a cache of a few seconds, the
+    signature with the key objects, the card's status from the in-memory registry
+    (``status_as_of`` says when it was read), the scan record queued for the batching
+    recorder. A typed number is looked up in the database."""
     state = request.app.state
-
-    def work(session: Session, principal: Principal) -> VerifyOut:
-        if body.payload is not None:
-            result = proofs.verify(
-                session=session,
-                keys=state.keys,
-                payload=body.payload,
-                issuer=state.settings.proof_issuer,
-            )
-        else:
-            result = proofs.verify_number(session=session, number=body.number or "")
-        checked_at = clock.now()
-        state.scans.record(
-            at=checked_at,
-            actor=principal.actor,
-            card_id=result.card.id if result.card else None,
-            verdict=result.verdict.value,
+    if body.number is not None:
+        return await uow.run(
+            lambda s, p: _verify_number(state, s, p, body.number or ""), reads_only=True
         )
-        card = None
-        if result.card is not None and result.claims is not None:
-            facts = token.describe(result.claims)
-        elif result.card is not None and body.number is not None:
-            facts = proofs.registry_facts(session=session, card=result.card)
-        else:
-            facts = None
-        if facts is not None and result.card is not None:
-            wanted = {k: v for k, v in facts.items() if k in VerifiedCard.model_fields}
-            card = VerifiedCard(
-                id=result.card.id, status_now=cards.effective_status(result.card).value, **wanted
-            )
-        return VerifyOut(
-            verdict=result.verdict, reason=result.reason, card=card, checked_at=checked_at
-        )
+    principal = await uow.principal()  # authenticated and the route's rule enforced
+    live = state.live
+    live.ensure_loaded()
+    result = proofs.verify(
+        live=live, keys=state.keys, payload=body.payload or "", issuer=state.settings.proof_issuer
+    )
+    checked_at = clock.now()
+    state.scans.record(
+        at=checked_at,
+        actor=principal.actor,
+        card_id=result.card.id if result.card else None,
+        verdict=result.verdict.value,
+    )
+    card = None
+    if isinstance(result.card, LiveCard) and result.claims is not None:
+        wanted = {
+            k: v for k, v in token.describe(result.claims).items() if k in VerifiedCard.model_fields
+        }
+        card = VerifiedCard(id=result.card.id, status_now=result.card.status_now().value, **wanted)
+    out = VerifyOut(
+        verdict=result.verdict,
+        reason=result.reason,
+        card=card,
+        checked_at=checked_at,
+        status_as_of=live.as_of,
+    )
+    # Serialised once here (the model is already valid): FastAPI would validate it again.
+    return Response(out.model_dump_json(), media_type="application/json")
 
+
+def _verify_number(state: Any, session: Session, principal: Principal, number: str) -> VerifyOut:
     # The scan record goes through the batching recorder, not this transaction.
-    return await uow.run(work, reads_only=True)
+    result = proofs.verify_number(session=session, number=number)
+    checked_at = clock.now()
+    state.scans.record(
+        at=checked_at,
+        actor=principal.actor,
+        card_id=result.card.id if result.card else None,
+        verdict=result.verdict.value,
+    )
+    card = None
+    if isinstance(result.card, Card):
+        facts = proofs.registry_facts(session=session, card=result.card)
+        wanted = {k: v for k, v in facts.items() if k in VerifiedCard.model_fields}
+        card = VerifiedCard(
+            id=result.card.id, status_now=cards.effective_status(result.card).value, **wanted
+        )
+    return VerifyOut(
+        verdict=result.verdict,
+        reason=result.reason,
+        card=card,
+        checked_at=checked_at,
+        status_as_of=checked_at,
+    )
 
 
 @router.post("/decode", responses={200: {"description": "The QR code's text"}, **UPLOAD_PROBLEMS})
@@ -292,22 +323,36 @@ async def jwks(request: Request) -> JSONResponse:
         }
     },
 )
-async def status_list(request: Request, uow: Annotated[UnitOfWork, Public()]) -> Response:
-    """Signed status list (2 bits per card serial: 0 fine, 1 revoked, 3 closed)."""
+@public
+async def status_list(request: Request) -> Response:
+    """Signed status list (2 bits per card serial: 0 fine, 1 revoked, 3 closed), from
+    memory: signed again only when the bits change (see proofs.live), with an ETag."""
     state = request.app.state
-    uri = str(request.url_for("status_list"))
-    data = await uow.run_anonymous(statuslist.current_bytes)
-    body = statuslist.sign_list(
-        data,
-        key=state.keys.active(),
-        uri=uri,
+    ttl = state.settings.status_list_ttl_seconds
+    live = state.live
+    live.ensure_loaded()
+    signed = live.signed_list(
+        uri=str(request.url_for("status_list")),
+        keys=state.keys,
         issuer=state.settings.proof_issuer,
-        now=clock.now(),
-        ttl=timedelta(seconds=state.settings.status_list_ttl_seconds),
+        ttl=timedelta(seconds=ttl),
         valid_for=timedelta(hours=state.settings.status_list_valid_hours),
     )
-    return Response(
-        body,
-        media_type="application/statuslist+jwt",
-        headers={"Cache-Control": f"max-age={state.settings.status_list_ttl_seconds}"},
-    )
+    headers = {
+        "Cache-Control": f"public, max-age={ttl}",
+        "ETag": signed.etag,
+        "X-Onboard-Instance": INSTANCE,
+    }
+    if signed.etag in _etags(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
+    return Response(signed.body, media_type="application/statuslist+jwt", headers=headers)
+
+
+# Which worker process answered (status lists are per process); a random tag, not the pid.
+INSTANCE = secrets.token_hex(4)
+
+
+def _etags(header: str | None) -> set[str]:
+    if not header:
+        return set()
+    return {t.strip().removeprefix("W/") for t in header.split(",")}

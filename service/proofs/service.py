@@ -19,6 +19,7 @@ from service.core.errors import Conflict
 from service.course import service as course
 from service.proofs import token
 from service.proofs.keys import KeyStore
+from service.proofs.live import LiveCard, LiveCards
 from service.proofs.models import Verdict
 
 LEEWAY = timedelta(seconds=60)
@@ -116,7 +117,7 @@ class Verification:
     verdict: Verdict
     reason: str
     claims: dict[str, Any] | None
-    card: Card | None
+    card: Card | LiveCard | None
 
 
 _LIVE_VERDICT = {
@@ -128,9 +129,9 @@ _LIVE_VERDICT = {
 }
 
 
-def verify(*, session: Session, keys: KeyStore, payload: str, issuer: str) -> Verification:
+def verify(*, live: LiveCards, keys: KeyStore, payload: str, issuer: str) -> Verification:
     """Check a proof: prefix, size, structure, kid, signature (ES256 pinned), typ, time,
-    then the card's live status in the registry."""
+    then the card's status in the in-memory registry (``proofs.live``; no database)."""
     try:
         compact, header = token.read_header(payload)
         kid = header.get("kid")
@@ -148,7 +149,7 @@ def verify(*, session: Session, keys: KeyStore, payload: str, issuer: str) -> Ve
     if claims["iss"] != issuer:
         return Verification(Verdict.invalid, "issued by someone else", None, None)
     now = clock.now().timestamp()
-    card = session.exec(select(Card).where(Card.serial == claims["cid"])).first()
+    card = live.card(claims["cid"])
     if card is None or card.number != claims["n"]:
         return Verification(Verdict.invalid, "no such card in the registry", claims, None)
     if claims["iat"] > now + LEEWAY.total_seconds():
@@ -157,7 +158,7 @@ def verify(*, session: Session, keys: KeyStore, payload: str, issuer: str) -> Ve
         return Verification(
             Verdict.expired, "this QR code has expired; ask for a fresh one", claims, card
         )
-    verdict, reason = _LIVE_VERDICT[cards.effective_status(card)]
+    verdict, reason = _LIVE_VERDICT[card.status_now()]
     return Verification(verdict, reason, claims, card)
 
 

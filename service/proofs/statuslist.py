@@ -44,7 +44,7 @@ def set_status(data: bytearray, index: int, value: int) -> None:
     data[bit // 8] |= (value & ((1 << BITS) - 1)) << (bit % 8)
 
 
-def get_status(data: bytes, index: int) -> int | None:
+def get_status(data: bytes | bytearray, index: int) -> int | None:
     """The status at an index, or None when the list does not reach it."""
     bit = index * BITS
     if index < 0 or bit // 8 >= len(data):

@@ -71,3 +71,12 @@ def read_access_token(token: str, *, secret: str, issuer: str) -> AccessClaims |
         return AccessClaims(user_id=uuid.UUID(claims["sub"]), role=str(claims["role"]))
     except (JWTError, KeyError, ValueError, TypeError):
         return None
+
+
+def expiry(token: str) -> float | None:
+    """A token's ``exp`` (epoch seconds) without checking it: only for a token that
+    ``read_access_token`` has just accepted."""
+    try:
+        return float(jwt.get_unverified_claims(token)["exp"])
+    except (JWTError, KeyError, ValueError, TypeError):
+        return None

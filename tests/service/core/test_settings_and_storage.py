@@ -17,6 +17,7 @@ import service.cards.models  # noqa: F401
 import service.checklist.models  # noqa: F401
 import service.course.models  # noqa: F401
 import service.proofs.models  # noqa: F401
+import service.stats.models  # noqa: F401
 import service.telegram.models  # noqa: F401
 import service.webhooks.models  # noqa: F401
 from service.core.config import Settings, SettingsError

@@ -1,0 +1,283 @@
+"""`make bench-scale`: the registry at 10,000 cards and at full size on PostgreSQL.
+
+Builds a PostgreSQL database of ``BENCH_SCALE_ROWS`` cards (default 1,000,000) with the
+archive importer, serves it with two workers and measures each endpoint with wrk, first at
+10,000 cards and then at the full size, printing p50/p99 and the p99 ratio between sizes.
+``BENCH_PG_URL`` names the server (default postgresql://postgres@127.0.0.1:5432); the
+databases ``onboard_bench_scale_*`` are dropped and created again.
+``BENCH_SERVICE_DIR`` serves another checkout (to measure a version before a change).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from bench.archive import write_csv
+from bench.common import WrkResult, free_port, wrk
+from service.archive import importer
+from service.archive.models import COLUMNS
+from service.core.db import make_engine, transaction
+from service.core.migrate import upgrade
+from service.stats import rollup
+
+PG = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
+ROWS = int(os.environ.get("BENCH_SCALE_ROWS", "1000000"))
+SMALL = 10_000
+SERVICE_DIR = Path(os.environ.get("BENCH_SERVICE_DIR", Path(__file__).resolve().parents[1]))
+_REGIONS = ["RU-MOW", "RU-SPE", "RU-MOS", "RU-TA", "RU-SVE", "RU-NVS", "RU-KDA", "RU-BA"]
+_CITIZENSHIP = ["UZB", "TJK", "KGZ", "KAZ", "ARM", "AZE"]
+_OCCUPATIONS = ["builder", "driver", "cook", "cleaner", "welder", "courier", ""]
+
+
+def _card_body(document: str) -> dict[str, object]:
+    today = date.today()
+    return {
+        "holder": {
+            "surname": "Karimov", "given_names": "Shukhrat", "date_of_birth": "1990-05-01",
+            "sex": "M", "citizenship": "UZB",
+            "document": {"type": "passport", "number": document},
+        },
+        "purpose": "work",
+        "planned_stay": {"from": today.isoformat(), "until": (today + timedelta(90)).isoformat()},
+        "host": {"kind": "organisation", "name": "Stroika", "address": "Moscow"},
+        "region": "RU-MOW",
+    }  # fmt: skip
+
+
+def _varied_csv(path: Path, rows: int) -> None:
+    """The archive bench's file with regions, citizenships and occupations spread."""
+    write_csv(path, rows)
+    rnd = random.Random(11)
+    tmp = path.with_suffix(".tmp")
+    with path.open(encoding="utf-8", newline="") as src, tmp.open("w", newline="") as out:
+        reader, writer = csv.DictReader(src), csv.DictWriter(out, fieldnames=COLUMNS)
+        writer.writeheader()
+        for record in reader:
+            record["region"] = rnd.choice(_REGIONS)
+            record["citizenship"] = rnd.choice(_CITIZENSHIP)
+            record["occupation"] = rnd.choice(_OCCUPATIONS)
+            writer.writerow(record)
+    tmp.replace(path)
+
+
+def _database(name: str) -> str:
+    admin = create_engine(PG + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{PG}/{name}"
+
+
+@dataclass
+class Built:
+    url: str
+    rows: int
+    import_rate: float
+
+
+def build(rows: int) -> Built:
+    url = _database(f"onboard_bench_scale_{rows}")
+    upgrade(url)
+    engine = make_engine(url)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "archive.csv"
+        _varied_csv(path, rows)
+        result = importer.import_file(engine=engine, path=path)
+    time.sleep(rollup.MARGIN.total_seconds() + 1)  # then fold, as the API does every 5 min
+    with transaction(engine) as session:
+        rollup.fold(session=session)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    return Built(url, result.imported, result.rows / result.seconds)
+
+
+@contextmanager
+def serve(url: str, workers: int = 2) -> Iterator[tuple[str, dict[str, str]]]:
+    data = Path(tempfile.mkdtemp(prefix="onboard-scale-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
+    env |= {
+        "ONBOARD_DATA_DIR": str(data),
+        "ONBOARD_DATABASE_URL": url,
+        "ONBOARD_LOG_LEVEL": "WARNING",
+        "ONBOARD_RATE_LIMIT_ENABLED": "false",
+    }
+    port = free_port()
+    log = (data / "server.log").open("wb")
+    cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*cmd, "--workers", str(workers)], cwd=SERVICE_DIR, env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError((data / "server.log").read_text())
+            time.sleep(0.2)
+        yield base, env
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def _cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        cwd=SERVICE_DIR, env=env, input=stdin, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+
+
+def _lua(path: Path, method: str, headers: dict[str, str], body: str | None = None) -> Path:
+    lines = [f'wrk.method = "{method}"']
+    lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
+    if body is not None:
+        lines.append(f"wrk.body = {json.dumps(body)}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+_CREATE_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-API-Key"] = "%KEY%"
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local n = 0
+request = function()
+  n = n + 1
+  local doc = string.format("R%02d%08d", tid, n)
+  local body = string.gsub('%BODY%', "DOCUMENT", doc)
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+def measure_creation(url: str, seconds: int = 5) -> tuple[WrkResult, WrkResult]:
+    """/healthz and POST /cards with 16 clients on an empty database migrated by the served
+    checkout itself (``BENCH_SERVICE_DIR``: compare before and after a change)."""
+    with serve(url) as (base, env), tempfile.TemporaryDirectory() as d:
+        key = _cli(["api-keys", "create", "scale", "--scope", "cards:write"], env)
+        create = Path(d) / "c.lua"
+        create.write_text(
+            _CREATE_LUA.replace("%KEY%", key).replace(
+                "%BODY%", json.dumps(_card_body("DOCUMENT")).replace("'", "")
+            )
+        )
+        wrk(base + "/healthz", seconds=2)
+        health = wrk(base + "/healthz", seconds=seconds)
+        cards = wrk(base + "/api/v1/cards", script=create, seconds=seconds, connections=16)
+    return health, cards
+
+
+def measure(url: str, seconds: int = 5) -> dict[str, WrkResult]:
+    out: dict[str, WrkResult] = {}
+    with serve(url) as (base, env), tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        key = _cli(["api-keys", "create", "scale", "--scope", "cards:write"], env)
+        stats_key = _cli(["api-keys", "create", "scale-stats", "--scope", "stats:read"], env)
+        _cli(["users", "create", "officer1", "--role", "officer", "--password-stdin"], env,
+             stdin="scale officer password\n")  # fmt: skip
+        with httpx.Client(base_url=base, timeout=60) as http:
+            card = http.post(
+                "/api/v1/cards", json=_card_body("FZ0000001"), headers={"X-API-Key": key}
+            ).json()
+            payload = http.get(
+                f"/api/v1/cards/{card['id']}/proof", headers={"X-API-Key": key}
+            ).json()["payload"]
+            tok = http.post(
+                "/api/v1/auth/token",
+                data={"username": "officer1", "password": "scale officer password"},
+            ).json()["access_token"]
+        k = {"X-API-Key": key}
+        s = {"X-API-Key": stats_key}
+        recent = (date.today() - timedelta(days=7)).isoformat()
+        runs: list[tuple[str, str, Path | None, int]] = [
+            ("GET /healthz", "/healthz", None, 16),
+            ("GET /cards?number=", f"/api/v1/cards?number={card['number']}",
+             _lua(tmp / "n.lua", "GET", k), 1),
+            ("GET /cards?document_number=", "/api/v1/cards?document_number=FZ0000001",
+             _lua(tmp / "d.lua", "GET", k), 1),
+            ("GET /cards/{id}", f"/api/v1/cards/{card['id']}", _lua(tmp / "i.lua", "GET", k), 1),
+            ("GET /cards (cursor page of 50)", "/api/v1/cards?limit=50",
+             _lua(tmp / "p.lua", "GET", k), 1),
+            ("GET /status-list", "/api/v1/status-list", None, 4),
+            ("GET /stats/cards?by=region", "/api/v1/stats/cards?by=region",
+             _lua(tmp / "s1.lua", "GET", s), 4),
+            ("GET /stats/cards?by=citizenship&from=", f"/api/v1/stats/cards?by=citizenship&from={recent}",
+             _lua(tmp / "s2.lua", "GET", s), 4),
+            ("GET /stats/cards?by=occupation", "/api/v1/stats/cards?by=occupation",
+             _lua(tmp / "s3.lua", "GET", s), 4),
+            ("GET /metrics", "/metrics", None, 1),
+            ("POST /verify", "/api/v1/verify",
+             _lua(tmp / "v.lua", "POST",
+                  {"Content-Type": "application/json", "Authorization": f"Bearer {tok}"},
+                  json.dumps({"payload": payload})), 4),
+        ]  # fmt: skip
+        create = tmp / "c.lua"
+        create.write_text(
+            _CREATE_LUA.replace("%KEY%", key).replace(
+                "%BODY%", json.dumps(_card_body("DOCUMENT")).replace("'", "")
+            )
+        )
+        runs.append(("POST /cards (16 clients)", "/api/v1/cards", create, 16))
+        wrk(base + "/healthz", seconds=2)
+        for name, path, script, conns in runs:
+            out[name] = wrk(base + path, script=script, seconds=seconds, connections=conns,
+                            threads=min(2, conns))  # fmt: skip
+    return out
+
+
+def run() -> None:
+    if os.environ.get("BENCH_SCALE_ONLY") == "create":
+        health, made = measure_creation(_database("onboard_bench_scale_create"))
+        print(f"  {SERVICE_DIR}: /healthz {health.rps:,.0f} req/s; POST /cards (16 clients) "
+              f"{made.rps:,.0f} req/s p50 {made.p50_ms:.1f} ms p99 {made.p99_ms:.1f} ms, "
+              f"{made.non_2xx} non-2xx; ratio {made.rps / health.rps:.3f}")  # fmt: skip
+        return
+    print(f"Scale bench on PostgreSQL: {SMALL:,} and {ROWS:,} cards, two API workers")
+    results = {}
+    for rows in (SMALL, ROWS):
+        built = build(rows)
+        print(f"  built {built.rows:,} cards; import {built.import_rate:,.0f} rows/s")
+        results[rows] = measure(built.url)
+    small, big = results[SMALL], results[ROWS]
+    health = big["GET /healthz"].rps
+    print(f"\n  {'endpoint':<40} {'10k p50/p99 ms':>16} {'full p50/p99 ms':>17} "
+          f"{'req/s full':>11} {'p99 ratio':>9} {'/healthz':>8}")  # fmt: skip
+    for name in small:
+        a, b = small[name], big[name]
+        print(
+            f"  {name:<40} {a.p50_ms:>7.1f}/{a.p99_ms:<8.1f} {b.p50_ms:>7.1f}/{b.p99_ms:<9.1f} "
+            f"{b.rps:>11,.0f} {b.p99_ms / max(a.p99_ms, 0.001):>9.2f} {b.rps / health:>8.3f}"
+            + (f"  ({b.non_2xx} non-2xx)" if b.non_2xx else "")
+        )
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,136 @@
+"""Daily roll-ups behind /stats/cards, so a query never counts a million cards.
+
+``card_stats_daily`` holds, per grouping (region, citizenship, purpose, occupation), UTC day
+and key, the number of cards created that day, for every card created at or before the
+watermark ``card_stats_state.folded_through``. A query adds the roll-up's days in its range
+to a live count of the cards created after the watermark (an index range on
+``card.created_at``), so answers are exact and current, not as of the last refresh.
+
+``fold`` moves the watermark to ten seconds ago: the API's background task does it every few
+minutes (``ONBOARD_STATS_FOLD_SECONDS``), and ``onboard stats fold`` at once (after a large
+import, say). The ten seconds are a margin for transactions still open: a card is stamped
+with its creation time before its transaction commits, and one committing more than ten
+seconds after that (no request or import batch runs so long) would be left out. Folds take
+the state row's lock, so workers never fold the same cards twice. Erasure redacts a card's
+occupation; ``forget_occupation`` moves an already-folded card to "(not given)" in the same
+transaction, as a live count would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, literal_column, text, update
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import SQLColumnExpression
+from sqlmodel import Session, col, select
+
+from service.cards.models import Card, Person
+from service.core import clock
+from service.stats.models import CardStatsState
+
+MARGIN = timedelta(seconds=10)
+NOT_GIVEN = "(not given)"
+DIMENSIONS = ("region", "citizenship", "purpose", "occupation")
+
+
+def key_column(dimension: str) -> SQLColumnExpression[Any]:
+    return {
+        "region": col(Card.region),
+        "citizenship": col(Person.citizenship),
+        "purpose": col(Card.purpose),
+        "occupation": func.lower(func.coalesce(col(Card.occupation), NOT_GIVEN)),
+    }[dimension]
+
+
+def watermark(session: Session, *, for_update: bool = False) -> datetime | None:
+    stmt = select(CardStatsState.folded_through).where(CardStatsState.id == 1)
+    if for_update:
+        stmt = stmt.with_for_update()  # PostgreSQL; SQLite writers are serialised anyway
+    return session.exec(stmt).first()
+
+
+def _day(session: Session) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return literal_column("(card.created_at AT TIME ZONE 'UTC')::date")
+    return func.date(col(Card.created_at))
+
+
+def fold(*, session: Session) -> int:
+    """Add the cards created since the watermark (up to a minute ago) to the roll-up;
+    returns how many cards were folded."""
+    low = watermark(session, for_update=True)
+    high = clock.now() - MARGIN
+    if low is not None and high <= low:
+        return 0
+    day = _day(session)
+    folded = 0
+    for dimension in DIMENSIONS:
+        key = key_column(dimension)
+        stmt = (
+            select(day, key, func.count())
+            .select_from(Card)
+            .join(Person, col(Person.id) == col(Card.person_id))
+            .where(col(Card.created_at) <= high)
+        )
+        if low is not None:
+            stmt = stmt.where(col(Card.created_at) > low)
+        rows = session.exec(stmt.group_by(day, key)).all()
+        _add(session, dimension, ((_as_date(d), str(k), int(n)) for d, k, n in rows))
+        if dimension == "region":
+            folded = sum(int(n) for _, _, n in rows)
+    session.execute(
+        update(CardStatsState)
+        .where(col(CardStatsState.id) == 1)
+        .values(folded_through=high, folded_at=clock.now())
+    )
+    return folded
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+_UPSERT = text(
+    "INSERT INTO card_stats_daily (dimension, day, key, cards) VALUES (:dim, :day, :key, :n) "
+    "ON CONFLICT (dimension, day, key) DO UPDATE SET cards = card_stats_daily.cards + :n"
+)
+
+
+def _add(session: Session, dimension: str, cells: Iterable[tuple[date, str, int]]) -> None:
+    params = [{"dim": dimension, "day": d, "key": k, "n": n} for d, k, n in cells]
+    if params:
+        session.execute(_UPSERT, params)
+
+
+def rolled_up(
+    *, session: Session, dimension: str, start: date | None, end: date | None
+) -> dict[str, int]:
+    """Cards per key in the roll-up's days within [start, end]."""
+    sql = "SELECT key, SUM(cards) FROM card_stats_daily WHERE dimension = :dim"
+    params: dict[str, Any] = {"dim": dimension}
+    if start is not None:
+        sql += " AND day >= :start"
+        params["start"] = start
+    if end is not None:
+        sql += " AND day <= :end"
+        params["end"] = end
+    rows = session.execute(text(sql + " GROUP BY key"), params).all()
+    return {str(k): int(n) for k, n in rows}
+
+
+def forget_occupation(*, session: Session, cards: list[tuple[datetime, str | None]]) -> None:
+    """Erasure: cards (created_at, occupation) already folded move to "(not given)"."""
+    mark = watermark(session, for_update=True)
+    if mark is None:
+        return
+    moves: dict[tuple[date, str], int] = {}
+    for created_at, occupation in cards:
+        if occupation is None or created_at > mark:
+            continue
+        day = created_at.astimezone(UTC).date()
+        moves[(day, occupation.lower())] = moves.get((day, occupation.lower()), 0) + 1
+    for (day, key), n in moves.items():
+        _add(session, "occupation", [(day, key, -n), (day, NOT_GIVEN, n)])

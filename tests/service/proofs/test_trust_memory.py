@@ -1,0 +1,120 @@
+"""Trust data from memory: the status list's cache headers, verification's as-of time and
+caller cache, each through the ASGI app over HTTP with the real database."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from service.accounts.models import User
+from service.core.config import Settings
+from service.main import create_app
+from service.proofs import statuslist
+from tests.factories import card_payload
+
+
+def _bits(body: str) -> bytes:
+    claims = body.split(".")[1]
+    return statuslist.decode_list(json.loads(base64.urlsafe_b64decode(claims + "==")))
+
+
+def test_status_list_is_cached_with_etag_and_follows_a_revocation(client, actors) -> None:
+    card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
+    first = client.get("/api/v1/status-list")
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "public, max-age=300"  # the list's ttl
+    assert json.loads(base64.urlsafe_b64decode(first.text.split(".")[1] + "=="))["ttl"] == 300
+    assert statuslist.get_status(_bits(first.text), card["serial"]) == statuslist.VALID
+
+    same = client.get("/api/v1/status-list")
+    assert same.text == first.text  # served from memory, not signed again
+    unchanged = client.get("/api/v1/status-list", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged.headers["etag"] == etag
+
+    r = client.post(
+        f"/api/v1/cards/{card['id']}/revoke", json={"reason": "forged"}, headers=actors["admin"]
+    )
+    assert r.status_code == 200, r.text
+    # This process applies its own commits at once; other workers within a poll (see e2e).
+    after = client.get("/api/v1/status-list", headers={"If-None-Match": etag})
+    assert after.status_code == 200 and after.headers["etag"] != etag
+    assert statuslist.get_status(_bits(after.text), card["serial"]) == statuslist.REVOKED
+
+
+def test_verification_says_as_of_when_the_status_was_known(client, actors) -> None:
+    card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
+    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"]).json()[
+        "payload"
+    ]
+    body = client.post(
+        "/api/v1/verify", json={"payload": payload}, headers=actors["officer"]
+    ).json()
+    assert body["verdict"] == "pending_entry"
+    as_of = datetime.fromisoformat(body["status_as_of"])
+    checked = datetime.fromisoformat(body["checked_at"])
+    assert as_of <= checked and (checked - as_of).total_seconds() < 60
+    client.post(
+        f"/api/v1/cards/{card['id']}/revoke", json={"reason": "forged"}, headers=actors["admin"]
+    )
+    again = client.post(
+        "/api/v1/verify", json={"payload": payload}, headers=actors["officer"]
+    ).json()
+    assert again["verdict"] == "revoked" and again["card"]["status_now"] == "revoked"
+    assert datetime.fromisoformat(again["status_as_of"]) >= as_of
+
+
+def test_a_disabled_account_stops_verifying_within_the_cache_bound(
+    tmp_path, db_url, engine, actors
+) -> None:
+    settings = Settings(
+        env="development",
+        data_dir=tmp_path / "data2",
+        database_url=db_url,
+        secret_key="x" * 40,
+        auth_cache_seconds=0.5,
+    )
+    with TestClient(create_app(settings, engine), raise_server_exceptions=False) as client:
+        card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
+        payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"]).json()[
+            "payload"
+        ]
+
+        def check() -> int:
+            return client.post(
+                "/api/v1/verify", json={"payload": payload}, headers=actors["officer"]
+            ).status_code
+
+        assert check() == 200  # now remembered for 0.5 s
+        with engine.begin() as conn:
+            conn.execute(
+                update(User).where(User.id == actors.users["officer"]).values(is_active=False)
+            )
+        disabled_at = time.monotonic()
+        codes = []
+        while time.monotonic() - disabled_at < 5 and (not codes or codes[-1] != 401):
+            codes.append(check())
+            time.sleep(0.05)
+        assert codes[-1] == 401, codes
+        # Never accepted past the bound (with room for one slow request on a busy machine).
+        assert time.monotonic() - disabled_at < 0.5 + 2.0
+        assert all(c in (200, 401) for c in codes)
+
+
+def test_a_remembered_token_still_expires(client, actors, fixed_clock) -> None:
+    card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
+    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"]).json()[
+        "payload"
+    ]
+    officer = actors["officer"]
+    ok = client.post("/api/v1/verify", json={"payload": payload}, headers=officer)
+    assert ok.status_code == 200  # now in the cache
+    fixed_clock.advance(minutes=16)  # access tokens live 15 minutes
+    late = client.post("/api/v1/verify", json={"payload": payload}, headers=officer)
+    assert late.status_code == 401, late.text
