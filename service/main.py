@@ -31,6 +31,7 @@ from service.checklist.routes import router as checklist_router
 from service.core import problems
 from service.core.config import Settings, SettingsError, get_settings
 from service.core.db import make_engine, read_only, transaction
+from service.core.errors import NotFound
 from service.core.ratelimit import FailureWindow
 from service.course import content as course_content
 from service.course.routes import router as course_router
@@ -53,6 +54,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("onboard.telegram")
 _live_log = logging.getLogger("onboard.live")
 _STATIC = Path(__file__).resolve().parent / "static"
+# Pages carry no inline script, style or event handler (service/static/analytics.*).
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+_ASSET_TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"}
 
 DESCRIPTION = """
 Electronic migration-card registry. Authenticate with `POST /api/v1/auth/token`
@@ -120,7 +128,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.get("/analytics", include_in_schema=False)
     async def analytics_page() -> FileResponse:
-        return FileResponse(_STATIC / "analytics.html", media_type="text/html; charset=utf-8")
+        return FileResponse(
+            _STATIC / "analytics.html",
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": PAGE_CSP},
+        )
+
+    @app.get("/static/analytics.{ext}", include_in_schema=False)
+    async def analytics_asset(ext: str) -> FileResponse:
+        if ext not in _ASSET_TYPES:
+            raise NotFound("no such file")
+        return FileResponse(_STATIC / f"analytics.{ext}", media_type=_ASSET_TYPES[ext])
 
     @app.get("/officer", include_in_schema=False)
     async def officer_page() -> FileResponse:

@@ -1,4 +1,4 @@
-"""GET /api/v1/stats/cards."""
+"""GET /api/v1/stats/cards, /stats/cards/monthly and /stats/outcomes."""
 
 from __future__ import annotations
 
@@ -10,11 +10,26 @@ from sqlmodel import Session
 
 from service.accounts.access import Action, Principal
 from service.api.deps import UnitOfWorkDep
+from service.core import clock
 from service.core.errors import field_error
 from service.core.problems import PROBLEM_RESPONSES
-from service.stats.service import CardStats, GroupBy, card_stats
+from service.stats.labels import Lang
+from service.stats.service import (
+    MAX_MONTHS,
+    MOSCOW,
+    CardStats,
+    GroupBy,
+    MonthlyStats,
+    card_stats,
+    default_range,
+    month_end,
+    month_list,
+    monthly_stats,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
+
+LangQuery = Annotated[Lang, Query(description="Language of the labels: ru (default) or en")]
 
 
 @router.get("/stats/cards", response_model=CardStats, response_model_by_alias=True)
@@ -23,15 +38,53 @@ async def get_card_stats(
     by: GroupBy,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: Annotated[date | None, Query()] = None,
+    lang: LangQuery = Lang.ru,
 ) -> CardStats:
-    """Cards registered in a date range by region, citizenship, purpose or occupation; cells
-    under the suppression threshold (ONBOARD_STATS_MIN_CELL, default 10) are hidden."""
+    """Cards registered in a date range by region, citizenship, purpose or occupation, each
+    item `{code, label, count}`; cells under ONBOARD_STATS_MIN_CELL (10) are hidden and shown
+    counts are rounded to ONBOARD_STATS_ROUND_BASE (5)."""
     if from_ is not None and to is not None and to < from_:
         raise field_error("to", "is before from")
-    min_cell = uow.request.app.state.settings.stats_min_cell
+    settings = uow.request.app.state.settings
 
     def work(session: Session, principal: Principal) -> CardStats:
         principal.require(Action.stats_read)
-        return card_stats(session=session, by=by, start=from_, end=to, min_cell=min_cell)
+        return card_stats(
+            session=session, by=by, start=from_, end=to, lang=lang,
+            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
+        )  # fmt: skip
+
+    return await uow.run(work)
+
+
+@router.get("/stats/cards/monthly", response_model=MonthlyStats, response_model_by_alias=True)
+async def get_monthly_stats(
+    uow: UnitOfWorkDep,
+    by: GroupBy,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Annotated[date | None, Query()] = None,
+    lang: LangQuery = Lang.ru,
+) -> MonthlyStats:
+    """Cards issued and entries recorded per calendar month (Moscow time) and group; the last
+    twelve months when no range is given; a range is widened to whole months. Same
+    suppression and rounding as /stats/cards."""
+    first, last = default_range(clock.now().astimezone(MOSCOW).date())
+    start = from_ or (first if to is None else to.replace(day=1))
+    end = to or last
+    if end < start:
+        raise field_error("to", "is before from")
+    # Whole months only: a month's cell is then the same in every range holding it, so two
+    # ranges cannot be subtracted to reveal part of a month (see disclosure.py).
+    start, end = start.replace(day=1), month_end(end)
+    if len(month_list(start, end)) > MAX_MONTHS:
+        raise field_error("to", f"is more than {MAX_MONTHS} months after from")
+    settings = uow.request.app.state.settings
+
+    def work(session: Session, principal: Principal) -> MonthlyStats:
+        principal.require(Action.stats_read)
+        return monthly_stats(
+            session=session, by=by, start=start, end=end, lang=lang,
+            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
+        )  # fmt: skip
 
     return await uow.run(work)
