@@ -14,6 +14,7 @@ from service.core import clock
 from service.core.errors import field_error
 from service.core.problems import PROBLEM_RESPONSES
 from service.stats.labels import Lang
+from service.stats.outcomes import Outcomes, OutcomesBy, outcomes
 from service.stats.service import (
     MAX_MONTHS,
     MOSCOW,
@@ -84,6 +85,29 @@ async def get_monthly_stats(
         principal.require(Action.stats_read)
         return monthly_stats(
             session=session, by=by, start=start, end=end, lang=lang,
+            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
+        )  # fmt: skip
+
+    return await uow.run(work)
+
+
+@router.get("/stats/outcomes", response_model=Outcomes)
+async def get_outcomes(
+    uow: UnitOfWorkDep,
+    by: OutcomesBy = OutcomesBy.course,
+    lang: LangQuery = Lang.ru,
+) -> Outcomes:
+    """For cards whose stay has ended: the share closed by exit on time, overstayed, extended
+    and revoked; for checklist obligations due within those stays: met on time, late, missed
+    — each split by whether the holder had completed the course by the deadline. The answer's
+    `note` says what this observational comparison can and cannot show."""
+    settings = uow.request.app.state.settings
+    policy = uow.request.app.state.policy
+
+    def work(session: Session, principal: Principal) -> Outcomes:
+        principal.require(Action.stats_read)
+        return outcomes(
+            session=session, policy=policy, by=by, lang=lang,
             min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
         )  # fmt: skip
 
