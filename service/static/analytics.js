@@ -24,6 +24,12 @@ const TEXT = {
     course_na: "Статистика курса недоступна.", error: "Ошибка", range: "Период",
     c_code: "код", c_label: "название", c_count: "карт", c_month: "месяц", c_module: "модуль",
     suppressed: "скрыто", top: (n, all) => `Показаны ${n} крупнейших групп из ${all}.`,
+    f_region: "Регион (код)", f_citizenship: "Гражданство (код)", f_occupation: "Род занятий",
+    h_outcomes: "Исходы по прохождению курса", by_course: "только по курсу",
+    h_outcomes_cards: "Завершённые пребывания", h_outcomes_obligations: "Обязанности из памятки, срок которых наступил",
+    c_group: "группа", c_course: "курс пройден к сроку", c_total: "всего", yes: "да", no: "нет",
+    exit_on_time: "выезд в срок", overstayed: "просрочено (expired)", extended: "продлено", revoked: "аннулировано",
+    met_on_time: "выполнено в срок", late: "с опозданием", missed: "не выполнено", share: "доля",
   },
   en: {
     title: "Onboard analytics", language: "Language", print: "Printable view",
@@ -40,6 +46,12 @@ const TEXT = {
     course_na: "Course statistics are not available.", error: "Error", range: "Period",
     c_code: "code", c_label: "name", c_count: "cards", c_month: "month", c_module: "module",
     suppressed: "hidden", top: (n, all) => `The ${n} largest of ${all} groups are shown.`,
+    f_region: "Region (code)", f_citizenship: "Citizenship (code)", f_occupation: "Occupation",
+    h_outcomes: "Outcomes by course completion", by_course: "by course only",
+    h_outcomes_cards: "Ended stays", h_outcomes_obligations: "Checklist obligations that fell due",
+    c_group: "group", c_course: "course completed by the deadline", c_total: "total", yes: "yes", no: "no",
+    exit_on_time: "exit on time", overstayed: "overstayed (expired)", extended: "extended", revoked: "revoked",
+    met_on_time: "met on time", late: "late", missed: "missed", share: "share",
   },
 };
 let lang = localStorage.getItem("analytics-lang") ||
@@ -179,7 +191,12 @@ async function cards(by) {
 
 async function trend() {
   const by = $("trend-by").value;
-  const r = await api("/api/v1/stats/cards/monthly?" + rangeParams({ by }));
+  const params = rangeParams({ by });
+  for (const f of ["region", "citizenship", "occupation"]) {
+    const v = $("filter-" + f).value.trim();
+    if (v) params.set(f, f === "occupation" ? v : v.toUpperCase());
+  }
+  const r = await api("/api/v1/stats/cards/monthly?" + params);
   const data = await r.json();
   if (!r.ok) { $("note-trend").textContent = data.detail || t("error"); return; }
   const groups = data.groups.slice(0, TOP_GROUPS);
@@ -195,6 +212,44 @@ async function trend() {
   if (data.groups.length > groups.length) note += " " + t("top")(groups.length, data.groups.length);
   $("note-trend").textContent = note;
   $("print-range").textContent = `${t("range")}: ${data.from} — ${data.to}`;
+}
+
+// A table drawn from `shown[name]`, the same rows the CSV gets.
+function table(container, name) {
+  const data = shown[name];
+  container.replaceChildren();
+  if (!data.rows.length) { container.textContent = t("nothing"); return; }
+  const tableEl = document.createElement("table");
+  const head = tableEl.createTHead().insertRow();
+  for (const h of data.header) { const th = document.createElement("th"); th.textContent = h; head.append(th); }
+  const body = tableEl.createTBody();
+  for (const row of data.rows) {
+    const tr = body.insertRow();
+    for (const cell of row) tr.insertCell().textContent = String(cell);
+  }
+  container.append(tableEl);
+}
+
+function pct(v) { return v === null ? t("suppressed") : `${Math.round(v * 1000) / 10}%`; }
+
+async function outcomes() {
+  const by = $("outcomes-by").value;
+  const r = await api("/api/v1/stats/outcomes?" + new URLSearchParams({ by, lang }));
+  const data = await r.json();
+  if (!r.ok) { $("note-outcomes").textContent = data.detail || t("error"); return; }
+  for (const [part, kinds] of [["cards", ["exit_on_time", "overstayed", "extended", "revoked"]],
+    ["obligations", ["met_on_time", "late", "missed"]]]) {
+    const name = "outcomes-" + part;
+    shown[name] = {
+      header: [t("c_code"), t("c_group"), t("c_course"), t("c_total"),
+        ...kinds.flatMap((k) => [t(k), `${t(k)}, ${t("share")}`])],
+      rows: data[part].map((g) => [g.code, g.label, g.course_completed ? t("yes") : t("no"),
+        g.total === null ? t("suppressed") : g.total,
+        ...kinds.flatMap((k) => [g.counts[k] === null ? t("suppressed") : g.counts[k], pct(g.shares[k])])]),
+    };
+    table($("table-" + name), name);
+  }
+  $("note-outcomes").textContent = data.note + " " + t("hidden")(data.suppressed_cells, data.min_cell, data.round_base);
 }
 
 async function course() {
@@ -222,7 +277,7 @@ async function show(event) {
   if (event) event.preventDefault();
   document.body.dataset.ready = "no";
   try {
-    await Promise.all([trend(), cards("region"), cards("occupation"), cards("citizenship"), cards("purpose"), course()]);
+    await Promise.all([trend(), outcomes(), cards("region"), cards("occupation"), cards("citizenship"), cards("purpose"), course()]);
   } catch (e) { /* signed out */ }
   document.body.dataset.ready = "yes";
 }
@@ -245,7 +300,19 @@ function start() {
     await show();
   });
   $("range").addEventListener("submit", show);
-  $("trend-by").addEventListener("change", async () => { await trend(); document.body.dataset.ready = "yes"; });
+  const redrawTrend = async (event) => {
+    if (event) event.preventDefault();
+    document.body.dataset.ready = "no";
+    try { await trend(); } catch (e) { /* signed out */ }
+    document.body.dataset.ready = "yes";
+  };
+  $("trend-by").addEventListener("change", redrawTrend);
+  $("trend-form").addEventListener("submit", redrawTrend);
+  $("outcomes-by").addEventListener("change", async () => {
+    document.body.dataset.ready = "no";
+    try { await outcomes(); } catch (e) { /* signed out */ }
+    document.body.dataset.ready = "yes";
+  });
   $("lang").addEventListener("change", async () => {
     lang = $("lang").value; localStorage.setItem("analytics-lang", lang);
     translatePage();

@@ -65,9 +65,14 @@ async def get_monthly_stats(
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: Annotated[date | None, Query()] = None,
     lang: LangQuery = Lang.ru,
+    region: Annotated[str | None, Query(max_length=8, description="e.g. RU-SVE")] = None,
+    citizenship: Annotated[str | None, Query(max_length=3, description="e.g. UZB")] = None,
+    purpose: Annotated[str | None, Query(max_length=16, description="e.g. work")] = None,
+    occupation: Annotated[str | None, Query(max_length=120, description="e.g. builder")] = None,
 ) -> MonthlyStats:
     """Cards issued and entries recorded per calendar month (Moscow time) and group; the last
-    twelve months when no range is given; a range is widened to whole months. Same
+    twelve months when no range is given; a range is widened to whole months. Optional
+    filters (region, citizenship, purpose, occupation) narrow the cards counted. Same
     suppression and rounding as /stats/cards."""
     first, last = default_range(clock.now().astimezone(MOSCOW).date())
     start = from_ or (first if to is None else to.replace(day=1))
@@ -80,11 +85,13 @@ async def get_monthly_stats(
     if len(month_list(start, end)) > MAX_MONTHS:
         raise field_error("to", f"is more than {MAX_MONTHS} months after from")
     settings = uow.request.app.state.settings
+    given = {"region": region, "citizenship": citizenship, "purpose": purpose}
+    filters = {k: v for k, v in (given | {"occupation": occupation}).items() if v}
 
     def work(session: Session, principal: Principal) -> MonthlyStats:
         principal.require(Action.stats_read)
         return monthly_stats(
-            session=session, by=by, start=start, end=end, lang=lang,
+            session=session, by=by, start=start, end=end, lang=lang, filters=filters,
             min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
         )  # fmt: skip
 

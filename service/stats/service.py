@@ -127,6 +127,7 @@ class MonthlyStats(BaseModel):
     timezone: str = "Europe/Moscow"
     min_cell: int
     round_base: int
+    filters: dict[str, str] = PField(description="Only cards with these values were counted")
     months: list[str]
     suppressed_cells: int
     groups: list[MonthlyGroup] = PField(
@@ -180,6 +181,7 @@ def monthly_stats(
     min_cell: int,
     round_base: int,
     lang: Lang,
+    filters: dict[str, str] | None = None,
 ) -> MonthlyStats:
     """Cards issued (by creation time in Moscow) and entries recorded (by the entry date on
     the card) per calendar month in [start, end], per group. Each (group, month, measure)
@@ -191,6 +193,10 @@ def monthly_stats(
         .select_from(Card)
         .join(Person, col(Person.id) == col(Card.person_id))
     )
+    filters = filters or {}
+    for dimension, value in filters.items():  # e.g. Uzbek builders in Sverdlovsk region
+        wanted = value.lower() if dimension == "occupation" else value
+        base = base.where(rollup.key_column(dimension) == wanted)
     issued_m = _issued_month(session)
     issued_q = base.add_columns(issued_m)
     if start > date.min:  # 0001-01-01 in Moscow is before the first UTC datetime
@@ -233,6 +239,6 @@ def monthly_stats(
     groups.sort(key=lambda g: (-g[0], g[1].code))
     return MonthlyStats(
         by=by, from_=start, to=end, lang=lang, min_cell=min_cell, round_base=round_base,
-        months=months, suppressed_cells=suppressed, groups=[g for _, g in groups],
+        filters=filters, months=months, suppressed_cells=suppressed, groups=[g for _, g in groups],
         as_of=clock.now(),
     )  # fmt: skip

@@ -192,3 +192,23 @@ def test_every_region_has_a_russian_and_an_english_name() -> None:
     assert set(regions(Lang.ru)) == set(regions(Lang.en)) == set(ru_regions())
     assert all(any("а" <= ch <= "я" for ch in name.lower()) for name in regions(Lang.ru).values())
     assert regions(Lang.ru)["RU-SVE"] == "Свердловская область"
+
+
+def test_filters_answer_uzbek_builders_in_sverdlovsk(client, actors, fixed_clock) -> None:
+    holder = {"holder.citizenship": "TJK"}
+    _make(client, actors, 12, region="RU-SVE", occupation="Builder")
+    _make(client, actors, 10, region="RU-SVE", occupation="builder", **holder)
+    _make(client, actors, 10, region="RU-SVE", occupation="driver")
+    _make(client, actors, 10, region="RU-MOW", occupation="builder")
+    body = _monthly(
+        client, actors, by="region", citizenship="UZB", occupation="BUILDER",
+        **{"from": "2026-11-01", "to": "2026-11-30"},
+    )  # fmt: skip
+    assert body["filters"] == {"citizenship": "UZB", "occupation": "BUILDER"}
+    assert _cells(body) == {"RU-SVE": {"2026-11": (10, 0)}, "RU-MOW": {"2026-11": (10, 0)}}
+    r = client.get(
+        "/api/v1/stats/cards/monthly",
+        params={"by": "region", "citizenship": "UZBEK"},
+        headers=actors["analyst"],
+    )
+    assert r.status_code == 422
