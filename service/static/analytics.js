@@ -25,6 +25,9 @@ const TEXT = {
     c_code: "код", c_label: "название", c_count: "карт", c_month: "месяц", c_module: "модуль",
     suppressed: "скрыто", top: (n, all) => `Показаны ${n} крупнейших групп из ${all}.`,
     f_region: "Регион (код)", f_citizenship: "Гражданство (код)", f_occupation: "Род занятий",
+    h_quotas: "Квоты и патенты: рабочие карты по регионам", c_quota: "квота", c_patents: "патенты",
+    c_work_cards: "рабочих карт за год", c_source: "источник", c_checked: "проверено",
+    no_quotas: (y) => `Официальные цифры за ${y} год не внесены (content/policy/quotas/${y}.yaml).`,
     h_outcomes: "Исходы по прохождению курса", by_course: "только по курсу",
     h_outcomes_cards: "Завершённые пребывания", h_outcomes_obligations: "Обязанности из памятки, срок которых наступил",
     c_group: "группа", c_course: "курс пройден к сроку", c_total: "всего", yes: "да", no: "нет",
@@ -47,6 +50,9 @@ const TEXT = {
     c_code: "code", c_label: "name", c_count: "cards", c_month: "month", c_module: "module",
     suppressed: "hidden", top: (n, all) => `The ${n} largest of ${all} groups are shown.`,
     f_region: "Region (code)", f_citizenship: "Citizenship (code)", f_occupation: "Occupation",
+    h_quotas: "Quotas and patents: work cards by region", c_quota: "quota", c_patents: "patents",
+    c_work_cards: "work cards this year", c_source: "source", c_checked: "checked on",
+    no_quotas: (y) => `No official figure entered for ${y} (content/policy/quotas/${y}.yaml).`,
     h_outcomes: "Outcomes by course completion", by_course: "by course only",
     h_outcomes_cards: "Ended stays", h_outcomes_obligations: "Checklist obligations that fell due",
     c_group: "group", c_course: "course completed by the deadline", c_total: "total", yes: "yes", no: "no",
@@ -252,6 +258,21 @@ async function outcomes() {
   $("note-outcomes").textContent = data.note + " " + t("hidden")(data.suppressed_cells, data.min_cell, data.round_base);
 }
 
+async function quotas() {
+  const r = await api("/api/v1/stats/quotas?" + new URLSearchParams({ lang }));
+  const data = await r.json();
+  if (!r.ok) { $("note-quotas").textContent = data.detail || t("error"); return; }
+  const fig = (f) => (f ? [f.value, f.source, f.checked_on] : ["", "", ""]);
+  shown.quotas = {
+    header: [t("c_code"), t("c_label"), t("c_work_cards"), t("c_quota"), t("c_source"), t("c_checked"),
+      t("c_patents"), t("c_source"), t("c_checked")],
+    rows: data.regions.map((q) => [q.code, q.label, q.work_cards === null ? t("suppressed") : q.work_cards,
+      ...fig(q.quota), ...fig(q.patents)]),
+  };
+  table($("table-quotas"), "quotas");
+  $("note-quotas").textContent = data.regions.length ? `${data.year}` : t("no_quotas")(data.year);
+}
+
 async function course() {
   const r = await api("/api/v1/stats/course");
   if (!r.ok) { $("note-course").textContent = r.status === 404 ? t("course_na") : t("error"); return; }
@@ -277,7 +298,7 @@ async function show(event) {
   if (event) event.preventDefault();
   document.body.dataset.ready = "no";
   try {
-    await Promise.all([trend(), outcomes(), cards("region"), cards("occupation"), cards("citizenship"), cards("purpose"), course()]);
+    await Promise.all([trend(), outcomes(), quotas(), cards("region"), cards("occupation"), cards("citizenship"), cards("purpose"), course()]);
   } catch (e) { /* signed out */ }
   document.body.dataset.ready = "yes";
 }

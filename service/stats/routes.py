@@ -15,6 +15,7 @@ from service.core.errors import field_error
 from service.core.problems import PROBLEM_RESPONSES
 from service.stats.labels import Lang
 from service.stats.outcomes import Outcomes, OutcomesBy, outcomes
+from service.stats.quotas import QuotaStats, quota_stats
 from service.stats.service import (
     MAX_MONTHS,
     MOSCOW,
@@ -115,6 +116,29 @@ async def get_outcomes(
         principal.require(Action.stats_read)
         return outcomes(
             session=session, policy=policy, by=by, lang=lang,
+            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
+        )  # fmt: skip
+
+    return await uow.run(work)
+
+
+@router.get("/stats/quotas", response_model=QuotaStats)
+async def get_quotas(
+    uow: UnitOfWorkDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    lang: LangQuery = Lang.ru,
+) -> QuotaStats:
+    """Official regional quota and patent figures entered in content/policy/quotas/<year>.yaml
+    (each with its source), beside the work cards registered in that year (Moscow time). Only
+    regions with a figure are listed; none until a figure is entered."""
+    settings = uow.request.app.state.settings
+    chosen = year or clock.now().astimezone(MOSCOW).year
+    figures = uow.request.app.state.quotas.get(chosen, {})
+
+    def work(session: Session, principal: Principal) -> QuotaStats:
+        principal.require(Action.stats_read)
+        return quota_stats(
+            session=session, figures=figures, year=chosen, lang=lang,
             min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
         )  # fmt: skip
 

@@ -172,6 +172,9 @@ def test_analytics_page_in_russian_under_csp(tmp_path: Path) -> None:
             assert outcome_rows[1][-2:] == ["10", "100%"]  # revoked
             expect(page.locator("#note-outcomes")).to_contain_text("не доказывает")
 
+            # No official quota figure is shipped: the page says so.
+            expect(page.locator("#note-quotas")).to_contain_text("не внесены")
+
             # Filters: Uzbek holders in Sverdlovsk region only (all of them here).
             page.fill("#filter-region", "ru-sve")
             page.fill("#filter-citizenship", "uzb")
