@@ -275,7 +275,7 @@ def course_stats(*, session: Session, course: Course, version: int, min_cell: in
     # language (a hash aggregate over the attempts), then the cells over those rows. The same
     # figures, without sorting every attempt to find the distinct people.
     per_person = (
-        select(
+        select(  # type: ignore[call-overload]
             col(CourseAttempt.module).label("module"),
             col(CourseAttempt.language).label("language"),
             col(CourseAttempt.person_id).label("person_id"),
@@ -291,7 +291,7 @@ def course_stats(*, session: Session, course: Course, version: int, min_cell: in
     )
     attempts = func.sum(per_person.c.attempts)
     rows = session.execute(
-        select(
+        select(  # type: ignore[call-overload]
             per_person.c.module,
             per_person.c.language,
             col(Person.citizenship),

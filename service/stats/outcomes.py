@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -80,16 +80,15 @@ class Outcomes(BaseModel):
     as_of: datetime
 
 
-def _completed_on(session: Session, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, date]:
-    """Each holder's first course completion (Moscow date)."""
-    if not person_ids:
-        return {}
-    rows = session.exec(
-        select(CourseCompletion.person_id, func.min(CourseCompletion.completed_at))
-        .where(col(CourseCompletion.person_id).in_(person_ids))
-        .group_by(col(CourseCompletion.person_id))
-    ).all()
-    return {pid: at.astimezone(clock.LEGAL_ZONE).date() for pid, at in rows if at is not None}
+def _moscow_date(value: datetime | str | None) -> date | None:
+    """A completion time as a Moscow date (SQLite returns MIN() of a datetime as text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(clock.LEGAL_ZONE).date()
 
 
 def _card_outcome(card: Card, extended: bool) -> str:
@@ -115,32 +114,39 @@ def outcomes(
     extended_q = exists().where(
         col(CardEvent.card_id) == col(Card.id), col(CardEvent.kind) == EventKind.extended.value
     )
-    rows = session.exec(
-        select(Card, Person.citizenship, extended_q)
-        .join(Person, col(Person.id) == col(Card.person_id))
-        .where(
-            or_(
-                col(Card.stay_until) < today,
-                col(Card.status).in_([Status.closed.value, Status.revoked.value]),
-            )
+    ended = or_(
+        col(Card.stay_until) < today,
+        col(Card.status).in_([Status.closed.value, Status.revoked.value]),
+    )
+    first_completion = (
+        select(
+            col(CourseCompletion.person_id).label("person_id"),
+            func.min(col(CourseCompletion.completed_at)).label("at"),
         )
+        .group_by(col(CourseCompletion.person_id))
+        .subquery()
+    )
+    rows = session.execute(
+        select(Card, col(Person.citizenship), extended_q, first_completion.c.at)
+        .join(Person, col(Person.id) == col(Card.person_id))
+        .outerjoin(first_completion, first_completion.c.person_id == col(Card.person_id))
+        .where(ended)
     ).all()
-    completed = _completed_on(session, {card.person_id for card, _, _ in rows})
-    ids = [card.id for card, _, _ in rows]
     dones: dict[uuid.UUID, dict[str, date]] = defaultdict(dict)
-    for start in range(0, len(ids), 5000):
-        for d in session.exec(
-            select(ChecklistDone).where(col(ChecklistDone.card_id).in_(ids[start : start + 5000]))
-        ):
-            first = dones[d.card_id].get(d.item_id)
-            if first is None or d.done_on < first:
-                dones[d.card_id][d.item_id] = d.done_on
+    for card_id, item_id, done_on in session.execute(
+        select(col(ChecklistDone.card_id), col(ChecklistDone.item_id), col(ChecklistDone.done_on))
+        .join(Card, col(Card.id) == col(ChecklistDone.card_id))
+        .where(ended)
+    ).all():
+        first = dones[card_id].get(item_id)
+        if first is None or done_on < first:
+            dones[card_id][item_id] = done_on
 
     card_counts: dict[tuple[str, bool], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     ob_counts: dict[tuple[str, bool], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for card, citizenship, extended in rows:
+    for card, citizenship, extended, completed_at in rows:
         code = {"course": "all", "citizenship": citizenship, "region": card.region}[by.value]
-        finished = completed.get(card.person_id)
+        finished = _moscow_date(completed_at)
         took = finished is not None and finished <= card.stay_until
         card_counts[(code, took)][_card_outcome(card, bool(extended))] += 1
         if card.status == Status.revoked:
