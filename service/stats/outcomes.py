@@ -11,6 +11,7 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
@@ -91,7 +92,14 @@ def _moscow_date(value: datetime | str | None) -> date | None:
     return value.astimezone(clock.LEGAL_ZONE).date()
 
 
-def _card_outcome(card: Card, extended: bool) -> str:
+# Only the columns the outcomes need (no ORM objects: a registry has millions of cards).
+_COLUMNS = (
+    col(Card.id), col(Card.status), col(Card.stay_until), col(Card.exited_on),
+    col(Card.entered_on), col(Card.planned_from), col(Card.purpose), col(Card.region),
+)  # fmt: skip
+
+
+def _card_outcome(card: Any, extended: bool) -> str:
     if card.status == Status.revoked:
         return "revoked"
     if extended:
@@ -127,7 +135,7 @@ def outcomes(
         .subquery()
     )
     rows = session.execute(
-        select(Card, col(Person.citizenship), extended_q, first_completion.c.at)
+        select(*_COLUMNS, col(Person.citizenship), extended_q, first_completion.c.at)  # type: ignore[call-overload]
         .join(Person, col(Person.id) == col(Card.person_id))
         .outerjoin(first_completion, first_completion.c.person_id == col(Card.person_id))
         .where(ended)
@@ -144,7 +152,8 @@ def outcomes(
 
     card_counts: dict[tuple[str, bool], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     ob_counts: dict[tuple[str, bool], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for card, citizenship, extended, completed_at in rows:
+    for row in rows:
+        card, (citizenship, extended, completed_at) = row, row[-3:]
         code = {"course": "all", "citizenship": citizenship, "region": card.region}[by.value]
         finished = _moscow_date(completed_at)
         took = finished is not None and finished <= card.stay_until
