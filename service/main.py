@@ -50,6 +50,7 @@ from service.proofs.recorder import ScanRecorder
 from service.proofs.routes import public_router as proofs_public_router
 from service.proofs.routes import router as proofs_router
 from service.proofs.service import ProofCache
+from service.stats import quotas as stats_quotas
 from service.stats import rollup
 from service.stats.routes import router as stats_router
 from service.telegram.routes import router as telegram_router
@@ -130,6 +131,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.metrics = Metrics()
     app.state.scans = ScanRecorder(app.state.engine, on_record=app.state.metrics.observe_verdict)
     app.state.policy = checklist_policy.load(settings.policy_dir or checklist_policy.DEFAULT_DIR)
+    app.state.quotas = stats_quotas.load(
+        (settings.policy_dir or checklist_policy.DEFAULT_DIR) / "quotas"
+    )
     problems.install(app)
     app.include_router(health_router)
     app.include_router(accounts_router)
@@ -151,6 +155,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/analytics", include_in_schema=False)
     @public
     async def analytics_page() -> FileResponse:
+        # The Content-Security-Policy comes with every answer (service.api.headers).
         return FileResponse(_STATIC / "analytics.html", media_type="text/html; charset=utf-8")
 
     app.include_router(officer_page.router)

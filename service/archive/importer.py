@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from service.cards.service import reserve_serials
 from service.core import clock
 from service.core.db import bulk_insert, copy_insert, transaction
 from service.core.ids import uuid7
+from service.stats import rollup
 
 BATCH = 2000
 _DONE_PG = text("SELECT archive_id FROM archive_import WHERE archive_id = ANY(:ids)")
@@ -318,7 +320,9 @@ def _write_batch(
                 "exited_on": row.exited_on,
                 "exit_point": row.exit_point,
                 "revoked_reason": None,
-                "created_at": now,
+                # Statistics count a paper card on its own date (paper_date); the import time is
+                # kept in archive_import.imported_at and the "created" event.
+                "created_at": paper_date(row),
                 "updated_at": now,
                 "created_by": actor,
             }
@@ -348,7 +352,16 @@ def _write_batch(
     insert(session, Card.__table__, cards)  # type: ignore[attr-defined]
     insert(session, CardEvent.__table__, events)  # type: ignore[attr-defined]
     insert(session, ArchiveImport.__table__, imports)  # type: ignore[attr-defined]
+    rollup.add_backdated(session=session, card_ids=[c["id"] for c in cards])
     result.imported += len(cards)
+
+
+def paper_date(row: ArchiveRow) -> datetime:
+    """When a paper card happened: issued at the border on entry, so its entry date, else the
+    planned start of the stay. The card has a date, not a time: noon in Moscow, the same day
+    in UTC and in Moscow."""
+    day = row.entered_on or row.planned_from
+    return datetime.combine(day, day_time(12), tzinfo=clock.LEGAL_ZONE)
 
 
 def _event(

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # The adaptation course lives in <content_dir>/adaptation_course (see its FORMAT.md).
     content_dir: Path = Path(__file__).resolve().parents[2] / "content"
     stats_min_cell: int = Field(default=10, ge=1)  # statistics hide cells of fewer people
+    # Shown card counts are rounded to this base, so two overlapping ranges cannot be
+    # subtracted to reveal a hidden cell (service/stats/disclosure.py). 1 turns it off.
+    stats_round_base: int = Field(default=5, ge=1)
     # Fold new cards into the daily statistics roll-up this often (service/stats/rollup.py).
     stats_fold_seconds: int = Field(default=300, ge=0)
     # Serve the Telegram bot's webhook from the API process (at ONBOARD_BOT_WEBHOOK_PATH) when

@@ -121,6 +121,27 @@ def rolled_up(
     return {str(k): int(n) for k, n in rows}
 
 
+def add_backdated(*, session: Session, card_ids: list[Any]) -> None:
+    """Cards just written with a creation time in the past (the archive import dates a paper
+    card by its own date): a fold only reads cards after the watermark, so those at or before
+    it go into the roll-up here, in the same transaction; later ones are counted live."""
+    mark = watermark(session, for_update=True)
+    if mark is None or not card_ids:
+        return
+    day = _day(session)
+    for dimension in DIMENSIONS:
+        key = key_column(dimension)
+        stmt = (
+            select(day, key, func.count())
+            .select_from(Card)
+            .join(Person, col(Person.id) == col(Card.person_id))
+            .where(col(Card.id).in_(card_ids), col(Card.created_at) <= mark)
+            .group_by(day, key)
+        )
+        rows = session.exec(stmt).all()
+        _add(session, dimension, ((_as_date(d), str(k), int(n)) for d, k, n in rows))
+
+
 def forget_occupation(*, session: Session, cards: list[tuple[datetime, str | None]]) -> None:
     """Erasure: cards (created_at, occupation) already folded move to "(not given)"."""
     mark = watermark(session, for_update=True)

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import func
+from sqlalchemy import func, literal_column
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from service.cards.models import Card, Person
 from service.core import clock
 from service.stats import rollup
+from service.stats.disclosure import protect
+from service.stats.labels import Lang, label
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+MAX_MONTHS = 120
 
 
 class GroupBy(StrEnum):
@@ -27,22 +35,39 @@ class CountCell(BaseModel):
     cards: int
 
 
+class Item(BaseModel):
+    code: str
+    label: str
+    count: int
+
+
 class CardStats(BaseModel):
     by: GroupBy
     from_: date | None = PField(serialization_alias="from")
     to: date | None
+    lang: Lang
     min_cell: int = PField(description="Cells with fewer cards than this are not shown")
+    round_base: int = PField(description="Shown counts are rounded to a multiple of this")
     suppressed_cells: int
-    cells: list[CountCell]
+    items: list[Item] = PField(description="Shown cells, largest first, with names in `lang`")
+    cells: list[CountCell] = PField(description="The same figures as `items` (older shape)")
     as_of: datetime | None = PField(
         default=None, description="Every card registered by this time is counted"
     )
 
 
 def card_stats(
-    *, session: Session, by: GroupBy, start: date | None, end: date | None, min_cell: int
+    *,
+    session: Session,
+    by: GroupBy,
+    start: date | None,
+    end: date | None,
+    min_cell: int,
+    round_base: int = 1,
+    lang: Lang = Lang.ru,
 ) -> CardStats:
-    """Cards registered in [start, end] (dates in UTC), grouped; small cells hidden.
+    """Cards registered in [start, end] (dates in UTC), grouped; small cells hidden, shown
+    counts rounded to ``round_base`` (see disclosure.py).
 
     The days up to the roll-up's watermark come from ``card_stats_daily``; the cards created
     after it are counted live (see rollup.py). The sum is the same as counting every card."""
@@ -68,10 +93,152 @@ def card_stats(
     for key, n in session.exec(stmt.group_by(column)).all():
         counts[str(key)] = counts.get(str(key), 0) + int(n)
     rows = [(k, n) for k, n in counts.items() if n > 0]
-    shown = sorted(((k, n) for k, n in rows if n >= min_cell), key=lambda c: (-c[1], c[0]))
+    shown = [(k, protect(n, min_cell=min_cell, base=round_base)) for k, n in rows]
+    visible = sorted(((k, n) for k, n in shown if n is not None), key=lambda c: (-c[1], c[0]))
     return CardStats(
-        by=by, from_=start, to=end, min_cell=min_cell,
-        suppressed_cells=sum(1 for _, n in rows if n < min_cell),
-        cells=[CountCell(key=k, cards=n) for k, n in shown],
+        by=by, from_=start, to=end, lang=lang, min_cell=min_cell, round_base=round_base,
+        suppressed_cells=sum(1 for _, n in shown if n is None),
+        items=[Item(code=k, label=label(by.value, k, lang), count=n) for k, n in visible],
+        cells=[CountCell(key=k, cards=n) for k, n in visible],
+        as_of=clock.now(),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- monthly
+
+
+class MonthCell(BaseModel):
+    month: str = PField(description="YYYY-MM, calendar month in Moscow time")
+    issued: int | None = PField(description="Cards issued; null when suppressed")
+    arrivals: int | None = PField(description="Entries recorded; null when suppressed")
+
+
+class MonthlyGroup(BaseModel):
+    code: str
+    label: str
+    months: list[MonthCell]
+
+
+class MonthlyStats(BaseModel):
+    by: GroupBy
+    from_: date = PField(serialization_alias="from")
+    to: date
+    lang: Lang
+    timezone: str = "Europe/Moscow"
+    min_cell: int
+    round_base: int
+    filters: dict[str, str] = PField(description="Only cards with these values were counted")
+    months: list[str]
+    suppressed_cells: int
+    groups: list[MonthlyGroup] = PField(
+        description="Groups with at least one shown cell, largest (shown) total first"
+    )
+    as_of: datetime
+
+
+def month_list(start: date, end: date) -> list[str]:
+    out = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def month_end(day: date) -> date:
+    if day.month == 12:
+        return day.replace(day=31)
+    return date(day.year, day.month + 1, 1) - timedelta(days=1)
+
+
+def default_range(today: date) -> tuple[date, date]:
+    """The last twelve calendar months, this one included."""
+    y, m = today.year, today.month - 11
+    if m < 1:
+        y, m = y - 1, m + 12
+    return date(y, m, 1), today
+
+
+def _issued_month(session: Session) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return literal_column("to_char(card.created_at AT TIME ZONE 'Europe/Moscow', 'YYYY-MM')")
+    # Moscow has kept UTC+3 all year since 26 October 2014.
+    return func.strftime("%Y-%m", col(Card.created_at), "+3 hours")
+
+
+def _entered_month(session: Session) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return literal_column("to_char(card.entered_on, 'YYYY-MM')")
+    return func.strftime("%Y-%m", col(Card.entered_on))
+
+
+def monthly_stats(
+    *,
+    session: Session,
+    by: GroupBy,
+    start: date,
+    end: date,
+    min_cell: int,
+    round_base: int,
+    lang: Lang,
+    filters: dict[str, str] | None = None,
+) -> MonthlyStats:
+    """Cards issued (by creation time in Moscow) and entries recorded (by the entry date on
+    the card) per calendar month in [start, end], per group. Each (group, month, measure)
+    cell is protected on its own (disclosure.py); no group total is published, so no hidden
+    month can be recovered from a total."""
+    key = rollup.key_column(by.value)
+    base = (
+        select(key, func.count())
+        .select_from(Card)
+        .join(Person, col(Person.id) == col(Card.person_id))
+    )
+    filters = filters or {}
+    for dimension, value in filters.items():  # e.g. Uzbek builders in Sverdlovsk region
+        wanted = value.lower() if dimension == "occupation" else value
+        base = base.where(rollup.key_column(dimension) == wanted)
+    issued_m = _issued_month(session)
+    issued_q = base.add_columns(issued_m)
+    if start > date.min:  # 0001-01-01 in Moscow is before the first UTC datetime
+        low = datetime.combine(start, time(), tzinfo=MOSCOW)
+        issued_q = issued_q.where(col(Card.created_at) >= low)
+    if end < date.max:  # 9999-12-31 has no next day: no upper bound
+        high = datetime.combine(end + timedelta(days=1), time(), tzinfo=MOSCOW)
+        issued_q = issued_q.where(col(Card.created_at) < high)
+    issued_rows = session.execute(issued_q.group_by(key, issued_m)).all()
+    entered_m = _entered_month(session)
+    arrival_rows = session.execute(
+        base.add_columns(entered_m)
+        .where(col(Card.entered_on) >= start, col(Card.entered_on) <= end)
+        .group_by(key, entered_m)
+    ).all()
+    months = month_list(start, end)
+    true: dict[str, dict[str, list[int]]] = {}
+    for rows, index in ((issued_rows, 0), (arrival_rows, 1)):
+        for code, n, month in rows:
+            cell = true.setdefault(str(code), {}).setdefault(str(month), [0, 0])
+            cell[index] += int(n)
+    suppressed = 0
+    groups: list[tuple[int, MonthlyGroup]] = []
+    for code, per_month in true.items():
+        cells = []
+        total = 0
+        for month in months:
+            issued, arrivals = per_month.get(month, [0, 0])
+            shown = [
+                protect(n, min_cell=min_cell, base=round_base) if n else 0
+                for n in (issued, arrivals)
+            ]
+            suppressed += sum(1 for s in shown if s is None)
+            total += sum(s for s in shown if s)
+            cells.append(MonthCell(month=month, issued=shown[0], arrivals=shown[1]))
+        if total:
+            groups.append(
+                (total, MonthlyGroup(code=code, label=label(by.value, code, lang), months=cells))
+            )
+    groups.sort(key=lambda g: (-g[0], g[1].code))
+    return MonthlyStats(
+        by=by, from_=start, to=end, lang=lang, min_cell=min_cell, round_base=round_base,
+        filters=filters, months=months, suppressed_cells=suppressed, groups=[g for _, g in groups],
         as_of=clock.now(),
     )  # fmt: skip

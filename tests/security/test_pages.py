@@ -58,7 +58,8 @@ def test_every_page_has_a_strict_policy_and_no_inline_code(live: Live, path: str
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/cards", "/no/such/page", "/openapi.json", "/officer/app/officer.js", "/healthz"]
+    "path",
+    ["/api/v1/cards", "/no/such/page", "/openapi.json", "/officer/app/officer.js", "/healthz"],
 )
 def test_every_other_answer_has_the_headers_too(live: Live, path: str) -> None:
     _assert_strict_headers(httpx.get(live.url + path))

@@ -1,0 +1,151 @@
+"""GET /api/v1/stats/outcomes: ended stays and obligations, split by course completion by the
+deadline (Moscow dates), with suppression, rounding and the plain-words note."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from service.core import clock
+from service.core.config import get_settings
+from service.course import content
+from tests.factories import attempt, card_payload, right_answers
+
+
+@pytest.fixture
+def course() -> content.Course:
+    return content.get_course(get_settings().content_dir)
+
+
+def _cards(client, actors, n: int, **overrides: Any) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    made = []
+    for _ in range(n):
+        r = client.post("/api/v1/cards", json=card_payload(**overrides), headers=actors["admin"])
+        assert r.status_code == 201, r.text
+        made.append(r.json())
+    return made
+
+
+def _post(client, actors, path: str, body: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    r = client.post(path, json=body, headers=actors["admin"])
+    assert r.status_code == 200, r.text
+
+
+def _finish_course(client, actors, course, cards: list[dict[str, Any]]) -> None:  # type: ignore[no-untyped-def]
+    for card in cards:
+        for module in course.modules:
+            r = attempt(
+                client, actors["bot"], card["person_id"], module.slug, right_answers(module)
+            )
+            assert r.status_code in (200, 201), r.text
+
+
+def _outcomes(client, actors, **params: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    r = client.get("/api/v1/stats/outcomes", params=params, headers=actors["analyst"])
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _by_course(groups: list[dict[str, Any]]) -> dict[bool, tuple[Any, Any, Any]]:
+    return {g["course_completed"]: (g["total"], g["counts"], g["shares"]) for g in groups}
+
+
+def test_outcomes_split_by_course(client, actors, course, fixed_clock) -> None:
+    start = clock.today()
+    took = _cards(client, actors, 10)
+    skipped = _cards(client, actors, 12)
+    revoked = _cards(client, actors, 10)
+    for card in took + skipped:
+        _post(client, actors, f"/api/v1/cards/{card['id']}/entry", {"crossing_point": "Внуково"})
+    for card in revoked:
+        _post(client, actors, f"/api/v1/cards/{card['id']}/revoke", {"reason": "ошибка в данных"})
+    _finish_course(client, actors, course, took)
+
+    fixed_clock.advance(days=30)
+    for card in took:  # registered on day 2: on time (7 working days)
+        _post(
+            client, actors,
+            f"/api/v1/cards/{card['id']}/checklist/migration-registration/done",
+            {"evidence": "талон", "done_on": (start + timedelta(days=2)).isoformat()},
+        )  # fmt: skip
+        _post(client, actors, f"/api/v1/cards/{card['id']}/exit", {"crossing_point": "Внуково"})
+    for card in skipped[:10]:  # registered on day 20: late
+        _post(
+            client, actors,
+            f"/api/v1/cards/{card['id']}/checklist/migration-registration/done",
+            {"evidence": "талон", "done_on": (start + timedelta(days=20)).isoformat()},
+        )  # fmt: skip
+    before_end = _outcomes(client, actors)
+    # Only the ended stays count: the 10 exits and the 10 revocations so far.
+    assert _by_course(before_end["cards"])[True][0] == 10
+    assert _by_course(before_end["cards"])[False][1]["revoked"] == 10
+
+    fixed_clock.advance(days=70)  # past every stay's end (90 days)
+    body = _outcomes(client, actors)
+    assert body["by"] == "course" and "не доказывает" in body["note"]
+    cards = _by_course(body["cards"])
+    assert cards[True] == (
+        10,
+        {"exit_on_time": 10, "overstayed": 0, "extended": 0, "revoked": 0},
+        {"exit_on_time": 1.0, "overstayed": 0.0, "extended": 0.0, "revoked": 0.0},
+    )
+    # 12 overstayed (shown 10) and 10 revoked: 22 in all, shown 20.
+    assert cards[False] == (
+        20,
+        {"exit_on_time": 0, "overstayed": 10, "extended": 0, "revoked": 10},
+        {"exit_on_time": 0.0, "overstayed": 0.5, "extended": 0.0, "revoked": 0.5},
+    )
+    obligations = _by_course(body["obligations"])
+    # Each entered card had three obligations due within its stay: registration, the
+    # medical check and the work permit (purpose work); only registration was reported.
+    assert obligations[True][:2] == (30, {"met_on_time": 10, "late": 0, "missed": 20})
+    # 10 late, 2 + 12 + 12 = 26 missed (shown 25); 36 in all (shown 35).
+    assert obligations[False][:2] == (35, {"met_on_time": 0, "late": 10, "missed": 25})
+    assert obligations[False][2]["late"] == round(10 / 35, 3)
+
+    english = _outcomes(client, actors, by="citizenship", lang="en")
+    assert {g["label"] for g in english["cards"]} == {"Uzbekistan"}
+    assert "not that the course caused it" in english["note"]
+    region = _outcomes(client, actors, by="region")
+    assert {(g["code"], g["label"]) for g in region["cards"]} == {("RU-MOW", "Москва")}
+
+
+def test_course_completed_after_midnight_in_moscow_is_after_the_deadline(
+    client, actors, course, fixed_clock
+) -> None:
+    """Stays end on 30 November. Ten holders finish the course at 23:30 Moscow time that day
+    (20:30 UTC), ten at 00:30 on 1 December (21:30 UTC, still 30 November in UTC)."""
+    fixed_clock.current = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    until = date(2026, 11, 30).isoformat()
+    on_time = _cards(client, actors, 10, **{"planned_stay.until": until})
+    after = _cards(client, actors, 10, **{"planned_stay.until": until})
+    fixed_clock.current = datetime(2026, 11, 30, 20, 30, tzinfo=UTC)
+    _finish_course(client, actors, course, on_time)
+    fixed_clock.current = datetime(2026, 11, 30, 21, 30, tzinfo=UTC)
+    _finish_course(client, actors, course, after)
+    fixed_clock.current = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    cards = _by_course(_outcomes(client, actors)["cards"])
+    assert cards[True][:2] == (
+        10,
+        {"exit_on_time": 0, "overstayed": 10, "extended": 0, "revoked": 0},
+    )
+    assert cards[False][:2] == (
+        10,
+        {"exit_on_time": 0, "overstayed": 10, "extended": 0, "revoked": 0},
+    )
+
+
+def test_small_groups_are_hidden_and_access_is_checked(client, actors, fixed_clock) -> None:
+    _cards(client, actors, 3)
+    fixed_clock.advance(days=100)
+    body = _outcomes(client, actors)
+    (group,) = body["cards"]
+    assert group["total"] is None and group["counts"]["overstayed"] is None
+    assert group["shares"]["overstayed"] is None and body["suppressed_cells"] == 2
+    for who in ("officer", "cards:read"):
+        r = client.get("/api/v1/stats/outcomes", headers=actors[who])
+        assert r.status_code == 403
+    r = client.get("/api/v1/stats/outcomes", params={"by": "surname"}, headers=actors["analyst"])
+    assert r.status_code == 422
