@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from tests.factories import card_payload
+from tests.factories import card_payload, consented_bot
 
 PROBLEM = "application/problem+json"
+HOLDER = 8080  # the Telegram user the bot registered the card for
 
 
 def _entered(client, actors, fixed_clock, *, until: str, **overrides) -> str:  # type: ignore[no-untyped-def]
@@ -22,7 +23,7 @@ def _entered(client, actors, fixed_clock, *, until: str, **overrides) -> str:  #
         json=card_payload(
             **{"planned_stay.from": "2026-03-02", "planned_stay.until": until}, **overrides
         ),
-        headers=actors["admin"],
+        headers=consented_bot(client, actors, HOLDER),
     )
     assert r.status_code == 201, r.text
     card_id = r.json()["id"]
@@ -75,7 +76,7 @@ def test_patent_dates_payment_contract_copy_and_renewal(client, actors, fixed_cl
     r = client.post(
         f"/api/v1/cards/{card_id}/permits/{permit['id']}/payments",
         json={"paid_on": "2026-03-25", "months": 3},
-        headers=actors["bot"],
+        headers=actors.bot_for(HOLDER),
     )
     assert r.status_code == 201, r.text
     assert r.json()["paid_until"] == "2026-08-19"
@@ -97,7 +98,7 @@ def test_patent_dates_payment_contract_copy_and_renewal(client, actors, fixed_cl
     r = client.post(
         f"/api/v1/cards/{card_id}/checklist/contract-copy/done",
         json={"evidence": "sent by post"},
-        headers=actors["bot"],
+        headers=actors.bot_for(HOLDER),
     )
     assert r.status_code == 200, r.text
     assert _items(client, actors, card_id)["contract-copy"]["status"] == "done"
@@ -150,7 +151,7 @@ def test_payment_reminders_use_the_reminder_mechanism(client, actors, fixed_cloc
     client.post(
         "/api/v1/telegram-users/77/consent",
         json={"notice_version": "v1", "language": "en"},
-        headers=actors["bot"],
+        headers=actors.bot_for(HOLDER),
     )
     card = client.post(
         "/api/v1/cards",
@@ -159,7 +160,7 @@ def test_payment_reminders_use_the_reminder_mechanism(client, actors, fixed_cloc
             language="en",
             **{"planned_stay.from": "2026-03-02", "planned_stay.until": "2026-09-30"},
         ),
-        headers=actors["bot"],
+        headers=actors.bot_for(HOLDER),
     ).json()
     client.post(
         f"/api/v1/cards/{card['id']}/entry",
@@ -170,7 +171,7 @@ def test_payment_reminders_use_the_reminder_mechanism(client, actors, fixed_cloc
     permit = client.post(
         f"/api/v1/cards/{card['id']}/permits",
         json={"kind": "patent", "issued_on": "2026-03-20", "paid_until": "2026-05-19"},
-        headers=actors["bot"],
+        headers=actors.bot_for(HOLDER),
     ).json()
 
     def claim() -> list[tuple[str, str, int]]:
@@ -184,7 +185,7 @@ def test_payment_reminders_use_the_reminder_mechanism(client, actors, fixed_cloc
     client.post(
         f"/api/v1/cards/{card['id']}/permits/{permit['id']}/payments",
         json={"paid_on": "2026-05-12", "months": 3},
-        headers=actors["bot"],
+        headers=actors.bot_for(HOLDER),
     )
     fixed_clock.current = datetime(2026, 8, 18, 9, 0, tzinfo=UTC)
     assert ("patent-payment", "2026-08-19", 1) in claim()
