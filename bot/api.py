@@ -75,6 +75,7 @@ class Profile(_Out):
     consent_version: str | None = None
     consent_given_at: datetime | None = None
     reminders_muted: bool = False
+    self_person_id: uuid.UUID | None = None
 
 
 class Holder(_Out):
@@ -294,6 +295,15 @@ class ServiceClient:
     async def set_language(self, telegram_user_id: int, language: str) -> Profile:
         return await self._json(
             Profile, "PUT", f"/telegram-users/{telegram_user_id}", json={"language": language}
+        )
+
+    async def set_self_person(self, telegram_user_id: int, person_id: uuid.UUID) -> Profile:
+        """Say which of the account's persons is the account holder."""
+        return await self._json(
+            Profile,
+            "PUT",
+            f"/telegram-users/{telegram_user_id}",
+            json={"self_person_id": str(person_id)},
         )
 
     async def record_consent(self, telegram_user_id: int, version: str, language: str) -> Profile:

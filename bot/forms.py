@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot import reference
+from bot import dates, reference
 
 STEPS = (
     "surname",
@@ -57,6 +57,8 @@ EDIT_GROUPS: dict[str, tuple[str, str]] = {
 }
 SKIP = "-"
 RETURN_KEY = "_return"  # the step after which an edit goes back to the confirmation screen
+WHOM_KEY = "_whom"  # "self" (the account holder) or "family" (a family member)
+WHOM = ("self", "family")
 MAX_STAY_DAYS = 5 * 366
 MAX_ADVANCE_DAYS = 366
 
@@ -80,6 +82,11 @@ class Ambiguous(Exception):
 
 
 # ------------------------------------------------------------------------------ order
+
+
+def is_family(data: dict[str, Any]) -> bool:
+    """The card being filled in is a family member's: questions say "their", not "your"."""
+    return data.get(WHOM_KEY) == "family"
 
 
 def applies(step: str, data: dict[str, Any]) -> bool:
@@ -128,10 +135,6 @@ _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’ʻʼ.-][^\W\d_]+)*\.?$")
 _LATIN_RE = re.compile(r"^[A-Z]+(?:[ -][A-Z]+)*$")
 _DOC_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{5,20}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-_DATE_FORMATS = (
-    re.compile(r"^(?P<d>\d{1,2})[./-](?P<m>\d{1,2})[./-](?P<y>\d{4})$"),
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
-)
 _TEXT_LIMITS = {"host_name": 200, "host_address": 300, "occupation": 120}
 
 
@@ -178,16 +181,13 @@ def check_document_number(value: str, code: str = "document_number") -> str:
     return value
 
 
-def parse_date(value: str) -> date:
-    value = value.strip()
-    for pattern in _DATE_FORMATS:
-        match = pattern.match(value)
-        if match:
-            try:
-                return date(int(match["y"]), int(match["m"]), int(match["d"]))
-            except ValueError:
-                raise Invalid("date_impossible") from None
-    raise Invalid("date_format")
+def parse_date(value: str, *, birth_today: date | None = None) -> date:
+    """A typed date ("17.4.96", "17 aprel 1996", "05/11/1998"); two-digit years of a birth
+    date (``birth_today`` given) are the latest such year not in the future."""
+    try:
+        return dates.parse(value, today=birth_today)
+    except dates.DateError as exc:
+        raise Invalid(exc.code) from None
 
 
 def check_birth_date(value: date, today: date) -> date:
@@ -243,7 +243,7 @@ def parse_text(step: str, text: str, data: dict[str, Any], today: date) -> Any:
     if step in ("surname_latin", "given_names_latin"):
         return check_latin(text)
     if step == "date_of_birth":
-        return check_birth_date(parse_date(text), today).isoformat()
+        return check_birth_date(parse_date(text, birth_today=today), today).isoformat()
     if step == "stay_from":
         return check_stay_from(parse_date(text), data, today).isoformat()
     if step == "stay_until":
@@ -257,6 +257,22 @@ def parse_text(step: str, text: str, data: dict[str, Any], today: date) -> Any:
     if step == "region":
         return _one(reference.find_regions(text), check_region, "region_unknown")
     return _text(text, _TEXT_LIMITS.get(step, 200))
+
+
+def _plain(text: str) -> str:
+    """Lower-case letters and digits only: what is left of a label once emoji, punctuation
+    and apostrophes are gone ("ozbekiston" = "Oʻzbekiston", "👤 Me" = "me")."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in folded if c.isalnum())
+
+
+def match_label(text: str, labels: dict[str, str]) -> str | None:
+    """The key of the label typed (a button's text typed instead of pressed), if one."""
+    typed = _plain(text)
+    if not typed:
+        return None
+    found = [key for key, label in labels.items() if _plain(label) == typed]
+    return found[0] if len(found) == 1 else None
 
 
 def _one(candidates: list[str], check: Any, unknown: str) -> str:

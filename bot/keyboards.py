@@ -7,10 +7,15 @@ from functools import lru_cache
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 from aiogram.utils.i18n import get_i18n
 
-from bot import forms, reference
+from bot import forms, reference, texts
 from bot.api import Card, Checklist, CourseProgress, ModuleSummary
 from bot.callbacks import (
     AnswerCB,
@@ -59,6 +64,22 @@ def _main_menu(_language: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 2))
 
 
+def reply_menu() -> ReplyKeyboardMarkup:
+    """The keyboard that stays under the chat: the QR in one tap, and the main actions."""
+    return _reply_menu(get_i18n().current_locale)
+
+
+@lru_cache(maxsize=len(LANGUAGES) + 1)
+def _reply_menu(_language: str) -> ReplyKeyboardMarkup:
+    labels = texts.reply_labels()
+    rows = [["card"], ["checklist", "course"], ["guide", "help"]]
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=labels[action]) for action in row] for row in rows],
+        is_persistent=True,
+        resize_keyboard=True,
+    )
+
+
 def languages(current: str) -> InlineKeyboardMarkup:
     buttons = [
         _button(("✓ " if code == current else "") + NATIVE_NAMES[code], LanguageCB(code=code))
@@ -83,6 +104,14 @@ def register_button() -> InlineKeyboardMarkup:
 
 
 # ------------------------------------------------------------------------------ registration
+
+
+def whom() -> InlineKeyboardMarkup:
+    """For whom the card is: the account holder, or a family member."""
+    labels = texts.whom_labels()
+    rows = [[_button(labels[value], ChoiceCB(field="whom", value=value))] for value in forms.WHOM]
+    rows.append([_cancel()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def step(step: str, data: dict[str, Any], language: str, today: date) -> InlineKeyboardMarkup:
@@ -321,7 +350,7 @@ def checklist(
     rows.append([toggle, refresh])
     for other in others:
         rows.append(
-            [_button("🪪 " + labels[other.number], ChecklistCB(action="show", card=other.number))]
+            [_button("🪪 " + labels[str(other.id)], ChecklistCB(action="show", card=other.number))]
         )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

@@ -16,8 +16,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import I18n
 
-from bot import keyboards, quiz, texts
-from bot.api import NotFound, ServiceClient
+from bot import keyboards, people, quiz, texts
+from bot.api import NotFound, Profile, ServiceClient
 from bot.callbacks import AnswerCB, CourseCB, MenuCB
 from bot.handlers.common import chat_message, replace, stale
 
@@ -36,28 +36,34 @@ def router() -> Router:
 
 
 async def course_command(
-    message: Message, event_from_user: User, api: ServiceClient, i18n: I18n
+    message: Message, event_from_user: User, api: ServiceClient, i18n: I18n, profile: Profile | None
 ) -> None:
-    """The module list with the user's progress marks."""
-    text, markup = await _outline(event_from_user, 0, api, i18n)
+    """The module list with the account holder's own progress marks."""
+    text, markup = await _outline(event_from_user, None, api, i18n, profile)
     await message.answer(text, reply_markup=markup)
 
 
-async def course_button(callback: CallbackQuery, api: ServiceClient, i18n: I18n) -> None:
+async def course_button(
+    callback: CallbackQuery, api: ServiceClient, i18n: I18n, profile: Profile | None
+) -> None:
     """The menu's course button: as /course."""
     await callback.answer()
     message = chat_message(callback)
     if message is not None:
-        text, markup = await _outline(callback.from_user, 0, api, i18n)
+        text, markup = await _outline(callback.from_user, None, api, i18n, profile)
         await message.answer(text, reply_markup=markup)
 
 
 async def module_list(
-    callback: CallbackQuery, callback_data: CourseCB, api: ServiceClient, i18n: I18n
+    callback: CallbackQuery,
+    callback_data: CourseCB,
+    api: ServiceClient,
+    i18n: I18n,
+    profile: Profile | None,
 ) -> None:
     """Back to the module list (or another person's progress)."""
     await callback.answer()
-    text, markup = await _outline(callback.from_user, callback_data.person, api, i18n)
+    text, markup = await _outline(callback.from_user, callback_data.person, api, i18n, profile)
     await replace(callback, text, markup)
 
 
@@ -164,26 +170,31 @@ async def _ask(
     await replace(callback, text, keyboards.answers(slug, index, len(options)))
 
 
-async def _persons(user: User, api: ServiceClient) -> list[tuple[uuid.UUID, str]]:
-    """The account's people, in the order their first card was registered."""
-    seen: dict[uuid.UUID, str] = {}
-    for card in await api.list_cards(user.id):
-        holder = card.holder
-        seen.setdefault(card.person_id, holder.surname_latin or holder.surname or card.number)
-    return list(seen.items())
+async def _persons(
+    user: User, api: ServiceClient, profile: Profile | None = None
+) -> tuple[list[tuple[uuid.UUID, str]], int]:
+    """The account's people (in the order their first card was registered, named in full,
+    the holder marked "you") and the index of the one shown by default."""
+    cards = await api.list_cards(user.id)
+    order = people.persons(cards)
+    first = {c.person_id: c for c in reversed(cards)}
+    names = texts.card_labels(list(first.values()), cards, profile)
+    named = [(person, names[str(first[person].id)]) for person in order]
+    default = people.default_person(cards, profile)
+    return named, order.index(default) if default in order else 0
 
 
 async def _person(user: User, index: int, api: ServiceClient) -> uuid.UUID | None:
-    persons = await _persons(user, api)
+    persons, _default = await _persons(user, api)
     return persons[index][0] if 0 <= index < len(persons) else None
 
 
 async def _outline(
-    user: User, index: int, api: ServiceClient, i18n: I18n
+    user: User, index: int | None, api: ServiceClient, i18n: I18n, profile: Profile | None
 ) -> tuple[str, keyboards.InlineKeyboardMarkup]:
     outline = await api.course(i18n.current_locale)
-    persons = await _persons(user, api)
-    index = index if 0 <= index < len(persons) else 0
+    persons, default = await _persons(user, api, profile)
+    index = index if index is not None and 0 <= index < len(persons) else default
     progress = await api.progress(persons[index][0]) if persons else None
     holder = persons[index][1] if persons else None
     text = texts.course_header(progress, holder)

@@ -59,6 +59,8 @@ async def test_the_journey_over_long_polling(
         await chat.expect("Assalomu alaykum! Men Onboard botiman.")
         await chat.expect("Shaxsiy maʼlumotlaringizni qayta ishlashga rozimisiz?")
         await chat.press("Roziman")
+        await chat.expect("Bu karta kim uchun?")
+        await chat.press("Oʻzim uchun")
         await chat.expect("Familiyangiz, pasportdagidek")
         number = document_number()
         for how, what, reply in REGISTRATION:

@@ -26,6 +26,7 @@ def cards_of(service: Service, chat: Chat) -> list[dict]:
 async def start_registration(chat: Chat) -> None:
     await chat.say("/register")
     await chat.press("I agree")
+    await chat.press("Me")
 
 
 async def test_a_full_registration_issues_a_pending_card(tg: BotUnderTest, service: Service):
@@ -75,13 +76,13 @@ INVALID = [
     ("date_of_birth", "30.02.1990", "There is no such date"),
     ("date_of_birth", "01.01.2090", "cannot be in the future"),
     ("date_of_birth", "01.01.1890", "cannot be before 1900"),
-    ("sex", "male", "Please choose one of the buttons."),
+    ("sex", "man or woman", "Please choose one of the buttons."),
     ("citizenship", "Atlantis", "I do not know this country"),
     ("citizenship", "Russia", "Citizens of Russia do not need a migration card."),
-    ("document_type", "passport", "Please choose one of the buttons."),
+    ("document_type", "my papers", "Please choose one of the buttons."),
     ("document_number", "123", "5 to 20 Latin letters and digits"),
     ("document_number", "АБ123456", "type the letters of the number in Latin"),
-    ("purpose", "work", "Please choose one of the buttons."),
+    ("purpose", "working", "Please choose one of the buttons."),
     ("visa_number", "VISA", "A visa number has 5 to 20"),
     ("visa_number", "ВИЗА12345", "type the visa number in Latin letters"),
     ("stay_from", "01.01.1980", "cannot be before your date of birth"),
@@ -127,6 +128,7 @@ async def test_each_step_explains_in_the_users_language(tg: BotUnderTest):
     chat = tg.chat("uz")
     await chat.say("/register")
     await chat.press("Roziman")
+    await chat.press("Oʻzim uchun")
     await chat.say("Karimov2")
     assert "Ismda faqat harflar" in chat.last.body
 
@@ -209,10 +211,12 @@ async def test_consent_is_recorded_with_its_version(tg: BotUnderTest, service: S
     profile = service.api("GET", f"/api/v1/telegram-users/{chat.user_id}").json()
     assert profile["consent_version"] == "2026-11" and profile["consent_given_at"]
     assert profile["language"] == "kk"
-    assert "Тегіңіз" in chat.last.body  # the first question, in Kazakh
+    assert "Бұл карта кімге арналған?" in chat.last.body  # the first question, in Kazakh
+    await chat.press("Өзіме")
+    assert "Тегіңіз" in chat.last.body
     await chat.say("/cancel")
     await chat.say("/register")  # consent is not asked twice
-    assert "Тегіңіз" in chat.last.body
+    assert "Бұл карта кімге арналған?" in chat.last.body
 
 
 async def test_register_again_resumes_where_the_user_stopped(tg: BotUnderTest):
@@ -237,7 +241,7 @@ async def test_unfinished_answers_expire(tg: BotUnderTest):
     assert "deleted after a long pause" in chat.text()
     assert await tg.fsm(chat) == (None, {})
     await chat.say("/register")
-    assert "Your surname" in chat.last.body
+    assert "For whom is this card?" in chat.last.body
 
 
 async def test_a_name_matching_several_countries(tg: BotUnderTest):
@@ -256,6 +260,7 @@ async def test_typed_country_and_region_names(tg: BotUnderTest, service: Service
     chat = tg.chat("ru")
     await chat.say("/register")
     await chat.press("Я согласен")
+    await chat.press("Для меня")
     overrides: dict[str, Any] = {
         "citizenship": ("say", "Таджикистан"),
         "region": ("say", "Татарстан"),
@@ -336,10 +341,19 @@ async def test_a_second_open_card_for_the_same_person(tg: BotUnderTest, service:
     chat = tg.chat("en")
     given = await register(chat)
     number = given["document_number"]
-    await register(chat, document_number=("say", number))
+    await register(chat, whom="A family member", document_number=("say", number))
     assert "already has an open migration card" in chat.text()
     assert await tg.fsm(chat) == (None, {})
     assert len(cards_of(service, chat)) == 1
+
+
+async def test_me_again_with_an_open_card_is_told_at_once(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    await chat.say("/register")
+    await chat.press("Me")
+    assert chat.last.body == "You already have an open migration card. See it with /card."
+    assert await tg.fsm(chat) == (None, {})
 
 
 async def test_a_document_registered_to_someone_else(tg: BotUnderTest, service: Service):

@@ -45,7 +45,11 @@ async def test_the_language_changes_everything_after_it(tg: BotUnderTest, servic
     assert chat.last.body == "Выберите язык:"
     assert chat.buttons() == ["✓ Русский", "English", "Oʻzbekcha", "Тоҷикӣ", "Кыргызча", "Қазақша"]
     await chat.press("Кыргызча")
-    assert chat.last.body == "Даяр: сиз менен кыргызча сүйлөшөм."
+    assert chat.texts()[0] == "Даяр: сиз менен кыргызча сүйлөшөм."
+    # The keyboard under the chat follows the language.
+    keyboard = chat.reply_keyboard()
+    assert keyboard is not None and keyboard["keyboard"][0][0]["text"] == "🪪 QR"
+    assert chat.last.body == "Эмне кылгыңыз келет?"
     profile = service.api("GET", f"/api/v1/telegram-users/{chat.user_id}").json()
     assert profile["language"] == "ky"
     menu = fake.calls_of("setMyCommands")[-1].params
