@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot import dates, reference
+from bot import dates, latin, reference
 
 STEPS = (
     "surname",
@@ -55,7 +55,8 @@ EDIT_GROUPS: dict[str, tuple[str, str]] = {
     "region": ("region", "region"),
     "occupation": ("occupation", "occupation"),
 }
-SKIP = "-"
+SKIP = "-"  # skip an optional answer; on a Latin-letters step: "the Latin form shown is right"
+TYPE = "type"  # on a Latin-letters step: "I will type it myself"
 RETURN_KEY = "_return"  # the step after which an edit goes back to the confirmation screen
 WHOM_KEY = "_whom"  # "self" (the account holder) or "family" (a family member)
 WHOM = ("self", "family")
@@ -98,11 +99,22 @@ def applies(step: str, data: dict[str, Any]) -> bool:
 def can_skip(step: str, data: dict[str, Any]) -> bool:
     if step in ("given_names", "visa_number", "occupation"):
         return True
-    if step == "surname_latin":
-        return transliterable(data.get("surname") or "")
-    if step == "given_names_latin":
-        return transliterable(data.get("given_names") or "")
+    if step in _LATIN_OF:
+        return latin_of(step, data) is not None
     return False
+
+
+_LATIN_OF = {"surname_latin": "surname", "given_names_latin": "given_names"}
+
+
+def latin_of(step: str, data: dict[str, Any]) -> str | None:
+    """The Latin form the card will print for a name (shown for confirmation), if the name
+    can be spelt in Latin letters automatically."""
+    name = data.get(_LATIN_OF.get(step, ""))
+    if not name or not transliterable(name):
+        return None
+    spelt = latin.to_icao_latin(name)
+    return spelt if _LATIN_RE.match(spelt) else None
 
 
 def first_step() -> str:
@@ -290,7 +302,7 @@ def parse_choice(step: str, value: str, data: dict[str, Any], today: date) -> An
     if value == SKIP:
         if not can_skip(step, data):
             raise Invalid("required")
-        return None
+        return latin_of(step, data) if step in _LATIN_OF else None
     if step in CHOICES:
         if value not in CHOICES[step]:
             raise Invalid("use_buttons")

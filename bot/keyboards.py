@@ -143,11 +143,17 @@ def step(step: str, data: dict[str, Any], language: str, today: date) -> InlineK
                 for text, day in _quick_dates(step, data, today)
             ]
         )
-    if forms.can_skip(step, data):
-        skip = _("Spell it for me") if step.endswith("_latin") else _("Skip")
-        rows.append([_button(skip, ChoiceCB(field=step, value=forms.SKIP))])
+    if forms.latin_of(step, data) is not None:
+        rows.append([_button(_("✅ Correct"), ChoiceCB(field=step, value=forms.SKIP))])
+        rows.append([_button(_("✏️ I'll type it"), ChoiceCB(field=step, value=forms.TYPE))])
+    elif forms.can_skip(step, data):
+        rows.append([_button(_("Skip"), ChoiceCB(field=step, value=forms.SKIP))])
     rows.append([_cancel()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def cancel_only() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_cancel()]])
 
 
 def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
@@ -179,7 +185,7 @@ def candidates(step: str, codes: list[str], language: str) -> InlineKeyboardMark
 
 
 def region_page(page: int) -> InlineKeyboardMarkup:
-    codes = list(reference.regions())
+    codes = reference.regions_in_order()
     pages = (len(codes) + REGIONS_PER_PAGE - 1) // REGIONS_PER_PAGE
     page = max(0, min(page, pages - 1))
     chunk = codes[page * REGIONS_PER_PAGE : (page + 1) * REGIONS_PER_PAGE]

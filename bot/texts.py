@@ -195,11 +195,41 @@ def whom_labels() -> dict[str, str]:
 
 def prompt(step: str, data: dict[str, Any]) -> str:
     """The question for a step, with a hint of what is expected."""
-    texts = _family_prompts() if forms.is_family(data) else _own_prompts()
-    text = texts[step]
-    if step.endswith("_latin") and forms.can_skip(step, data):
-        text += "\n" + _("If you are not sure, press «Spell it for me».")
-    return text
+    family = forms.is_family(data)
+    spelt = forms.latin_of(step, data)
+    if spelt is not None:  # show the Latin form as it will be printed, before confirming
+        return _latin_check(step, family).format(latin=f"<b>{h(spelt)}</b>")
+    return (_family_prompts() if family else _own_prompts())[step]
+
+
+def latin_typing_prompt(step: str, data: dict[str, Any]) -> str:
+    """The question for a Latin form the user types in (after «I'll type it»)."""
+    return (_family_prompts() if forms.is_family(data) else _own_prompts())[step]
+
+
+def _latin_check(step: str, family: bool) -> str:
+    if step == "surname_latin" and family:
+        return _(
+            "In Latin letters their surname will be printed as:\n{latin}\n"
+            "Is it the same as in their passport (the Latin letters at the bottom of the photo "
+            "page)?"
+        )
+    if step == "surname_latin":
+        return _(
+            "In Latin letters your surname will be printed as:\n{latin}\n"
+            "Is it the same as in your passport (the Latin letters at the bottom of the photo "
+            "page)?"
+        )
+    if family:
+        return _(
+            "In Latin letters their given names will be printed as:\n{latin}\n"
+            "Is it the same as in their passport (the Latin letters at the bottom of the photo "
+            "page)?"
+        )
+    return _(
+        "In Latin letters your given names will be printed as:\n{latin}\n"
+        "Is it the same as in your passport (the Latin letters at the bottom of the photo page)?"
+    )
 
 
 def _family_prompts() -> dict[str, str]:
@@ -248,12 +278,12 @@ def _own_prompts() -> dict[str, str]:
             "Your given names (first name and patronymic, if any), as in your passport:"
         ),
         "surname_latin": _(
-            "Your surname in Latin letters, exactly as in the machine-readable line of your "
-            "passport (for example KARIMOV):"
+            "Your surname in Latin letters, exactly as printed in the bottom lines of your "
+            "passport's photo page (for example KARIMOV):"
         ),
         "given_names_latin": _(
-            "Your given names in Latin letters, exactly as in the machine-readable line of "
-            "your passport (for example SHUKHRAT):"
+            "Your given names in Latin letters, exactly as printed in the bottom lines of "
+            "your passport's photo page (for example SHUKHRAT):"
         ),
         "date_of_birth": _("Your date of birth (DD.MM.YYYY, for example 01.05.1990):"),
         "sex": _("Your sex, as in your passport:"),
@@ -289,8 +319,8 @@ def explain(error: forms.Invalid, data: dict[str, Any] | None = None) -> str:
             "A name may contain only letters, spaces, hyphens and apostrophes, and no digits."
         ),
         "latin": _(
-            "Please use only Latin letters A–Z, spaces and hyphens, as in the "
-            "machine-readable line of your passport."
+            "Please use only Latin letters A–Z, spaces and hyphens, as printed at the bottom "
+            "of the passport's photo page."
         ),
         "date_format": _("Please write the date as DD.MM.YYYY, for example 01.05.1990."),
         "date_impossible": _("There is no such date. Please check the day and the month."),
@@ -306,8 +336,8 @@ def explain(error: forms.Invalid, data: dict[str, Any] | None = None) -> str:
             "(spaces and hyphens are removed)."
         ),
         "document_number_cyrillic": _(
-            "Please type the letters of the number in Latin, as in the machine-readable line "
-            "of the document."
+            "Please type the letters of the number in Latin, as printed at the bottom of the "
+            "document's photo page."
         ),
         "visa_number": _(
             "A visa number has 5 to 20 Latin letters and digits, with at least one digit."
@@ -334,9 +364,16 @@ def explain(error: forms.Invalid, data: dict[str, Any] | None = None) -> str:
 def button_labels(step: str, data: dict[str, Any]) -> dict[str, str]:
     """The labels of a step's choice buttons (and of its skip button), by their value."""
     labels = {code: _(text) for code, text in forms.CHOICES.get(step, {}).items()}
-    if forms.can_skip(step, data):
-        labels[forms.SKIP] = _("Spell it for me") if step.endswith("_latin") else _("Skip")
+    if forms.latin_of(step, data) is not None:
+        labels[forms.SKIP] = _("✅ Correct")
+    elif forms.can_skip(step, data):
+        labels[forms.SKIP] = _("Skip")
     return labels
+
+
+def read_as(step: str, value: Any, language: str) -> str:
+    """A typed answer as understood ("✔️ Date of birth: 17.04.1996")."""
+    return f"✔️ {field_labels()[step]}: <b>{h(answer_value(step, value, language))}</b>"
 
 
 def which_one() -> str:

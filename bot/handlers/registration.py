@@ -30,6 +30,7 @@ from bot.profiles import ProfileStore, has_consent
 
 Today = Callable[[], date]
 EXPIRES_KEY = "_expires"
+ECHOED = ("date_of_birth", "stay_from", "stay_until", "citizenship", "region")
 IDEMPOTENCY_KEY = "_idem"
 
 
@@ -316,7 +317,9 @@ async def answer_text(
     except forms.Invalid as exc:
         await _ask(message, step, data, i18n, today, error=exc)
         return
-    await _advance(message, state, step, value, settings, i18n, today)
+    # What a typed date, country or region was read as, so nothing is guessed silently.
+    echo = texts.read_as(step, value, i18n.current_locale) if step in ECHOED else None
+    await _advance(message, state, step, value, settings, i18n, today, intro=echo)
 
 
 async def answer_not_text(message: Message, state: FSMContext, i18n: I18n, today: Today) -> None:
@@ -342,6 +345,10 @@ async def answer_button(
         await stale(callback)
         return
     data = await state.get_data()
+    if callback_data.value == forms.TYPE and step.endswith("_latin"):
+        await callback.answer()  # "I'll type it": the question without the Latin form shown
+        await replace(callback, texts.latin_typing_prompt(step, data), keyboards.cancel_only())
+        return
     try:
         value = forms.parse_choice(step, callback_data.value, data, today())
     except forms.Invalid as exc:
@@ -369,6 +376,8 @@ async def _advance(
     settings: BotSettings,
     i18n: I18n,
     today: Today,
+    *,
+    intro: str | None = None,
 ) -> None:
     data = await state.get_data()
     data[step] = value
@@ -381,7 +390,7 @@ async def _advance(
         return
     await state.set_data(data)
     await state.set_state(getattr(Registration, following))
-    await _ask(message, following, data, i18n, today)
+    await _ask(message, following, data, i18n, today, intro=intro)
 
 
 async def _ask(

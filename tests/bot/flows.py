@@ -11,8 +11,8 @@ from tests.bot.client import Chat
 ENGLISH_ANSWERS: list[tuple[str, str, str]] = [
     ("surname", "say", "Каримов"),
     ("given_names", "say", "Шухрат"),
-    ("surname_latin", "press", "Spell it for me"),
-    ("given_names_latin", "press", "Spell it for me"),
+    ("surname_latin", "press", "Correct"),
+    ("given_names_latin", "press", "Correct"),
     ("date_of_birth", "say", "01.05.1990"),
     ("sex", "press", "Male"),
     ("citizenship", "press", "Uzbekistan"),

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.anyio
 REGISTRATION = [
     ("say", "Каримов", "Ismingiz"),
     ("say", "Шухрат", "Familiyangiz lotin harflarida"),
-    ("press", "Men uchun yozing", "Ismingiz lotin harflarida"),
-    ("press", "Men uchun yozing", "Tugʻilgan sanangiz"),
+    ("press", "Toʻgʻri", "Ismingiz lotin harflarida"),
+    ("press", "Toʻgʻri", "Tugʻilgan sanangiz"),
     ("say", "01.05.1990", "Jinsingiz"),
     ("press", "Erkak", "Fuqaroligingiz"),
     ("press", "Oʻzbekiston", "Qaysi shaxsni tasdiqlovchi hujjat"),

@@ -72,7 +72,8 @@ INVALID = [
     ("surname", "K" * 101, "at most 100 characters"),
     ("given_names", "Шухрат!", "A name may contain only letters"),
     ("surname_latin", "КАРИМОВ", "Please use only Latin letters A–Z"),
-    ("date_of_birth", "1 May 1990", "Please write the date as DD.MM.YYYY"),
+    ("date_of_birth", "May 1990", "Please write the date as DD.MM.YYYY"),
+    ("date_of_birth", "17.4", "Please write the date as DD.MM.YYYY"),
     ("date_of_birth", "30.02.1990", "There is no such date"),
     ("date_of_birth", "01.01.2090", "cannot be in the future"),
     ("date_of_birth", "01.01.1890", "cannot be before 1900"),
@@ -108,7 +109,7 @@ async def test_each_step_explains_what_is_wrong(tg: BotUnderTest, step: str, bad
     await chat.say(bad)
     reply = chat.last.body
     assert reply.startswith("⚠️ ") and reason in reply
-    assert question.split("\n")[0] in reply  # and the question again
+    assert question.split("\n\n")[-1].split("\n")[0] in reply  # and the question again
     assert (await tg.fsm(chat))[0] == f"Registration:{step}"
     assert step not in (await tg.fsm(chat))[1]
 
@@ -182,8 +183,10 @@ async def test_editing_from_the_confirmation(tg: BotUnderTest, service: Service)
     await chat.press("Names")
     await chat.say("Рахимов")
     await chat.press("Skip")  # no given names this time: their Latin form is not asked
-    await chat.press("Spell it for me")
+    assert "<b>RAKHIMOV</b>" in chat.last.body  # the Latin form shown before it is confirmed
+    await chat.press("Correct")
     assert "Please check your card:" in chat.last.body and "Рахимов" in chat.last.body
+    assert "Surname (Latin): <b>RAKHIMOV</b>" in chat.last.body
     await chat.press("Confirm")
     [card] = cards_of(service, chat)
     assert card["holder"]["surname"] == "Рахимов" and card["holder"]["given_names"] is None
@@ -317,12 +320,39 @@ async def test_a_button_of_a_finished_registration_is_stale(tg: BotUnderTest, fa
     assert chat.texts() == []  # nothing else happens
 
 
+async def test_the_latin_form_is_shown_before_it_is_confirmed(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await chat.say("Тошматов")
+    await chat.say("Шерзод")
+    shown = chat.last.body
+    assert "In Latin letters your surname will be printed as:\n<b>TOSHMATOV</b>" in shown
+    assert "machine-readable" not in shown
+    await chat.press("Correct")
+    assert "your given names will be printed as:\n<b>SHERZOD</b>" in chat.last.body
+    await chat.press("I'll type it")  # the passport says otherwise
+    assert chat.last.body.startswith("Your given names in Latin letters, exactly as printed")
+    assert chat.buttons() == ["✖️ Cancel"]
+    await chat.say("sherzod")
+    assert "Your date of birth" in chat.last.body
+    await fill_until(chat, start="date_of_birth")
+    summary = chat.last.body
+    assert "Surname (Latin): <b>TOSHMATOV</b>" in summary
+    assert "Given names (Latin): <b>SHERZOD</b>" in summary
+    await chat.press("Confirm")
+    [card] = cards_of(service, chat)
+    assert (card["holder"]["surname_latin"], card["holder"]["given_names_latin"]) == (
+        "TOSHMATOV",
+        "SHERZOD",
+    )
+
+
 async def test_a_name_in_another_script_needs_its_latin_form(tg: BotUnderTest, service: Service):
     chat = tg.chat("en")
     await start_registration(chat)
     await chat.say("王")
     await chat.press("Skip")  # no given names
-    assert "Spell it for me" not in chat.buttons()
+    assert "✅ Correct" not in chat.buttons()
     await chat.press_data(ChoiceCB(field="surname_latin", value="-").pack())
     assert "This answer is required." in fake_alert(tg)
     await chat.say("WANG")
@@ -372,3 +402,68 @@ async def test_a_document_registered_to_someone_else(tg: BotUnderTest, service: 
     await second.press("Confirm")
     assert "Your migration card is registered." in second.text()
     assert len(cards_of(service, second)) == 1
+
+
+@pytest.mark.parametrize(
+    ("step", "typed", "read_as"),
+    [
+        ("date_of_birth", "17.4.96", "Date of birth: <b>17.04.1996</b>"),
+        ("date_of_birth", "17 aprel 1996", "Date of birth: <b>17.04.1996</b>"),
+        ("date_of_birth", "17 апреля 1996 г.", "Date of birth: <b>17.04.1996</b>"),
+        ("date_of_birth", "5 қаңтар 2001", "Date of birth: <b>05.01.2001</b>"),
+        ("date_of_birth", "05/11/1998", "Date of birth: <b>05.11.1998</b>"),
+        ("date_of_birth", "3.2.05", "Date of birth: <b>03.02.2005</b>"),
+        ("citizenship", "ozbekiston", "Citizenship: <b>Uzbekistan</b>"),
+        ("citizenship", "Таджикистан", "Citizenship: <b>Tajikistan</b>"),
+        ("citizenship", "qirgʻiziston", "Citizenship: <b>Kyrgyzstan</b>"),
+        ("region", "moskva oblast", "Region: <b>Moscow Oblast</b>"),
+        ("region", "Казань", "Region: <b>Tatarstan</b>"),
+        ("region", "Екатеринбург", "Region: <b>Sverdlovsk Oblast</b>"),
+        ("region", "Нижний Новгород", "Region: <b>Nizhegorodskaya oblast'</b>"),
+    ],
+)
+async def test_typing_as_people_type(tg: BotUnderTest, step: str, typed: str, read_as: str):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await fill_until(chat, stop=step)
+    await chat.say(typed)
+    assert "⚠️" not in chat.last.body
+    assert chat.last.body.startswith("✔️ " + read_as)  # said back, never guessed silently
+
+
+async def test_a_region_typed_that_matches_several_is_asked_back(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await fill_until(chat, stop="region")
+    await chat.say("Kar")
+    assert chat.last.body == "Several match. Which one?"
+    assert {"Kareliya, Respublika", "Karachayevo-Cherkesskaya Respublika"} <= set(chat.buttons())
+
+
+async def test_regions_are_named_in_the_users_language(tg: BotUnderTest):
+    chat = tg.chat("uz")
+    await chat.say("/register")
+    await chat.press("Roziman")
+    await chat.press("Oʻzim uchun")
+    await fill_until(
+        chat,
+        stop="region",
+        sex=("press", "Erkak"),
+        citizenship=("press", "Oʻzbekiston"),
+        document_type=("press", "Pasport"),
+        surname_latin=("press", "Toʻgʻri"),
+        given_names_latin=("press", "Toʻgʻri"),
+        purpose=("press", "Ish"),
+        visa_number=("press", "Oʻtkazib yuborish"),
+        stay_from=("press", "Bugun"),
+        stay_until=("press", "90 kun"),
+        host_kind=("press", "Tashkilot"),
+    )
+    await chat.press("Barcha hududlar")
+    names = chat.buttons()
+    assert "Амурская область" in names  # official Russian in Cyrillic, not "Amurskaya oblast'"
+    assert not [n for n in names if "oblast'" in n or "Respublika" in n]
+    await chat.say("Samarqand viloyati")  # not a Russian region
+    assert "⚠️" in chat.last.body
+    await chat.say("Самарская обл")
+    assert chat.last.body.startswith("✔️ ") and "Самарская область" in chat.last.body
