@@ -216,6 +216,17 @@ class Checklist(_Out):
     language: str
     reminders_muted: bool = False
     items: list[ChecklistItem]
+    # The stay regime and its legal limit, when the service gives it (being added there).
+    regime: dict[str, Any] | None = None
+
+    @property
+    def stay_limit_days(self) -> int | None:
+        """The regime's legal limit of the stay in days, if the service states one."""
+        for key in ("max_stay_days", "limit_days", "stay_limit_days", "days"):
+            value = (self.regime or {}).get(key)
+            if isinstance(value, int) and value > 0:
+                return value
+        return None
 
 
 class Reminder(_Out):

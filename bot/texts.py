@@ -656,9 +656,15 @@ def checklist(card: Card, listing: Checklist, today: date, name: str = "") -> st
     if name:
         lines.append(_("Holder: {name}").format(name=h(name)))
     shown = [i for i in listing.items if i.status != "not_applicable"]
+    waiting = [i for i in shown if i.due_on is None and i.status == "pending"]
+    if waiting:  # before entry: one sentence, not "no date yet" on every line
+        lines += ["", _("⏳ The deadlines start when the border officer records your entry.")]
+        lines += [f"▫️ {h(i.title)}" for i in waiting]
     for item in shown:
-        lines += ["", _item_line(item, today)]
-        if item.status in ("pending", "overdue"):
+        if item in waiting:
+            continue
+        lines += ["", _item_line(item, today, listing)]
+        if item.status in ("pending", "overdue") and item.reportable:
             lines.append("<i>" + h(item.how_to) + "</i>")
     if not shown:
         lines += ["", _("Nothing is due for this card.")]
@@ -671,8 +677,19 @@ def checklist(card: Card, listing: Checklist, today: date, name: str = "") -> st
     return "\n".join(lines)
 
 
-def _item_line(item: ChecklistItem, today: date) -> str:
+def _item_line(item: ChecklistItem, today: date, listing: Checklist) -> str:
     title = "<b>" + h(item.title) + "</b>"
+    if not item.reportable and item.due_on is not None and item.status == "pending":
+        # The end of the stay as planned on the card, which is not the law's limit.
+        line = "📅 " + _("Planned stay until {date} (as written on the card).").format(
+            date=fmt_date(item.due_on)
+        )
+        limit = listing.stay_limit_days
+        if limit:
+            line += "\n" + _("The law allows at most {days} days in this regime.").format(
+                days=limit
+            )
+        return line + "\n<i>" + h(item.how_to) + "</i>"
     if item.status == "done":
         when = fmt_date(item.done.done_on) if item.done else "—"
         line = "✅ " + _("{title}: done on {date}").format(title=title, date=when)
