@@ -141,6 +141,7 @@ class QuestionResult(_Out):
     id: str
     chosen: int
     correct: bool
+    answer: int | None = None  # the right option, once scored
     explanation: str
 
 

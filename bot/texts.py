@@ -612,7 +612,7 @@ def quiz_needs_card() -> str:
     return _("To take the quiz, register your card first: /register.")
 
 
-def quiz_result(result: AttemptResult) -> str:
+def quiz_result(result: AttemptResult, questions: dict[str, dict[str, Any]] | None = None) -> str:
     verdict = (
         _("Passed!")
         if result.passed
@@ -627,10 +627,27 @@ def quiz_result(result: AttemptResult) -> str:
         verdict,
         "",
     ]
+    questions = questions or {}
     for number, item in enumerate(result.results, start=1):
-        mark = "✅" if item.correct else "❌"
-        lines.append(f"{mark} {number}. {h(item.explanation)}")
+        question = questions.get(item.id)
+        if question is None:  # (an older quiz in progress) as before: the explanation only
+            lines.append(("✅" if item.correct else "❌") + f" {number}. {h(item.explanation)}")
+            continue
+        if item.correct:
+            lines.append(f"✅ {number}. {h(_short(question['text'], 60))}")
+            continue
+        lines += ["", f"❌ {number}. {h(question['text'])}"]
+        options = question["options"]
+        if item.answer is not None and 0 <= item.answer < len(options):
+            lines.append(
+                _("Right answer: {answer}").format(answer=f"<b>{h(options[item.answer])}</b>")
+            )
+        lines.append("<i>" + h(item.explanation) + "</i>")
     return "\n".join(lines)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def course_completed() -> str:

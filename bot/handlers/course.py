@@ -108,7 +108,13 @@ async def quiz_start(
         await stale(callback)
         return
     progress = await api.progress(person_id)
-    questions = [{"text": q.text, "options": q.options} for q in module.questions]
+    tried = any(m.slug == module.slug and m.attempts for m in progress.modules)
+    # A retry shows the questions and their options in another order (the service scores
+    # by the authored order: answers are mapped back before they are sent).
+    questions = quiz.arrange(
+        [{"id": q.id, "text": q.text, "options": q.options} for q in module.questions],
+        shuffle=tried,
+    )
     await quiz.save(
         state,
         {
@@ -143,18 +149,21 @@ async def quiz_answer(
     ):
         await stale(callback)
         return
-    answers.append(callback_data.option)
+    answers.append(callback_data.option)  # as displayed; mapped back once all are in
     await callback.answer()
     if len(answers) < len(questions):
         await quiz.save(state, {**current, "answers": answers})
         await _ask(callback, current["slug"], current["title"], questions, len(answers))
         return
     result = await api.attempt(
-        uuid.UUID(current["person"]), current["slug"], answers, i18n.current_locale
+        uuid.UUID(current["person"]),
+        current["slug"],
+        quiz.authored_answers(questions, answers),
+        i18n.current_locale,
     )
     await quiz.clear(state)
     markup = keyboards.quiz_done(current["slug"], result.passed, current["person_index"])
-    await replace(callback, texts.quiz_result(result), markup)
+    await replace(callback, texts.quiz_result(result, quiz.by_id(questions)), markup)
     if result.course_completed and not current.get("completed_before"):
         message = chat_message(callback)
         if message is not None:
