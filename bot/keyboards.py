@@ -33,6 +33,7 @@ from bot.callbacks import (
 from bot.i18n import LANGUAGES, NATIVE_NAMES, _
 
 REGIONS_PER_PAGE = 10
+QR_GUIDE_SECTION = "police-checks"
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -329,6 +330,8 @@ def guide_page(slug: str, page: int, pages: int) -> InlineKeyboardMarkup:
     if page < pages - 1:
         nav.append(_button(_("Next ▶️"), GuideCB(slug=slug, page=page + 1)))
     rows = [nav] if nav else []
+    if slug == QR_GUIDE_SECTION:  # at a police check, the QR is what to show
+        rows.append([_button(_("🪪 Show my QR"), MenuCB(action="card"))])
     rows.append([_button(_("🧭 All sections"), GuideCB())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

@@ -20,6 +20,7 @@ from bot import keyboards, people, quiz, texts
 from bot.api import NotFound, Profile, ServiceClient
 from bot.callbacks import AnswerCB, CourseCB, MenuCB
 from bot.handlers.common import chat_message, replace, stale
+from bot.screens import screens
 
 _TELEGRAM_LIMIT = 4096
 
@@ -76,15 +77,16 @@ async def lesson_page(
     except NotFound:
         await stale(callback)  # the course changed since the button was sent
         return
-    if not 0 <= callback_data.page < len(module.pages):
+    # Long pages shown as several short screens (cut between paragraphs).
+    pages = screens([p.html for p in module.pages])
+    if not 0 <= callback_data.page < len(pages):
         await stale(callback)
         return
     await callback.answer()
-    page = module.pages[callback_data.page]
-    text = _page_text(module.title, page.html, callback_data.page, len(module.pages))
+    text = _page_text(module.title, pages[callback_data.page], callback_data.page, len(pages))
     can_quiz = bool(module.questions)
     markup = keyboards.lesson(
-        module.slug, callback_data.page, len(module.pages), callback_data.person, can_quiz
+        module.slug, callback_data.page, len(pages), callback_data.person, can_quiz
     )
     await replace(callback, text, markup)
 

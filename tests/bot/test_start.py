@@ -121,6 +121,31 @@ async def test_the_guide_by_section(tg: BotUnderTest):
     assert chat.buttons() == sections
 
 
+async def test_the_police_check_page_shows_the_qr_in_one_tap(tg: BotUnderTest, fake):
+    chat = tg.chat("uz")
+    await chat.say("/guide")
+    await chat.press("Politsiya")
+    assert "🪪 QR-kodimni koʻrsatish" in chat.buttons()
+    await chat.press("QR-kodimni koʻrsatish")
+    assert "Sizda hali migratsiya kartasi yoʻq" in chat.last.body  # no card yet: how to get one
+
+
+async def test_no_guide_page_is_longer_than_a_screen(tg: BotUnderTest):
+    for language in ("ru", "en", "uz", "tg", "ky", "kk"):
+        chat = tg.chat(language)
+        await chat.say("/guide")
+        for section in range(len(chat.buttons())):
+            await chat.say("/guide")
+            await chat.press(chat.buttons()[section], exact=True)
+            while True:
+                page = chat.last.body.split("\n\n", 1)[1].rsplit("\n\n", 1)[0]
+                assert len(page) <= 700, (language, section)
+                nexts = [b for b in chat.buttons() if b.endswith("▶️")]
+                if not nexts:
+                    break
+                await chat.press(nexts[0], exact=True)
+
+
 async def test_the_guide_in_kazakh(tg: BotUnderTest):
     chat = tg.chat("kk")
     await chat.say("/guide")
