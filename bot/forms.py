@@ -49,7 +49,8 @@ EDIT_GROUPS: dict[str, tuple[str, str]] = {
     "sex": ("sex", "sex"),
     "citizenship": ("citizenship", "citizenship"),
     "document": ("document_type", "document_number"),
-    "purpose": ("purpose", "visa_number"),
+    "purpose": ("purpose", "purpose"),  # the visa is its own edit: not asked again for nothing
+    "visa": ("visa_number", "visa_number"),
     "stay": ("stay_from", "stay_until"),
     "host": ("host_kind", "host_address"),
     "region": ("region", "region"),
@@ -57,6 +58,7 @@ EDIT_GROUPS: dict[str, tuple[str, str]] = {
 }
 SKIP = "-"  # skip an optional answer; on a Latin-letters step: "the Latin form shown is right"
 TYPE = "type"  # on a Latin-letters step: "I will type it myself"
+KEEP = "="  # editing from the confirmation screen: keep the current answer
 RETURN_KEY = "_return"  # the step after which an edit goes back to the confirmation screen
 WHOM_KEY = "_whom"  # "self" (the account holder) or "family" (a family member)
 WHOM = ("self", "family")
@@ -115,6 +117,12 @@ def latin_of(step: str, data: dict[str, Any]) -> str | None:
         return None
     spelt = latin.to_icao_latin(name)
     return spelt if _LATIN_RE.match(spelt) else None
+
+
+def can_keep(step: str, data: dict[str, Any]) -> bool:
+    """Editing a part of the card: its current answer can be kept as it is (a Latin form is
+    shown again instead, since the name it spells may have changed)."""
+    return RETURN_KEY in data and data.get(step) is not None and step not in _LATIN_OF
 
 
 def first_step() -> str:
@@ -299,6 +307,10 @@ def _one(candidates: list[str], check: Any, unknown: str) -> str:
 
 def parse_choice(step: str, value: str, data: dict[str, Any], today: date) -> Any:
     """A button's answer to ``step``: a code from the lists, a quick date, or a skip."""
+    if value == KEEP:
+        if not can_keep(step, data):
+            raise Invalid("use_buttons")
+        return data[step]
     if value == SKIP:
         if not can_skip(step, data):
             raise Invalid("required")

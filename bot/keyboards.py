@@ -118,6 +118,10 @@ def whom() -> InlineKeyboardMarkup:
 def step(step: str, data: dict[str, Any], language: str, today: date) -> InlineKeyboardMarkup:
     """Buttons for a registration step (choices, quick dates, skip); cancel on every step."""
     rows: list[list[InlineKeyboardButton]] = []
+    if forms.can_keep(step, data):  # editing: the current answer in one tap
+        current = texts.answer_value(step, data[step], language)
+        keep = _("↩️ Keep: {value}").format(value=_short(current, 30))
+        rows.append([_button(keep, ChoiceCB(field=step, value=forms.KEEP))])
     if step in forms.CHOICES:
         buttons = [
             _button(_(text), ChoiceCB(field=step, value=code))

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, User
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, get_i18n
 
 from bot import texts
 from bot.api import Profile, ServiceClient
@@ -23,7 +24,8 @@ from bot.handlers import card, checklist, course, guide, start
 # "QR", "QR kod kerak", "мой QR-код", "картамни кўрсат", "корти ман", "my card"… The words
 # for a card in the six languages, in Latin and Cyrillic script.
 _WANTS_CARD = re.compile(r"(?<!\w)(qr|кюар|куар|card|kart\w*|карт\w*|корт\w*)", re.IGNORECASE)
-_LONGEST_ASK = 60  # a long message is something else (a question about the law, say)
+_LONGEST_ASK = 60
+_LONGEST_LABEL = 40  # a long message is something else (a question about the law, say)
 
 
 def router() -> Router:
@@ -34,11 +36,16 @@ def router() -> Router:
 
 def _reply_action(message: Message) -> dict[str, str] | bool:
     """The action of a persistent keyboard button (its label in the current language)."""
-    text = (message.text or "").strip()
-    for action, label in texts.reply_labels().items():
-        if text == label:
-            return {"action": action}
-    return False
+    text = message.text
+    if not text or len(text) > _LONGEST_LABEL:
+        return False
+    action = _actions(get_i18n().current_locale).get(text.strip())
+    return {"action": action} if action else False
+
+
+@lru_cache(maxsize=16)
+def _actions(_language: str) -> dict[str, str]:
+    return {label: action for action, label in texts.reply_labels().items()}
 
 
 def wants_card(text: str | None) -> bool:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.dispatcher.flags import get_flag
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -30,6 +32,7 @@ from bot.profiles import ProfileStore, has_consent
 
 Today = Callable[[], date]
 EXPIRES_KEY = "_expires"
+PROMPT_KEY = "_prompt"  # the message id of the question asked last (not personal data)
 ECHOED = ("date_of_birth", "stay_from", "stay_until", "citizenship", "region")
 IDEMPOTENCY_KEY = "_idem"
 
@@ -259,7 +262,7 @@ async def _whom(
     data[forms.WHOM_KEY] = value
     await state.set_data(data)
     await state.set_state(STEP_STATES[0])
-    await _ask(message, forms.first_step(), data, i18n, today)
+    await _ask(message, forms.first_step(), data, i18n, today, state=state)
 
 
 async def repeat_question(
@@ -290,7 +293,7 @@ async def _resume(
         return False
     if not quiet:
         await message.answer(texts.registration_resumed())
-    await _ask(message, step, await state.get_data(), i18n, today)
+    await _ask(message, step, await state.get_data(), i18n, today, state=state)
     return True
 
 
@@ -315,7 +318,7 @@ async def answer_text(
         await message.answer(texts.which_one(), reply_markup=markup)
         return
     except forms.Invalid as exc:
-        await _ask(message, step, data, i18n, today, error=exc)
+        await _ask(message, step, data, i18n, today, error=exc, state=state)
         return
     # What a typed date, country or region was read as, so nothing is guessed silently.
     echo = texts.read_as(step, value, i18n.current_locale) if step in ECHOED else None
@@ -327,7 +330,7 @@ async def answer_not_text(message: Message, state: FSMContext, i18n: I18n, today
     step = _step(await state.get_state())
     assert step is not None
     error = forms.Invalid("not_text")
-    await _ask(message, step, await state.get_data(), i18n, today, error=error)
+    await _ask(message, step, await state.get_data(), i18n, today, error=error, state=state)
 
 
 async def answer_button(
@@ -355,6 +358,7 @@ async def answer_button(
         await callback.answer(texts.explain(exc, data), show_alert=True)
         return
     await callback.answer()
+    await state.update_data({PROMPT_KEY: None})  # its buttons go with the edit below
     chosen = texts.answer_value(step, value, i18n.current_locale)
     await replace(callback, texts.prompt(step, data) + f"\n➡️ <b>{texts.h(chosen)}</b>")
     await _advance(message, state, step, value, settings, i18n, today)
@@ -390,7 +394,7 @@ async def _advance(
         return
     await state.set_data(data)
     await state.set_state(getattr(Registration, following))
-    await _ask(message, following, data, i18n, today, intro=intro)
+    await _ask(message, following, data, i18n, today, intro=intro, state=state)
 
 
 async def _ask(
@@ -402,6 +406,7 @@ async def _ask(
     *,
     error: forms.Invalid | None = None,
     intro: str | None = None,
+    state: FSMContext | None = None,
 ) -> None:
     text = texts.prompt(step, data)
     if error is not None:
@@ -409,7 +414,22 @@ async def _ask(
     if intro is not None:
         text = intro + "\n\n" + text
     markup = keyboards.step(step, data, i18n.current_locale, today())
-    await message.answer(text, reply_markup=markup)
+    if state is not None:
+        await _tidy(message, state)
+    sent = await message.answer(text, reply_markup=markup)
+    if state is not None:
+        await state.update_data({PROMPT_KEY: sent.message_id})
+
+
+async def _tidy(message: Message, state: FSMContext) -> None:
+    """Take the buttons off the previous question (answered by typing, or asked again), so
+    the chat keeps no live-looking buttons behind."""
+    prompt = (await state.get_data()).get(PROMPT_KEY)
+    if isinstance(prompt, int) and message.bot is not None:
+        with suppress(TelegramAPIError):
+            await message.bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=prompt, reply_markup=None
+            )
 
 
 async def _confirm(message: Message, state: FSMContext, data: dict[str, Any], i18n: I18n) -> None:
@@ -466,7 +486,7 @@ async def _goto(
 ) -> None:
     await state.set_data(data)
     await state.set_state(getattr(Registration, step))
-    await _ask(message, step, data, i18n, today, error=error, intro=intro)
+    await _ask(message, step, data, i18n, today, error=error, intro=intro, state=state)
 
 
 async def submit(

@@ -467,3 +467,32 @@ async def test_regions_are_named_in_the_users_language(tg: BotUnderTest):
     assert "⚠️" in chat.last.body
     await chat.say("Самарская обл")
     assert chat.last.body.startswith("✔️ ") and "Самарская область" in chat.last.body
+
+
+async def test_editing_keeps_current_values_and_asks_no_more_than_needed(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await fill_until(chat)
+    await chat.press("✏️ Host")
+    assert "↩️ Keep: An organisation" in chat.buttons()
+    await chat.press("Keep: An organisation")
+    assert "↩️ Keep: ООО «Стройка»" in chat.buttons()
+    await chat.say("ООО «Дом»")  # only the name changes
+    await chat.press("Keep: Москва, ул. Ленина, 1")
+    summary = chat.last.body
+    assert "Please check your card:" in summary and "ООО «Дом»" in summary
+    assert "Москва, ул. Ленина, 1" in summary
+    await chat.press("✏️ Purpose of visit")
+    await chat.press("Study")
+    assert chat.last.body.startswith("<b>Please check your card:</b>")  # no visa question
+
+
+async def test_a_typed_answer_takes_the_buttons_off_its_question(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await fill_until(chat, stop="citizenship")
+    question = chat.last
+    assert question.buttons()
+    await chat.say("Uzbekistan")
+    assert question.buttons() == []  # answered: no live-looking buttons left behind
+    assert chat.last.buttons()  # the next question has its own
