@@ -59,6 +59,14 @@ EDIT_GROUPS: dict[str, tuple[str, str]] = {
 SKIP = "-"  # skip an optional answer; on a Latin-letters step: "the Latin form shown is right"
 TYPE = "type"  # on a Latin-letters step: "I will type it myself"
 KEEP = "="  # editing from the confirmation screen: keep the current answer
+# Answers a worker may not know yet: "skip" saves them as unknown (never as free text).
+UNKNOWABLE = ("host_name", "host_address")
+# "I don't know" typed in one of the six languages: asked back, never kept as the answer.
+_DONT_KNOW = re.compile(
+    r"(не\s*знаю|незнаю|bilmayman|bilmadim|намедонам|билбейм|білмеймін|"
+    r"don'?t\s*know|do\s*not\s*know|unknown|не\s*известно|неизвестно)",
+    re.IGNORECASE,
+)
 RETURN_KEY = "_return"  # the step after which an edit goes back to the confirmation screen
 WHOM_KEY = "_whom"  # "self" (the account holder) or "family" (a family member)
 WHOM = ("self", "family")
@@ -99,7 +107,7 @@ def applies(step: str, data: dict[str, Any]) -> bool:
 
 
 def can_skip(step: str, data: dict[str, Any]) -> bool:
-    if step in ("given_names", "visa_number", "occupation"):
+    if step in ("given_names", "visa_number", "occupation", *UNKNOWABLE):
         return True
     if step in _LATIN_OF:
         return latin_of(step, data) is not None
@@ -276,6 +284,8 @@ def parse_text(step: str, text: str, data: dict[str, Any], today: date) -> Any:
         return _one(reference.find_countries(text), check_country, "country_unknown")
     if step == "region":
         return _one(reference.find_regions(text), check_region, "region_unknown")
+    if step in UNKNOWABLE and _DONT_KNOW.search(text):
+        raise Invalid("dont_know")
     return _text(text, _TEXT_LIMITS.get(step, 200))
 
 
@@ -369,15 +379,14 @@ def to_body(data: dict[str, Any], *, language: str, telegram_user_id: int) -> di
         "holder": holder,
         "purpose": data["purpose"],
         "planned_stay": {"from": data["stay_from"], "until": data["stay_until"]},
-        "host": {
-            "kind": data["host_kind"],
-            "name": data["host_name"],
-            "address": data["host_address"],
-        },
+        "host": {"kind": data["host_kind"]},
         "region": data["region"],
         "language": language,
         "telegram_user_id": telegram_user_id,
     }
+    for key, step in (("name", "host_name"), ("address", "host_address")):
+        if data.get(step):  # unknown yet: left out, never sent as text
+            body["host"][key] = data[step]
     if data.get("visa_number"):
         body["visa_number"] = data["visa_number"]
     if data.get("occupation"):

@@ -151,6 +151,8 @@ def step(step: str, data: dict[str, Any], language: str, today: date) -> InlineK
     if forms.latin_of(step, data) is not None:
         rows.append([_button(_("✅ Correct"), ChoiceCB(field=step, value=forms.SKIP))])
         rows.append([_button(_("✏️ I'll type it"), ChoiceCB(field=step, value=forms.TYPE))])
+    elif step in forms.UNKNOWABLE:
+        rows.append([_button(_("🤷 I don't know yet"), ChoiceCB(field=step, value=forms.SKIP))])
     elif forms.can_skip(step, data):
         rows.append([_button(_("Skip"), ChoiceCB(field=step, value=forms.SKIP))])
     rows.append([_cancel()])

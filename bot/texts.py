@@ -352,6 +352,10 @@ def explain(error: forms.Invalid, data: dict[str, Any] | None = None) -> str:
             "I do not know this region. Type a part of its name or choose from the list."
         ),
         "use_buttons": _("Please choose one of the buttons."),
+        "dont_know": _(
+            "If you do not know it yet, press «I don't know yet»: it is saved as not known "
+            "yet, not as an answer."
+        ),
         "not_text": _("Please answer with a text message."),
     }
     if error.code == "too_long":
@@ -366,6 +370,8 @@ def button_labels(step: str, data: dict[str, Any]) -> dict[str, str]:
     labels = {code: _(text) for code, text in forms.CHOICES.get(step, {}).items()}
     if forms.latin_of(step, data) is not None:
         labels[forms.SKIP] = _("✅ Correct")
+    elif step in forms.UNKNOWABLE:
+        labels[forms.SKIP] = _("🤷 I don't know yet")
     elif forms.can_skip(step, data):
         labels[forms.SKIP] = _("Skip")
     return labels
@@ -421,6 +427,8 @@ def edit_labels() -> dict[str, str]:
 
 def answer_value(step: str, value: Any, language: str) -> str:
     if value is None:
+        if step in forms.UNKNOWABLE:
+            return _("not known yet")
         return _("automatic") if step.endswith("_latin") else "—"
     if step in forms.CHOICES:
         return reference.label(forms.CHOICES[step], value)

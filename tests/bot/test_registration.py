@@ -496,3 +496,22 @@ async def test_a_typed_answer_takes_the_buttons_off_its_question(tg: BotUnderTes
     await chat.say("Uzbekistan")
     assert question.buttons() == []  # answered: no live-looking buttons left behind
     assert chat.last.buttons()  # the next question has its own
+
+
+async def test_a_host_not_known_yet_is_saved_as_unknown(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await fill_until(chat, stop="host_name")
+    await chat.say("bilmayman, brigadir aytadi")  # "I don't know, the foreman will tell me"
+    assert chat.last.body.startswith("⚠️ If you do not know it yet, press «I don't know yet»")
+    assert (await tg.fsm(chat))[0] == "Registration:host_name"
+    await chat.press("I don't know yet")
+    assert "The host's address" in chat.last.body
+    await chat.say("I don't know yet")  # the button's label typed counts as the button
+    await fill_until(chat, start="region")
+    summary = chat.last.body
+    assert "Host's name: <b>not known yet</b>" in summary
+    assert "Host's address: <b>not known yet</b>" in summary
+    await chat.press("Confirm")
+    [card] = cards_of(service, chat)
+    assert card["host"] == {"kind": "organisation", "name": None, "address": None}
