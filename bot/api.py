@@ -77,6 +77,7 @@ class Profile(_Out):
     consent_version: str | None = None
     consent_given_at: datetime | None = None
     reminders_muted: bool = False
+    self_person_id: uuid.UUID | None = None
 
 
 class Holder(_Out):
@@ -142,6 +143,7 @@ class QuestionResult(_Out):
     id: str
     chosen: int
     correct: bool
+    answer: int | None = None  # the right option, once scored
     explanation: str
 
 
@@ -217,6 +219,8 @@ class Checklist(_Out):
     language: str
     reminders_muted: bool = False
     items: list[ChecklistItem]
+    # eaeu_worker, patent_worker, visa_worker, student or other (the service's policy).
+    regime: str | None = None
 
 
 class Reminder(_Out):
@@ -316,6 +320,16 @@ class ServiceClient:
             acting=telegram_user_id,
         )
 
+    async def set_self_person(self, telegram_user_id: int, person_id: uuid.UUID) -> Profile:
+        """Say which of the account's persons is the account holder."""
+        return await self._json(
+            Profile,
+            "PUT",
+            _path("telegram-users", telegram_user_id),
+            json={"self_person_id": str(person_id)},
+            acting=telegram_user_id,
+        )
+
     async def record_consent(self, telegram_user_id: int, version: str, language: str) -> Profile:
         body = {"notice_version": version, "language": language}
         return await self._json(
@@ -390,12 +404,21 @@ class ServiceClient:
 
     # -- course and guide
 
-    async def course(self, language: str) -> CourseOutline:
-        return await self._json(CourseOutline, "GET", "/course", params={"lang": language})
+    async def course(self, language: str, card_id: uuid.UUID | None = None) -> CourseOutline:
+        """The outline; with a card, only the modules taught to that card's regime."""
+        params: dict[str, Any] = {"lang": language}
+        if card_id is not None:
+            params["card_id"] = card_id
+        return await self._json(CourseOutline, "GET", "/course", params=params)
 
-    async def module(self, slug: str, language: str) -> ModuleContent:
+    async def module(
+        self, slug: str, language: str, card_id: uuid.UUID | None = None
+    ) -> ModuleContent:
+        params: dict[str, Any] = {"lang": language}
+        if card_id is not None:
+            params["card_id"] = card_id
         return await self._json(
-            ModuleContent, "GET", _path("course", "modules", slug), params={"lang": language}
+            ModuleContent, "GET", _path("course", "modules", slug), params=params
         )
 
     async def attempt(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot import reference
+from bot import dates, latin, reference
 
 STEPS = (
     "surname",
@@ -49,14 +49,27 @@ EDIT_GROUPS: dict[str, tuple[str, str]] = {
     "sex": ("sex", "sex"),
     "citizenship": ("citizenship", "citizenship"),
     "document": ("document_type", "document_number"),
-    "purpose": ("purpose", "visa_number"),
+    "purpose": ("purpose", "purpose"),  # the visa is its own edit: not asked again for nothing
+    "visa": ("visa_number", "visa_number"),
     "stay": ("stay_from", "stay_until"),
     "host": ("host_kind", "host_address"),
     "region": ("region", "region"),
     "occupation": ("occupation", "occupation"),
 }
-SKIP = "-"
+SKIP = "-"  # skip an optional answer; on a Latin-letters step: "the Latin form shown is right"
+TYPE = "type"  # on a Latin-letters step: "I will type it myself"
+KEEP = "="  # editing from the confirmation screen: keep the current answer
+# Answers a worker may not know yet: "skip" saves them as unknown (never as free text).
+UNKNOWABLE = ("host_name", "host_address")
+# "I don't know" typed in one of the six languages: asked back, never kept as the answer.
+_DONT_KNOW = re.compile(
+    r"(не\s*знаю|незнаю|bilmayman|bilmadim|намедонам|билбейм|білмеймін|"
+    r"don'?t\s*know|do\s*not\s*know|unknown|не\s*известно|неизвестно)",
+    re.IGNORECASE,
+)
 RETURN_KEY = "_return"  # the step after which an edit goes back to the confirmation screen
+WHOM_KEY = "_whom"  # "self" (the account holder) or "family" (a family member)
+WHOM = ("self", "family")
 MAX_STAY_DAYS = 5 * 366
 MAX_ADVANCE_DAYS = 366
 
@@ -82,6 +95,11 @@ class Ambiguous(Exception):
 # ------------------------------------------------------------------------------ order
 
 
+def is_family(data: dict[str, Any]) -> bool:
+    """The card being filled in is a family member's: questions say "their", not "your"."""
+    return data.get(WHOM_KEY) == "family"
+
+
 def applies(step: str, data: dict[str, Any]) -> bool:
     if step == "given_names_latin":
         return bool(data.get("given_names"))
@@ -89,13 +107,30 @@ def applies(step: str, data: dict[str, Any]) -> bool:
 
 
 def can_skip(step: str, data: dict[str, Any]) -> bool:
-    if step in ("given_names", "visa_number", "occupation"):
+    if step in ("given_names", "visa_number", "occupation", *UNKNOWABLE):
         return True
-    if step == "surname_latin":
-        return transliterable(data.get("surname") or "")
-    if step == "given_names_latin":
-        return transliterable(data.get("given_names") or "")
+    if step in _LATIN_OF:
+        return latin_of(step, data) is not None
     return False
+
+
+_LATIN_OF = {"surname_latin": "surname", "given_names_latin": "given_names"}
+
+
+def latin_of(step: str, data: dict[str, Any]) -> str | None:
+    """The Latin form the card will print for a name (shown for confirmation), if the name
+    can be spelt in Latin letters automatically."""
+    name = data.get(_LATIN_OF.get(step, ""))
+    if not name or not transliterable(name):
+        return None
+    spelt = latin.to_icao_latin(name)
+    return spelt if _LATIN_RE.match(spelt) else None
+
+
+def can_keep(step: str, data: dict[str, Any]) -> bool:
+    """Editing a part of the card: its current answer can be kept as it is (a Latin form is
+    shown again instead, since the name it spells may have changed)."""
+    return RETURN_KEY in data and data.get(step) is not None and step not in _LATIN_OF
 
 
 def first_step() -> str:
@@ -128,10 +163,6 @@ _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’ʻʼ.-][^\W\d_]+)*\.?$")
 _LATIN_RE = re.compile(r"^[A-Z]+(?:[ -][A-Z]+)*$")
 _DOC_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{5,20}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-_DATE_FORMATS = (
-    re.compile(r"^(?P<d>\d{1,2})[./-](?P<m>\d{1,2})[./-](?P<y>\d{4})$"),
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
-)
 _TEXT_LIMITS = {"host_name": 200, "host_address": 300, "occupation": 120}
 
 
@@ -178,16 +209,13 @@ def check_document_number(value: str, code: str = "document_number") -> str:
     return value
 
 
-def parse_date(value: str) -> date:
-    value = value.strip()
-    for pattern in _DATE_FORMATS:
-        match = pattern.match(value)
-        if match:
-            try:
-                return date(int(match["y"]), int(match["m"]), int(match["d"]))
-            except ValueError:
-                raise Invalid("date_impossible") from None
-    raise Invalid("date_format")
+def parse_date(value: str, *, birth_today: date | None = None) -> date:
+    """A typed date ("17.4.96", "17 aprel 1996", "05/11/1998"); two-digit years of a birth
+    date (``birth_today`` given) are the latest such year not in the future."""
+    try:
+        return dates.parse(value, today=birth_today)
+    except dates.DateError as exc:
+        raise Invalid(exc.code) from None
 
 
 def check_birth_date(value: date, today: date) -> date:
@@ -243,7 +271,7 @@ def parse_text(step: str, text: str, data: dict[str, Any], today: date) -> Any:
     if step in ("surname_latin", "given_names_latin"):
         return check_latin(text)
     if step == "date_of_birth":
-        return check_birth_date(parse_date(text), today).isoformat()
+        return check_birth_date(parse_date(text, birth_today=today), today).isoformat()
     if step == "stay_from":
         return check_stay_from(parse_date(text), data, today).isoformat()
     if step == "stay_until":
@@ -256,7 +284,25 @@ def parse_text(step: str, text: str, data: dict[str, Any], today: date) -> Any:
         return _one(reference.find_countries(text), check_country, "country_unknown")
     if step == "region":
         return _one(reference.find_regions(text), check_region, "region_unknown")
+    if step in UNKNOWABLE and _DONT_KNOW.search(text):
+        raise Invalid("dont_know")
     return _text(text, _TEXT_LIMITS.get(step, 200))
+
+
+def _plain(text: str) -> str:
+    """Lower-case letters and digits only: what is left of a label once emoji, punctuation
+    and apostrophes are gone ("ozbekiston" = "Oʻzbekiston", "👤 Me" = "me")."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in folded if c.isalnum())
+
+
+def match_label(text: str, labels: dict[str, str]) -> str | None:
+    """The key of the label typed (a button's text typed instead of pressed), if one."""
+    typed = _plain(text)
+    if not typed:
+        return None
+    found = [key for key, label in labels.items() if _plain(label) == typed]
+    return found[0] if len(found) == 1 else None
 
 
 def _one(candidates: list[str], check: Any, unknown: str) -> str:
@@ -271,10 +317,14 @@ def _one(candidates: list[str], check: Any, unknown: str) -> str:
 
 def parse_choice(step: str, value: str, data: dict[str, Any], today: date) -> Any:
     """A button's answer to ``step``: a code from the lists, a quick date, or a skip."""
+    if value == KEEP:
+        if not can_keep(step, data):
+            raise Invalid("use_buttons")
+        return data[step]
     if value == SKIP:
         if not can_skip(step, data):
             raise Invalid("required")
-        return None
+        return latin_of(step, data) if step in _LATIN_OF else None
     if step in CHOICES:
         if value not in CHOICES[step]:
             raise Invalid("use_buttons")
@@ -329,15 +379,14 @@ def to_body(data: dict[str, Any], *, language: str, telegram_user_id: int) -> di
         "holder": holder,
         "purpose": data["purpose"],
         "planned_stay": {"from": data["stay_from"], "until": data["stay_until"]},
-        "host": {
-            "kind": data["host_kind"],
-            "name": data["host_name"],
-            "address": data["host_address"],
-        },
+        "host": {"kind": data["host_kind"]},
         "region": data["region"],
         "language": language,
         "telegram_user_id": telegram_user_id,
     }
+    for key, step in (("name", "host_name"), ("address", "host_address")):
+        if data.get(step):  # unknown yet: left out, never sent as text
+            body["host"][key] = data[step]
     if data.get("visa_number"):
         body["visa_number"] = data["visa_number"]
     if data.get("occupation"):

@@ -7,10 +7,15 @@ from functools import lru_cache
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 from aiogram.utils.i18n import get_i18n
 
-from bot import forms, reference
+from bot import forms, reference, texts
 from bot.api import Card, Checklist, CourseProgress, ModuleSummary
 from bot.callbacks import (
     AnswerCB,
@@ -28,6 +33,7 @@ from bot.callbacks import (
 from bot.i18n import LANGUAGES, NATIVE_NAMES, _
 
 REGIONS_PER_PAGE = 10
+QR_GUIDE_SECTION = "police-checks"
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -59,6 +65,22 @@ def _main_menu(_language: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 2))
 
 
+def reply_menu() -> ReplyKeyboardMarkup:
+    """The keyboard that stays under the chat: the QR in one tap, and the main actions."""
+    return _reply_menu(get_i18n().current_locale)
+
+
+@lru_cache(maxsize=len(LANGUAGES) + 1)
+def _reply_menu(_language: str) -> ReplyKeyboardMarkup:
+    labels = texts.reply_labels()
+    rows = [["card"], ["checklist", "course"], ["guide", "help"]]
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=labels[action]) for action in row] for row in rows],
+        is_persistent=True,
+        resize_keyboard=True,
+    )
+
+
 def languages(current: str) -> InlineKeyboardMarkup:
     buttons = [
         _button(("✓ " if code == current else "") + NATIVE_NAMES[code], LanguageCB(code=code))
@@ -85,9 +107,21 @@ def register_button() -> InlineKeyboardMarkup:
 # ------------------------------------------------------------------------------ registration
 
 
+def whom() -> InlineKeyboardMarkup:
+    """For whom the card is: the account holder, or a family member."""
+    labels = texts.whom_labels()
+    rows = [[_button(labels[value], ChoiceCB(field="whom", value=value))] for value in forms.WHOM]
+    rows.append([_cancel()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 def step(step: str, data: dict[str, Any], language: str, today: date) -> InlineKeyboardMarkup:
     """Buttons for a registration step (choices, quick dates, skip); cancel on every step."""
     rows: list[list[InlineKeyboardButton]] = []
+    if forms.can_keep(step, data):  # editing: the current answer in one tap
+        current = texts.answer_value(step, data[step], language)
+        keep = _("↩️ Keep: {value}").format(value=_short(current, 30))
+        rows.append([_button(keep, ChoiceCB(field=step, value=forms.KEEP))])
     if step in forms.CHOICES:
         buttons = [
             _button(_(text), ChoiceCB(field=step, value=code))
@@ -114,11 +148,19 @@ def step(step: str, data: dict[str, Any], language: str, today: date) -> InlineK
                 for text, day in _quick_dates(step, data, today)
             ]
         )
-    if forms.can_skip(step, data):
-        skip = _("Spell it for me") if step.endswith("_latin") else _("Skip")
-        rows.append([_button(skip, ChoiceCB(field=step, value=forms.SKIP))])
+    if forms.latin_of(step, data) is not None:
+        rows.append([_button(_("✅ Correct"), ChoiceCB(field=step, value=forms.SKIP))])
+        rows.append([_button(_("✏️ I'll type it"), ChoiceCB(field=step, value=forms.TYPE))])
+    elif step in forms.UNKNOWABLE:
+        rows.append([_button(_("🤷 I don't know yet"), ChoiceCB(field=step, value=forms.SKIP))])
+    elif forms.can_skip(step, data):
+        rows.append([_button(_("Skip"), ChoiceCB(field=step, value=forms.SKIP))])
     rows.append([_cancel()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def cancel_only() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_cancel()]])
 
 
 def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
@@ -150,7 +192,7 @@ def candidates(step: str, codes: list[str], language: str) -> InlineKeyboardMark
 
 
 def region_page(page: int) -> InlineKeyboardMarkup:
-    codes = list(reference.regions())
+    codes = reference.regions_in_order()
     pages = (len(codes) + REGIONS_PER_PAGE - 1) // REGIONS_PER_PAGE
     page = max(0, min(page, pages - 1))
     chunk = codes[page * REGIONS_PER_PAGE : (page + 1) * REGIONS_PER_PAGE]
@@ -294,6 +336,8 @@ def guide_page(slug: str, page: int, pages: int) -> InlineKeyboardMarkup:
     if page < pages - 1:
         nav.append(_button(_("Next ▶️"), GuideCB(slug=slug, page=page + 1)))
     rows = [nav] if nav else []
+    if slug == QR_GUIDE_SECTION:  # at a police check, the QR is what to show
+        rows.append([_button(_("🪪 Show my QR"), MenuCB(action="card"))])
     rows.append([_button(_("🧭 All sections"), GuideCB())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -321,7 +365,7 @@ def checklist(
     rows.append([toggle, refresh])
     for other in others:
         rows.append(
-            [_button("🪪 " + labels[other.number], ChecklistCB(action="show", card=other.number))]
+            [_button("🪪 " + labels[str(other.id)], ChecklistCB(action="show", card=other.number))]
         )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 
 from bot.api import Profile, ServiceClient
@@ -46,6 +47,11 @@ class ProfileStore:
 
     async def set_language(self, user_id: int, language: str) -> Profile:
         profile = await self._api.set_language(user_id, language)
+        self._remember(user_id, profile)
+        return profile
+
+    async def set_self_person(self, user_id: int, person_id: uuid.UUID) -> Profile:
+        profile = await self._api.set_self_person(user_id, person_id)
         self._remember(user_id, profile)
         return profile
 

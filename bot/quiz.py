@@ -6,6 +6,7 @@ default destiny) do not lose it, and it never mixes with personal data.
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from typing import Any
 
@@ -32,3 +33,37 @@ async def clear(state: FSMContext) -> bool:
     had = bool(await quiz.get_data())
     await quiz.clear()
     return had
+
+
+def arrange(questions: list[dict[str, Any]], *, shuffle: bool) -> list[dict[str, Any]]:
+    """The questions as they will be shown: each keeps its place in the module (``at``) and,
+    for each option shown, the option's authored index (``order``)."""
+    shown = []
+    for at, question in enumerate(questions):
+        order = list(range(len(question["options"])))
+        if shuffle:
+            random.shuffle(order)
+        options = [question["options"][i] for i in order]
+        shown.append({**question, "at": at, "order": order, "options": options})
+    if shuffle:
+        random.shuffle(shown)
+    return shown
+
+
+def authored_answers(shown: list[dict[str, Any]], answers: list[int]) -> list[int]:
+    """The answers in the module's order, each as the authored option's index."""
+    authored = [0] * len(shown)
+    for question, chosen in zip(shown, answers, strict=True):
+        authored[int(question.get("at", 0))] = int(question.get("order", [])[chosen])
+    return authored
+
+
+def by_id(shown: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each question by id, with its options in the authored order again."""
+    result = {}
+    for question in shown:
+        options = [""] * len(question["options"])
+        for displayed, authored in enumerate(question["order"]):
+            options[authored] = question["options"][displayed]
+        result[str(question["id"])] = {"text": question["text"], "options": options}
+    return result

@@ -6,12 +6,19 @@ languages; region names from ISO 3166-2 (through pycountry), as the service chec
 
 from __future__ import annotations
 
+import csv
+import re
+import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import pycountry
+from aiogram.utils.i18n import get_i18n
 from babel import Locale
 
 from bot.i18n import LANGUAGES, N_, _
+
+_DATA = Path(__file__).resolve().parent / "data"
 
 SEXES = {"M": N_("Male"), "F": N_("Female")}
 DOCUMENT_TYPES = {
@@ -119,7 +126,7 @@ def _country_index() -> dict[str, frozenset[str]]:
     index: dict[str, set[str]] = {}
 
     def add(name: str, code: str) -> None:
-        index.setdefault(_fold(name), set()).add(code)
+        index.setdefault(_bare(name), set()).add(code)
 
     for country in pycountry.countries:
         code = country.alpha_3
@@ -134,9 +141,14 @@ def _country_index() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in index.items()}
 
 
+def _bare(text: str) -> str:
+    """Folded, without apostrophes: "ozbekiston" finds "Oʻzbekiston"."""
+    return _fold(text).replace("'", "").replace("’", "").replace("ʼ", "")
+
+
 def find_countries(text: str) -> list[str]:
     """Codes matching a typed code or name: exact matches, else names that start with it."""
-    query = _fold(text)
+    query = _bare(text)
     if not query:
         return []
     upper = query.upper()
@@ -167,31 +179,106 @@ def regions() -> dict[str, str]:
     return dict(sorted(((s.code, s.name) for s in rows), key=lambda item: _fold(item[1])))
 
 
-def region_name(code: str) -> str:
+def region_name(code: str, language: str | None = None) -> str:
+    """The region in the user's language: our translation for the common ones, else the
+    official Russian name (in Cyrillic; English readers get ISO's Latin spelling)."""
     if code in COMMON_REGIONS:
         return _(COMMON_REGIONS[code])
-    return regions().get(code, code)
+    language = language or _current_language()
+    if language == "en":
+        return regions().get(code, code)
+    return russian_regions().get(code, regions().get(code, code))
+
+
+def _current_language() -> str:
+    try:
+        return str(get_i18n().current_locale)
+    except LookupError:  # outside an update (a script, a test of this module)
+        return "ru"
+
+
+def regions_in_order(language: str | None = None) -> list[str]:
+    """Every region code, sorted by the name shown in the user's language."""
+    language = language or _current_language()
+    return sorted(regions(), key=lambda code: _fold(region_name(code, language)))
+
+
+@lru_cache
+def russian_regions() -> dict[str, str]:
+    """ISO 3166-2:RU code → the region's official Russian name (data/ru_regions.csv)."""
+    with (_DATA / "ru_regions.csv").open(encoding="utf-8") as rows:
+        return {row["code"]: row["name_ru"] for row in csv.DictReader(rows)}
+
+
+@lru_cache
+def _cities() -> dict[str, str]:
+    """The largest Russian cities (data/ru_cities.csv), by their searchable key → region."""
+    with (_DATA / "ru_cities.csv").open(encoding="utf-8") as rows:
+        return {_key(row["city_ru"]): row["region"] for row in csv.DictReader(rows)}
+
+
+@lru_cache
+def _region_keys() -> dict[str, tuple[str, ...]]:
+    keys: dict[str, tuple[str, ...]] = {}
+    for code, iso in regions().items():
+        names = [iso, russian_regions().get(code, "")]
+        if code in COMMON_REGIONS:
+            names.append(COMMON_REGIONS[code])
+        keys[code] = tuple(_key(n) for n in names if n)
+    return keys
 
 
 def find_regions(text: str) -> list[str]:
-    """Region codes matching a typed code ("RU-MOW", "MOW") or part of a name.
-
-    ISO names are Russian names in Latin letters ("Moskva", "Sverdlovskaya oblast'"), so a
-    name typed in Cyrillic is spelled in Latin letters the same way before comparing.
-    """
+    """Regions matching a typed name, in Russian (Cyrillic or Latin letters), English or the
+    user's language; a city among the largest gives its region. Each word typed must start
+    a word of the name ("moskva oblast" is Moskovskaya oblast'); an exact name wins."""
     query = _fold(text)
     if not query:
         return []
     code = query.upper() if query.upper().startswith("RU-") else "RU-" + query.upper()
     if code in regions():
         return [code]
-    latin = _plain("".join(_RU_LATIN.get(c, c) for c in query))
+    key = _key(text)
+    if not key:
+        return []
+    translated = {c: _key(_translated(name)) for c, name in COMMON_REGIONS.items()}
+    exact = [c for c, names in _region_keys().items() if key in names or translated.get(c) == key]
+    if exact:
+        return exact
+    if key in _cities():
+        return [_cities()[key]]
+    words = [w[:4] for w in key.split() if len(w) >= 3]
+    if not words:
+        return []
     found = []
-    for code, name in regions().items():
-        names = (_plain(_fold(name)), _plain(_fold(COMMON_REGIONS.get(code, ""))))
-        if any(latin in n for n in names if n):
+    for code, names in _region_keys().items():
+        candidates = (*names, translated.get(code, ""))
+        if any(_all_words_start(words, name) for name in candidates if name):
             found.append(code)
     return found
+
+
+def _translated(name: str) -> str:
+    try:
+        return _(name)
+    except LookupError:  # outside an update: the English name only
+        return name
+
+
+def _all_words_start(stems: list[str], name: str) -> bool:
+    parts = name.split()
+    return all(any(part.startswith(stem) for part in parts) for stem in stems)
+
+
+def _key(text: str) -> str:
+    """Lower-case Latin letters and spaces: Cyrillic spelt as ISO spells Russian, apostrophes,
+    hyphens and punctuation gone ("Ростов-на-Дону" → "rostov na donu")."""
+    folded = text.casefold().replace("ё", "е")
+    latin = "".join(_RU_LATIN.get(c, c) for c in folded)
+    latin = unicodedata.normalize("NFKD", latin)
+    kept = "".join(c if c.isalnum() else (" " if c in " -,.()—" else "") for c in latin)
+    plain = " ".join("".join(c for c in kept if not unicodedata.combining(c)).split())
+    return re.sub(r"\bye", "e", plain)  # "Yekaterinburg" and "Екатеринбург" alike
 
 
 # Russian in Latin letters as ISO 3166-2:RU writes region names (BGN/PCGN-like).

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import date
 from html import escape
 from typing import Any
 
-from bot import forms, reference
-from bot.api import AttemptResult, Card, Checklist, ChecklistItem, CourseProgress, Reminder
+from aiogram.utils.i18n import get_i18n
+
+from bot import dates, forms, people, reference
+from bot.api import (
+    AttemptResult,
+    Card,
+    Checklist,
+    ChecklistItem,
+    CourseProgress,
+    Profile,
+    Reminder,
+)
 from bot.i18n import _
 
 
@@ -62,6 +73,17 @@ def commands() -> list[tuple[str, str]]:
         ("help", _("Help")),
         ("cancel", _("Cancel")),
     ]
+
+
+def reply_labels() -> dict[str, str]:
+    """The persistent keyboard's buttons by action: the QR first, the same in every language."""
+    return {
+        "card": "🪪 QR",
+        "checklist": _("📋 Deadlines"),
+        "course": _("📚 Course"),
+        "guide": _("🧭 Guide"),
+        "help": _("❓ Help"),
+    }
 
 
 def not_understood() -> str:
@@ -152,24 +174,116 @@ def registration_intro() -> str:
     )
 
 
+def form_help() -> str:
+    return _(
+        "You are filling in the migration card. Answer the question below with a message or "
+        "a button. /cancel stops and deletes the answers; 🪪 QR shows your card at any time."
+    )
+
+
 def registration_resumed() -> str:
     return _("You have a card in progress; let us continue where you stopped.")
 
 
+def whom_prompt() -> str:
+    return _("For whom is this card?")
+
+
+def whom_labels() -> dict[str, str]:
+    return {"self": _("👤 Me"), "family": _("👨‍👩‍👧 A family member")}
+
+
 def prompt(step: str, data: dict[str, Any]) -> str:
     """The question for a step, with a hint of what is expected."""
-    texts = {
+    family = forms.is_family(data)
+    spelt = forms.latin_of(step, data)
+    if spelt is not None:  # show the Latin form as it will be printed, before confirming
+        return _latin_check(step, family).format(latin=f"<b>{h(spelt)}</b>")
+    return (_family_prompts() if family else _own_prompts())[step]
+
+
+def latin_typing_prompt(step: str, data: dict[str, Any]) -> str:
+    """The question for a Latin form the user types in (after «I'll type it»)."""
+    return (_family_prompts() if forms.is_family(data) else _own_prompts())[step]
+
+
+def _latin_check(step: str, family: bool) -> str:
+    if step == "surname_latin" and family:
+        return _(
+            "In Latin letters their surname will be printed as:\n{latin}\n"
+            "Is it the same as in their passport (the Latin letters at the bottom of the photo "
+            "page)?"
+        )
+    if step == "surname_latin":
+        return _(
+            "In Latin letters your surname will be printed as:\n{latin}\n"
+            "Is it the same as in your passport (the Latin letters at the bottom of the photo "
+            "page)?"
+        )
+    if family:
+        return _(
+            "In Latin letters their given names will be printed as:\n{latin}\n"
+            "Is it the same as in their passport (the Latin letters at the bottom of the photo "
+            "page)?"
+        )
+    return _(
+        "In Latin letters your given names will be printed as:\n{latin}\n"
+        "Is it the same as in your passport (the Latin letters at the bottom of the photo page)?"
+    )
+
+
+def _family_prompts() -> dict[str, str]:
+    # About a family member: "their", never "your" (a worker registering his wife must not
+    # read "your surname").
+    return {
+        "surname": _("Their surname, as in their passport:"),
+        "given_names": _(
+            "Their given names (first name and patronymic, if any), as in their passport:"
+        ),
+        "surname_latin": _(
+            "Their surname in Latin letters, exactly as printed in the bottom lines of their "
+            "passport's photo page (for example KARIMOVA):"
+        ),
+        "given_names_latin": _(
+            "Their given names in Latin letters, exactly as printed in the bottom lines of "
+            "their passport's photo page (for example DILNOZA):"
+        ),
+        "date_of_birth": _("Their date of birth (DD.MM.YYYY, for example 01.05.1990):"),
+        "sex": _("Their sex, as in their passport:"),
+        "citizenship": _(
+            "Their citizenship: choose below or type the country's name or three-letter code "
+            "(for example UZB):"
+        ),
+        "document_type": _("Which identity document do they travel with?"),
+        "document_number": _(
+            "The series and number of their document, in Latin letters and digits "
+            "(for example FA1234567):"
+        ),
+        "purpose": _("The purpose of their visit:"),
+        "visa_number": _("Their visa number, if they have a visa:"),
+        "stay_from": _("When do (or did) they arrive? The date, DD.MM.YYYY:"),
+        "stay_until": _("Until when do they plan to stay? The date, DD.MM.YYYY:"),
+        "host_kind": _("Who receives them in Russia (the host)?"),
+        "host_name": _("The host's name: the organisation's name, or the person's full name:"),
+        "host_address": _("The host's address in Russia (city, street, house):"),
+        "region": _("The region of Russia where they will stay: choose below or type its name:"),
+        "occupation": _("Their occupation (for example builder, cook, student):"),
+    }
+
+
+def _own_prompts() -> dict[str, str]:
+    return {
         "surname": _("Your surname, as in your passport:"),
         "given_names": _(
             "Your given names (first name and patronymic, if any), as in your passport:"
         ),
         "surname_latin": _(
-            "Your surname in Latin letters, exactly as in the machine-readable line of your "
-            "passport (for example KARIMOV):"
+            "Your surname in Latin letters, exactly as printed in the bottom lines of your "
+            "passport's photo page (for example KARIMOV):"
         ),
         "given_names_latin": _(
-            "Your given names in Latin letters, exactly as in the machine-readable line of "
-            "your passport (for example SHUKHRAT):"
+            "Your given names in Latin letters, exactly as printed in the bottom lines of "
+            "your passport's photo page (for example SHUKHRAT):"
         ),
         "date_of_birth": _("Your date of birth (DD.MM.YYYY, for example 01.05.1990):"),
         "sex": _("Your sex, as in your passport:"),
@@ -191,14 +305,12 @@ def prompt(step: str, data: dict[str, Any]) -> str:
         "region": _("The region of Russia where you will stay: choose below or type its name:"),
         "occupation": _("Your occupation (for example builder, cook, student):"),
     }
-    text = texts[step]
-    if step.endswith("_latin") and forms.can_skip(step, data):
-        text += "\n" + _("If you are not sure, press «Spell it for me».")
-    return text
 
 
-def explain(error: forms.Invalid) -> str:
+def explain(error: forms.Invalid, data: dict[str, Any] | None = None) -> str:
     """Why an answer was not accepted, and what to send instead."""
+    if error.code == "stay_before_birth" and forms.is_family(data or {}):
+        return _("The arrival date cannot be before their date of birth.")
     texts = {
         "blank": _("The answer is empty. Please write it."),
         "required": _("This answer is required."),
@@ -207,8 +319,8 @@ def explain(error: forms.Invalid) -> str:
             "A name may contain only letters, spaces, hyphens and apostrophes, and no digits."
         ),
         "latin": _(
-            "Please use only Latin letters A–Z, spaces and hyphens, as in the "
-            "machine-readable line of your passport."
+            "Please use only Latin letters A–Z, spaces and hyphens, as printed at the bottom "
+            "of the passport's photo page."
         ),
         "date_format": _("Please write the date as DD.MM.YYYY, for example 01.05.1990."),
         "date_impossible": _("There is no such date. Please check the day and the month."),
@@ -224,8 +336,8 @@ def explain(error: forms.Invalid) -> str:
             "(spaces and hyphens are removed)."
         ),
         "document_number_cyrillic": _(
-            "Please type the letters of the number in Latin, as in the machine-readable line "
-            "of the document."
+            "Please type the letters of the number in Latin, as printed at the bottom of the "
+            "document's photo page."
         ),
         "visa_number": _(
             "A visa number has 5 to 20 Latin letters and digits, with at least one digit."
@@ -240,6 +352,10 @@ def explain(error: forms.Invalid) -> str:
             "I do not know this region. Type a part of its name or choose from the list."
         ),
         "use_buttons": _("Please choose one of the buttons."),
+        "dont_know": _(
+            "If you do not know it yet, press «I don't know yet»: it is saved as not known "
+            "yet, not as an answer."
+        ),
         "not_text": _("Please answer with a text message."),
     }
     if error.code == "too_long":
@@ -247,6 +363,23 @@ def explain(error: forms.Invalid) -> str:
             limit=error.params.get("limit", 0)
         )
     return texts.get(error.code, _("This answer cannot be accepted. Please check it."))
+
+
+def button_labels(step: str, data: dict[str, Any]) -> dict[str, str]:
+    """The labels of a step's choice buttons (and of its skip button), by their value."""
+    labels = {code: _(text) for code, text in forms.CHOICES.get(step, {}).items()}
+    if forms.latin_of(step, data) is not None:
+        labels[forms.SKIP] = _("✅ Correct")
+    elif step in forms.UNKNOWABLE:
+        labels[forms.SKIP] = _("🤷 I don't know yet")
+    elif forms.can_skip(step, data):
+        labels[forms.SKIP] = _("Skip")
+    return labels
+
+
+def read_as(step: str, value: Any, language: str) -> str:
+    """A typed answer as understood ("✔️ Date of birth: 17.04.1996")."""
+    return f"✔️ {field_labels()[step]}: <b>{h(answer_value(step, value, language))}</b>"
 
 
 def which_one() -> str:
@@ -283,7 +416,8 @@ def edit_labels() -> dict[str, str]:
         "sex": _("Sex"),
         "citizenship": _("Citizenship"),
         "document": _("Document"),
-        "purpose": _("Purpose and visa"),
+        "purpose": _("Purpose of visit"),
+        "visa": _("Visa number"),
         "stay": _("Dates of stay"),
         "host": _("Host"),
         "region": _("Region"),
@@ -293,6 +427,8 @@ def edit_labels() -> dict[str, str]:
 
 def answer_value(step: str, value: Any, language: str) -> str:
     if value is None:
+        if step in forms.UNKNOWABLE:
+            return _("not known yet")
         return _("automatic") if step.endswith("_latin") else "—"
     if step in forms.CHOICES:
         return reference.label(forms.CHOICES[step], value)
@@ -307,7 +443,9 @@ def answer_value(step: str, value: Any, language: str) -> str:
 
 def summary(data: dict[str, Any], language: str) -> str:
     labels = field_labels()
-    lines = ["<b>" + _("Please check your card:") + "</b>", ""]
+    family = forms.is_family(data)
+    header = _("Please check their card:") if family else _("Please check your card:")
+    lines = ["<b>" + header + "</b>", ""]
     for step in forms.STEPS:
         if forms.applies(step, data):
             value = answer_value(step, data.get(step), language)
@@ -324,16 +462,31 @@ def submitting() -> str:
     return _("Sending your card to the registry…")
 
 
-def registered(card: Card) -> str:
+def registered(card: Card, *, family: bool = False) -> str:
+    if family:
+        head = _("The migration card of {name} is registered.").format(
+            name=h(people.full_name(card))
+        )
+        tail = _(
+            "They show its QR code to the border officer when they arrive. "
+            "They can take the course too: /course"
+        )
+    else:
+        head = _("Your migration card is registered.")
+        tail = _("Show the QR code to the border officer when you arrive. Take the course: /course")
     return "\n".join(
         [
-            _("Your migration card is registered."),
+            head,
             _("Number: {number}").format(number=f"<b>{h(card.number)}</b>"),
             _("Status: {status}").format(status=reference.label(reference.STATUSES, card.status)),
             "",
-            _("Show the QR code to the border officer when you arrive. Take the course: /course"),
+            tail,
         ]
     )
+
+
+def already_have_card() -> str:
+    return _("You already have an open migration card. See it with /card.")
 
 
 def open_card_exists() -> str:
@@ -390,8 +543,16 @@ def card_text(card: Card) -> str:
     return "\n".join(lines)
 
 
-def qr_caption() -> str:
-    return _("Show this QR code to the officer. Press «Refresh» if it is old or cannot be read.")
+def qr_caption(card: Card, valid_until: date) -> str:
+    """Whose QR it is and until when it is valid, first: it is read at a police check."""
+    day = dates.long_date(valid_until, get_i18n().current_locale)
+    return "\n".join(
+        [
+            "🪪 <b>" + h(people.full_name(card)) + "</b>",
+            _("QR code valid until {date}.").format(date=f"<b>{day}</b>"),
+            _("Show this QR code to the officer. Press «Refresh» if it is old or cannot be read."),
+        ]
+    )
 
 
 def no_qr() -> str:
@@ -405,9 +566,20 @@ def print_caption() -> str:
     )
 
 
-def card_label(card: Card) -> str:
-    name = card.holder.surname_latin or card.holder.surname or ""
-    return f"{card.number} {name}".strip()
+def card_labels(shown: list[Card], cards: list[Card], profile: Profile | None) -> dict[str, str]:
+    """Button labels by card id: the holder's full name, "(you)" on the account holder's own;
+    the card's number only to tell apart two cards of the same name."""
+    labels = {}
+    for card in shown:
+        name = people.full_name(card)
+        if people.is_self(card, cards, profile):
+            name += " " + _("(you)")
+        labels[str(card.id)] = name
+    counts = Counter(labels.values())
+    for card in shown:
+        if counts[labels[str(card.id)]] > 1:
+            labels[str(card.id)] += f" · {card.number}"
+    return labels
 
 
 # ------------------------------------------------------------------------------ course
@@ -449,7 +621,7 @@ def quiz_needs_card() -> str:
     return _("To take the quiz, register your card first: /register.")
 
 
-def quiz_result(result: AttemptResult) -> str:
+def quiz_result(result: AttemptResult, questions: dict[str, dict[str, Any]] | None = None) -> str:
     verdict = (
         _("Passed!")
         if result.passed
@@ -464,10 +636,27 @@ def quiz_result(result: AttemptResult) -> str:
         verdict,
         "",
     ]
+    questions = questions or {}
     for number, item in enumerate(result.results, start=1):
-        mark = "✅" if item.correct else "❌"
-        lines.append(f"{mark} {number}. {h(item.explanation)}")
+        question = questions.get(item.id)
+        if question is None:  # (an older quiz in progress) as before: the explanation only
+            lines.append(("✅" if item.correct else "❌") + f" {number}. {h(item.explanation)}")
+            continue
+        if item.correct:
+            lines.append(f"✅ {number}. {h(_short(question['text'], 60))}")
+            continue
+        lines += ["", f"❌ {number}. {h(question['text'])}"]
+        options = question["options"]
+        if item.answer is not None and 0 <= item.answer < len(options):
+            lines.append(
+                _("Right answer: {answer}").format(answer=f"<b>{h(options[item.answer])}</b>")
+            )
+        lines.append("<i>" + h(item.explanation) + "</i>")
     return "\n".join(lines)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def course_completed() -> str:
@@ -487,13 +676,21 @@ def guide_header() -> str:
 # ------------------------------------------------------------------------------ checklist
 
 
-def checklist(card: Card, listing: Checklist, today: date) -> str:
+def checklist(card: Card, listing: Checklist, today: date, name: str = "") -> str:
     """Each obligation that applies, with its date and what to do; the reminders' state."""
     lines = ["<b>" + _("Deadlines for card {number}").format(number=h(card.number)) + "</b>"]
+    if name:
+        lines.append(_("Holder: {name}").format(name=h(name)))
     shown = [i for i in listing.items if i.status != "not_applicable"]
+    waiting = [i for i in shown if i.due_on is None and i.status == "pending"]
+    if waiting:  # before entry: one sentence, not "no date yet" on every line
+        lines += ["", _("⏳ The deadlines start when the border officer records your entry.")]
+        lines += [f"▫️ {h(i.title)}" for i in waiting]
     for item in shown:
-        lines += ["", _item_line(item, today)]
-        if item.status in ("pending", "overdue"):
+        if item in waiting:
+            continue
+        lines += ["", _item_line(item, today, listing)]
+        if item.status in ("pending", "overdue") and item.reportable:
             lines.append("<i>" + h(item.how_to) + "</i>")
     if not shown:
         lines += ["", _("Nothing is due for this card.")]
@@ -506,8 +703,14 @@ def checklist(card: Card, listing: Checklist, today: date) -> str:
     return "\n".join(lines)
 
 
-def _item_line(item: ChecklistItem, today: date) -> str:
+def _item_line(item: ChecklistItem, today: date, listing: Checklist) -> str:
     title = "<b>" + h(item.title) + "</b>"
+    if not item.reportable and item.due_on is not None and item.status == "pending":
+        # The end of the stay as planned on the card, which is not the law's limit.
+        line = "📅 " + _("Planned stay until {date} (as written on the card).").format(
+            date=fmt_date(item.due_on)
+        )
+        return line + "\n<i>" + h(item.how_to) + "</i>"
     if item.status == "done":
         when = fmt_date(item.done.done_on) if item.done else "—"
         line = "✅ " + _("{title}: done on {date}").format(title=title, date=when)

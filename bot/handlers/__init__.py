@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import card, checklist, course, fallback, guide, registration, start
+from bot.handlers import card, checklist, course, fallback, guide, menu, registration, start
 
 
 def get_routers() -> list[Router]:
     """In order: commands valid anywhere, the flows, then the catch-all."""
     return [
         start.router(),
+        menu.router(),
         registration.router(),
         card.router(),
         checklist.router(),

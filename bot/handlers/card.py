@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message, User
 
-from bot import keyboards, texts
-from bot.api import Card, Conflict, ServiceClient
+from bot import keyboards, people, texts
+from bot.api import Card, Conflict, Profile, ServiceClient
 from bot.callbacks import CardCB, MenuCB
 from bot.handlers.common import chat_message, stale
+from bot.people import PROVABLE
 
-PROVABLE = ("pending_entry", "active")
+QR_FILE_PREFIX = "card-"
+LEGAL_ZONE = ZoneInfo("Europe/Moscow")  # the date on the QR is a Russian legal date
 
 
 def router() -> Router:
@@ -26,20 +29,26 @@ def router() -> Router:
     return r
 
 
-async def cards_command(message: Message, event_from_user: User, api: ServiceClient) -> None:
-    """Show the current card with its QR, and buttons for the account's other cards."""
-    await show_cards(message, event_from_user, api)
+async def cards_command(
+    message: Message, event_from_user: User, api: ServiceClient, profile: Profile | None
+) -> None:
+    """Show the holder's own card with its QR, and buttons for the account's other cards."""
+    await show_cards(message, event_from_user, api, profile)
 
 
-async def cards_button(callback: CallbackQuery, api: ServiceClient) -> None:
+async def cards_button(
+    callback: CallbackQuery, api: ServiceClient, profile: Profile | None
+) -> None:
     """The menu's "my card" button: as /card."""
     await callback.answer()
     message = chat_message(callback)
     if message is not None:
-        await show_cards(message, callback.from_user, api)
+        await show_cards(message, callback.from_user, api, profile)
 
 
-async def card_button(callback: CallbackQuery, callback_data: CardCB, api: ServiceClient) -> None:
+async def card_button(
+    callback: CallbackQuery, callback_data: CardCB, api: ServiceClient, profile: Profile | None
+) -> None:
     """Show another card, or send a fresh QR of this one (the old QR message goes away)."""
     cards = await api.list_cards(callback.from_user.id)
     card = _own(cards, callback_data)
@@ -48,7 +57,7 @@ async def card_button(callback: CallbackQuery, callback_data: CardCB, api: Servi
         await stale(callback)  # not this account's card (any more), or a message gone
         return
     await callback.answer()
-    await _send_card(message, card, [c for c in cards if c.id != card.id], api)
+    await _send_card(message, card, cards, api, profile)
     if callback_data.action == "refresh":
         with suppress(TelegramAPIError):
             await message.delete()
@@ -76,27 +85,28 @@ def _own(cards: list[Card], data: CardCB) -> Card | None:
     return next((c for c in cards if str(c.id) == data.card_id), None)
 
 
-async def show_cards(message: Message, user: User, api: ServiceClient) -> None:
+async def show_cards(
+    message: Message, user: User, api: ServiceClient, profile: Profile | None
+) -> None:
     cards = await api.list_cards(user.id)
     if not cards:
         await message.answer(texts.no_cards(), reply_markup=keyboards.register_button())
         return
-    current = current_card(cards)
-    await _send_card(message, current, [c for c in cards if c.id != current.id], api)
+    await _send_card(message, people.current_card(cards, profile), cards, api, profile)
 
 
-def current_card(cards: list[Card]) -> Card:
-    """The newest card that has a QR, else the newest card."""
-    provable = [c for c in cards if c.status in PROVABLE]
-    return (provable or cards)[-1]
-
-
-async def _send_card(message: Message, card: Card, others: list[Card], api: ServiceClient) -> None:
-    labels = {str(c.id): texts.card_label(c) for c in others}
+async def _send_card(
+    message: Message, card: Card, cards: list[Card], api: ServiceClient, profile: Profile | None
+) -> None:
+    others = [c for c in cards if c.id != card.id]
+    labels = texts.card_labels(others, cards, profile)
     facts = texts.card_text(card)
     png = None
     if card.status in PROVABLE:
         try:
+            # The proof first (for its expiry), then its image: the service caches the proof,
+            # so both are the same one.
+            valid_until = (await api.proof(card.id)).expires_at.astimezone(LEGAL_ZONE).date()
             png = await api.proof_png(card.id)
         except Conflict:
             png = None  # expired since it was listed, say
@@ -105,9 +115,30 @@ async def _send_card(message: Message, card: Card, others: list[Card], api: Serv
         await message.answer(facts + "\n\n" + texts.no_qr(), reply_markup=markup)
         return
     # A document, never a photo: Telegram recompresses photos, which breaks dense codes.
-    document = BufferedInputFile(png, filename=f"card-{card.number}.png")
-    await message.answer_document(
+    document = BufferedInputFile(png, filename=f"{QR_FILE_PREFIX}{card.number}.png")
+    sent = await message.answer_document(
         document,
-        caption=facts + "\n\n" + texts.qr_caption(),
+        caption=texts.qr_caption(card, valid_until) + "\n\n" + facts,
         reply_markup=keyboards.card_actions(card, others, labels),
+    )
+    await _pin(sent)
+
+
+async def _pin(sent: Message) -> None:
+    """Pin the newest QR at the top of the chat, and unpin the QR pinned before it (a pin
+    is a convenience: if Telegram refuses, the QR is still there)."""
+    if sent.bot is None:
+        return
+    bot, chat_id = sent.bot, sent.chat.id
+    with suppress(TelegramAPIError):
+        old = (await bot.get_chat(chat_id)).pinned_message
+        await bot.pin_chat_message(chat_id, sent.message_id, disable_notification=True)
+        if old is not None and old.message_id != sent.message_id and _is_qr(old):
+            await bot.unpin_chat_message(chat_id, message_id=old.message_id)
+
+
+def _is_qr(message: Message) -> bool:
+    name = message.document.file_name if message.document is not None else None
+    return bool(name and name.startswith(QR_FILE_PREFIX)) and bool(
+        message.from_user and message.from_user.is_bot
     )

@@ -17,10 +17,9 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import I18n
 
-from bot import keyboards, texts
-from bot.api import Card, Checklist, Conflict, NotFound, ServiceClient
+from bot import keyboards, people, texts
+from bot.api import Card, Checklist, Conflict, NotFound, Profile, ServiceClient
 from bot.callbacks import ChecklistCB, MenuCB
-from bot.handlers.card import current_card
 from bot.handlers.common import chat_message, replace, stale
 
 Today = Callable[[], date]
@@ -41,27 +40,32 @@ def router() -> Router:
 
 
 async def checklist_command(
-    message: Message, event_from_user: User, api: ServiceClient, i18n: I18n, today: Today
+    message: Message,
+    event_from_user: User,
+    api: ServiceClient,
+    i18n: I18n,
+    today: Today,
+    profile: Profile | None,
 ) -> None:
-    """The current card's checklist, with buttons for the account's other cards."""
+    """The holder's own card's checklist, with buttons for the account's other cards."""
     cards = await api.list_cards(event_from_user.id)
     if not cards:
         await message.answer(texts.no_cards(), reply_markup=keyboards.register_button())
         return
-    card = current_card(cards)
+    card = people.current_card(cards, profile)
     listing = await api.checklist(card.id, i18n.current_locale)
-    text, markup = _render(card, cards, listing, today)
+    text, markup = _render(card, cards, listing, today, profile)
     await message.answer(text, reply_markup=markup)
 
 
 async def checklist_button(
-    callback: CallbackQuery, api: ServiceClient, i18n: I18n, today: Today
+    callback: CallbackQuery, api: ServiceClient, i18n: I18n, today: Today, profile: Profile | None
 ) -> None:
     """The menu's "deadlines" button: as /checklist."""
     await callback.answer()
     message = chat_message(callback)
     if message is not None:
-        await checklist_command(message, callback.from_user, api, i18n, today)
+        await checklist_command(message, callback.from_user, api, i18n, today, profile)
 
 
 async def show(
@@ -70,11 +74,12 @@ async def show(
     api: ServiceClient,
     i18n: I18n,
     today: Today,
+    profile: Profile | None = None,
 ) -> None:
     """The checklist of one of the account's cards (also: refresh, and back from a date)."""
     if owned := await _own(callback, callback_data, api):
         await callback.answer()
-        await _show(callback, *owned, api, i18n, today)
+        await _show(callback, *owned, api, i18n, today, profile)
 
 
 async def when(
@@ -104,6 +109,7 @@ async def done_on(
     api: ServiceClient,
     i18n: I18n,
     today: Today,
+    profile: Profile | None = None,
 ) -> None:
     """Record the item as done on the chosen day (a self-report), then show the checklist."""
     if not 0 <= callback_data.days < keyboards.DONE_DAYS_MAX:
@@ -136,14 +142,14 @@ async def done_on(
         await callback.answer(
             texts.already_done() if exc.reason == "already-done" else texts.not_applicable()
         )
-        await _show(callback, card, cards, api, i18n, today)
+        await _show(callback, card, cards, api, i18n, today, profile)
         return
     except NotFound:
         await stale(callback)
         return
     title = next((i.title for i in listing.items if i.id == callback_data.item), "")
     await callback.answer(texts.marked_done(title))
-    await replace(callback, *_render(card, cards, listing, today))
+    await replace(callback, *_render(card, cards, listing, today, profile))
 
 
 async def mute(
@@ -152,6 +158,7 @@ async def mute(
     api: ServiceClient,
     i18n: I18n,
     today: Today,
+    profile: Profile | None = None,
 ) -> None:
     """Turn this card's reminders off or on again."""
     if not (owned := await _own(callback, callback_data, api)):
@@ -159,7 +166,7 @@ async def mute(
     muted = callback_data.action == "mute"
     await api.set_muted(owned[0].id, muted)
     await callback.answer(texts.reminders_muted() if muted else texts.reminders_unmuted())
-    await _show(callback, *owned, api, i18n, today)
+    await _show(callback, *owned, api, i18n, today, profile)
 
 
 async def silence(callback: CallbackQuery, callback_data: ChecklistCB, api: ServiceClient) -> None:
@@ -194,16 +201,16 @@ async def _show(
     api: ServiceClient,
     i18n: I18n,
     today: Today,
+    profile: Profile | None = None,
 ) -> None:
     listing = await api.checklist(card.id, i18n.current_locale)
-    await replace(callback, *_render(card, cards, listing, today))
+    await replace(callback, *_render(card, cards, listing, today, profile))
 
 
 def _render(
-    card: Card, cards: list[Card], listing: Checklist, today: Today
+    card: Card, cards: list[Card], listing: Checklist, today: Today, profile: Profile | None
 ) -> tuple[str, InlineKeyboardMarkup]:
     others = [c for c in cards if c.id != card.id]
-    labels = {c.number: texts.card_label(c) for c in others}
-    return texts.checklist(card, listing, today()), keyboards.checklist(
-        card.number, listing, others, labels
-    )
+    labels = texts.card_labels(others, cards, profile)
+    text = texts.checklist(card, listing, today(), people.full_name(card))
+    return text, keyboards.checklist(card.number, listing, others, labels)

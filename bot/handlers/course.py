@@ -16,10 +16,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import I18n
 
-from bot import keyboards, quiz, texts
-from bot.api import NotFound, ServiceClient
+from bot import keyboards, people, quiz, texts
+from bot.api import NotFound, Profile, ServiceClient
 from bot.callbacks import AnswerCB, CourseCB, MenuCB
 from bot.handlers.common import chat_message, replace, stale
+from bot.screens import screens
 
 _TELEGRAM_LIMIT = 4096
 
@@ -36,28 +37,34 @@ def router() -> Router:
 
 
 async def course_command(
-    message: Message, event_from_user: User, api: ServiceClient, i18n: I18n
+    message: Message, event_from_user: User, api: ServiceClient, i18n: I18n, profile: Profile | None
 ) -> None:
-    """The module list with the user's progress marks."""
-    text, markup = await _outline(event_from_user, 0, api, i18n)
+    """The module list with the account holder's own progress marks."""
+    text, markup = await _outline(event_from_user, None, api, i18n, profile)
     await message.answer(text, reply_markup=markup)
 
 
-async def course_button(callback: CallbackQuery, api: ServiceClient, i18n: I18n) -> None:
+async def course_button(
+    callback: CallbackQuery, api: ServiceClient, i18n: I18n, profile: Profile | None
+) -> None:
     """The menu's course button: as /course."""
     await callback.answer()
     message = chat_message(callback)
     if message is not None:
-        text, markup = await _outline(callback.from_user, 0, api, i18n)
+        text, markup = await _outline(callback.from_user, None, api, i18n, profile)
         await message.answer(text, reply_markup=markup)
 
 
 async def module_list(
-    callback: CallbackQuery, callback_data: CourseCB, api: ServiceClient, i18n: I18n
+    callback: CallbackQuery,
+    callback_data: CourseCB,
+    api: ServiceClient,
+    i18n: I18n,
+    profile: Profile | None,
 ) -> None:
     """Back to the module list (or another person's progress)."""
     await callback.answer()
-    text, markup = await _outline(callback.from_user, callback_data.person, api, i18n)
+    text, markup = await _outline(callback.from_user, callback_data.person, api, i18n, profile)
     await replace(callback, text, markup)
 
 
@@ -65,20 +72,22 @@ async def lesson_page(
     callback: CallbackQuery, callback_data: CourseCB, api: ServiceClient, i18n: I18n
 ) -> None:
     """One page of a lesson, with previous/next, and the quiz after the last page."""
+    card_id = await _card_of(callback.from_user, callback_data.person, api)
     try:
-        module = await api.module(callback_data.slug, i18n.current_locale)
+        module = await api.module(callback_data.slug, i18n.current_locale, card_id)
     except NotFound:
         await stale(callback)  # the course changed since the button was sent
         return
-    if not 0 <= callback_data.page < len(module.pages):
+    # Long pages shown as several short screens (cut between paragraphs).
+    pages = screens([p.html for p in module.pages])
+    if not 0 <= callback_data.page < len(pages):
         await stale(callback)
         return
     await callback.answer()
-    page = module.pages[callback_data.page]
-    text = _page_text(module.title, page.html, callback_data.page, len(module.pages))
+    text = _page_text(module.title, pages[callback_data.page], callback_data.page, len(pages))
     can_quiz = bool(module.questions)
     markup = keyboards.lesson(
-        module.slug, callback_data.page, len(module.pages), callback_data.person, can_quiz
+        module.slug, callback_data.page, len(pages), callback_data.person, can_quiz
     )
     await replace(callback, text, markup)
 
@@ -96,13 +105,20 @@ async def quiz_start(
         await callback.answer()
         await replace(callback, texts.quiz_needs_card(), keyboards.register_button())
         return
+    card_id = await _card_of(callback.from_user, callback_data.person, api)
     try:
-        module = await api.module(callback_data.slug, i18n.current_locale)
+        module = await api.module(callback_data.slug, i18n.current_locale, card_id)
     except NotFound:
         await stale(callback)
         return
     progress = await api.progress(person_id)
-    questions = [{"text": q.text, "options": q.options} for q in module.questions]
+    tried = any(m.slug == module.slug and m.attempts for m in progress.modules)
+    # A retry shows the questions and their options in another order (the service scores
+    # by the authored order: answers are mapped back before they are sent).
+    questions = quiz.arrange(
+        [{"id": q.id, "text": q.text, "options": q.options} for q in module.questions],
+        shuffle=tried,
+    )
     await quiz.save(
         state,
         {
@@ -137,18 +153,21 @@ async def quiz_answer(
     ):
         await stale(callback)
         return
-    answers.append(callback_data.option)
+    answers.append(callback_data.option)  # as displayed; mapped back once all are in
     await callback.answer()
     if len(answers) < len(questions):
         await quiz.save(state, {**current, "answers": answers})
         await _ask(callback, current["slug"], current["title"], questions, len(answers))
         return
     result = await api.attempt(
-        uuid.UUID(current["person"]), current["slug"], answers, i18n.current_locale
+        uuid.UUID(current["person"]),
+        current["slug"],
+        quiz.authored_answers(questions, answers),
+        i18n.current_locale,
     )
     await quiz.clear(state)
     markup = keyboards.quiz_done(current["slug"], result.passed, current["person_index"])
-    await replace(callback, texts.quiz_result(result), markup)
+    await replace(callback, texts.quiz_result(result, quiz.by_id(questions)), markup)
     if result.course_completed and not current.get("completed_before"):
         message = chat_message(callback)
         if message is not None:
@@ -164,30 +183,43 @@ async def _ask(
     await replace(callback, text, keyboards.answers(slug, index, len(options)))
 
 
-async def _persons(user: User, api: ServiceClient) -> list[tuple[uuid.UUID, str]]:
-    """The account's people, in the order their first card was registered."""
-    seen: dict[uuid.UUID, str] = {}
-    for card in await api.list_cards(user.id):
-        holder = card.holder
-        seen.setdefault(card.person_id, holder.surname_latin or holder.surname or card.number)
-    return list(seen.items())
+async def _persons(
+    user: User, api: ServiceClient, profile: Profile | None = None
+) -> tuple[list[tuple[uuid.UUID, str, uuid.UUID]], int]:
+    """The account's people (in the order their first card was registered, named in full,
+    the holder marked "you"), each with their latest card (whose regime picks the modules),
+    and the index of the one shown by default."""
+    cards = await api.list_cards(user.id)
+    order = people.persons(cards)
+    first = {c.person_id: c for c in reversed(cards)}
+    latest = {c.person_id: c for c in cards}
+    names = texts.card_labels(list(first.values()), cards, profile)
+    named = [(person, names[str(first[person].id)], latest[person].id) for person in order]
+    default = people.default_person(cards, profile)
+    return named, order.index(default) if default in order else 0
 
 
 async def _person(user: User, index: int, api: ServiceClient) -> uuid.UUID | None:
-    persons = await _persons(user, api)
+    persons, _default = await _persons(user, api)
     return persons[index][0] if 0 <= index < len(persons) else None
 
 
+async def _card_of(user: User, index: int, api: ServiceClient) -> uuid.UUID | None:
+    """The card whose regime decides which modules the person at ``index`` is taught."""
+    persons, _default = await _persons(user, api)
+    return persons[index][2] if 0 <= index < len(persons) else None
+
+
 async def _outline(
-    user: User, index: int, api: ServiceClient, i18n: I18n
+    user: User, index: int | None, api: ServiceClient, i18n: I18n, profile: Profile | None
 ) -> tuple[str, keyboards.InlineKeyboardMarkup]:
-    outline = await api.course(i18n.current_locale)
-    persons = await _persons(user, api)
-    index = index if 0 <= index < len(persons) else 0
+    persons, default = await _persons(user, api, profile)
+    index = index if index is not None and 0 <= index < len(persons) else default
+    outline = await api.course(i18n.current_locale, persons[index][2] if persons else None)
     progress = await api.progress(persons[index][0]) if persons else None
     holder = persons[index][1] if persons else None
     text = texts.course_header(progress, holder)
-    markup = keyboards.modules(outline.modules, progress, index, [name for _, name in persons])
+    markup = keyboards.modules(outline.modules, progress, index, [p[1] for p in persons])
     return text, markup
 
 

@@ -9,9 +9,11 @@ from contextlib import suppress
 
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message, User
 
 from bot import keyboards, texts
+from bot.api import Profile, ServiceClient
+from bot.handlers import card, menu
 from bot.handlers.common import stale
 
 log = logging.getLogger("onboard.bot")
@@ -25,8 +27,13 @@ def router() -> Router:
     return r
 
 
-async def not_understood(message: Message) -> None:
-    """Any message no other handler took."""
+async def not_understood(
+    message: Message, api: ServiceClient, profile: Profile | None, event_from_user: User
+) -> None:
+    """Any message no other handler took; one asking for the QR or the card opens it."""
+    if menu.wants_card(message.text):
+        await card.show_cards(message, event_from_user, api, profile)
+        return
     await message.answer(texts.not_understood(), reply_markup=keyboards.main_menu())
 
 

@@ -11,6 +11,7 @@ from bot import keyboards, texts
 from bot.api import NotFound, ServiceClient
 from bot.callbacks import GuideCB, MenuCB
 from bot.handlers.common import chat_message, replace, stale
+from bot.screens import screens
 
 
 def router() -> Router:
@@ -58,14 +59,14 @@ async def section_page(
     except NotFound:
         await stale(callback)
         return
-    if not 0 <= callback_data.page < len(section.pages):
+    pages = screens([p.html for p in section.pages])
+    if not 0 <= callback_data.page < len(pages):
         await stale(callback)
         return
     await callback.answer()
-    page = section.pages[callback_data.page]
-    footer = texts.page_footer(callback_data.page + 1, len(section.pages))
-    text = f"<b>{texts.h(section.title)}</b>\n\n{page.html}\n\n<i>{footer}</i>"
+    footer = texts.page_footer(callback_data.page + 1, len(pages))
+    text = f"<b>{texts.h(section.title)}</b>\n\n{pages[callback_data.page]}\n\n<i>{footer}</i>"
     if len(text) > 4096:
-        text = page.html
-    markup = keyboards.guide_page(section.slug, callback_data.page, len(section.pages))
+        text = pages[callback_data.page]
+    markup = keyboards.guide_page(section.slug, callback_data.page, len(pages))
     await replace(callback, text, markup)

@@ -10,18 +10,20 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.dispatcher.flags import get_flag
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 from aiogram.utils.i18n import I18n
 
-from bot import forms, keyboards, texts
+from bot import forms, keyboards, people, texts
 from bot.api import Conflict, InvalidInput, Profile, ServiceClient
 from bot.callbacks import ChoiceCB, ConfirmCB, ConsentCB, MenuCB, PageCB
 from bot.config import BotSettings
@@ -30,10 +32,13 @@ from bot.profiles import ProfileStore, has_consent
 
 Today = Callable[[], date]
 EXPIRES_KEY = "_expires"
+PROMPT_KEY = "_prompt"  # the message id of the question asked last (not personal data)
+ECHOED = ("date_of_birth", "stay_from", "stay_until", "citizenship", "region")
 IDEMPOTENCY_KEY = "_idem"
 
 
 class Registration(StatesGroup):
+    whom = State()  # for whom: the account holder or a family member
     surname = State()
     given_names = State()
     surname_latin = State()
@@ -67,6 +72,9 @@ def router() -> Router:
     r.message.register(begin, Command("register"), flags=starts)
     r.callback_query.register(begin_button, MenuCB.filter(F.action == "register"), flags=starts)
     r.callback_query.register(consent_answer, ConsentCB.filter())
+    whom = StateFilter(Registration.whom)
+    r.callback_query.register(whom_button, ChoiceCB.filter(F.field == "whom"), whom)
+    r.message.register(whom_text, whom, F.text, ~F.text.startswith("/"))
     steps = StateFilter(*STEP_STATES)
     r.message.register(answer_text, steps, F.text, ~F.text.startswith("/"))
     r.message.register(answer_not_text, steps, ~F.text)
@@ -179,7 +187,7 @@ async def consent_answer(
         return
     await profiles.record_consent(callback.from_user.id, i18n.current_locale)
     await drop_buttons(callback)
-    await message.answer(texts.consent_thanks())
+    await message.answer(texts.consent_thanks(), reply_markup=keyboards.reply_menu())
     if not await _resume(message, state, i18n, today, quiet=True):
         await _start(message, state, settings, i18n, today)
 
@@ -189,15 +197,94 @@ async def _start(
 ) -> None:
     data = {EXPIRES_KEY: time.time() + settings.bot_fsm_ttl_seconds}
     await state.set_data(data)
-    await state.set_state(STEP_STATES[0])
+    await state.set_state(Registration.whom)
     await message.answer(texts.registration_intro())
-    await _ask(message, forms.first_step(), data, i18n, today)
+    await message.answer(texts.whom_prompt(), reply_markup=keyboards.whom())
+
+
+async def whom_button(
+    callback: CallbackQuery,
+    callback_data: ChoiceCB,
+    state: FSMContext,
+    api: ServiceClient,
+    profile: Profile | None,
+    i18n: I18n,
+    today: Today,
+) -> None:
+    """For whom the card is: the account holder ("me") or a family member."""
+    message = chat_message(callback)
+    if callback_data.value not in forms.WHOM or message is None:
+        await stale(callback)
+        return
+    await callback.answer()
+    chosen = texts.whom_labels()[callback_data.value]
+    await replace(callback, texts.whom_prompt() + f"\n➡️ <b>{texts.h(chosen)}</b>")
+    await _whom(message, callback.from_user, callback_data.value, state, api, profile, i18n, today)
+
+
+async def whom_text(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    api: ServiceClient,
+    profile: Profile | None,
+    i18n: I18n,
+    today: Today,
+) -> None:
+    """A typed answer to "for whom": a button's label counts as the button."""
+    assert message.text is not None
+    value = forms.match_label(message.text, texts.whom_labels())
+    if value is None:
+        error = "⚠️ " + texts.explain(forms.Invalid("use_buttons"))
+        await message.answer(error + "\n\n" + texts.whom_prompt(), reply_markup=keyboards.whom())
+        return
+    await _whom(message, event_from_user, value, state, api, profile, i18n, today)
+
+
+async def _whom(
+    message: Message,
+    user: User,
+    value: str,
+    state: FSMContext,
+    api: ServiceClient,
+    profile: Profile | None,
+    i18n: I18n,
+    today: Today,
+) -> None:
+    if value == "self":
+        cards = await api.list_cards(user.id)
+        own = people.self_person(cards, profile)
+        if any(c.person_id == own and c.status in people.PROVABLE for c in cards):
+            await state.clear()  # the holder's own card is open: no second one
+            await message.answer(texts.already_have_card())
+            return
+    data = await state.get_data()
+    data[forms.WHOM_KEY] = value
+    await state.set_data(data)
+    await state.set_state(STEP_STATES[0])
+    await _ask(message, forms.first_step(), data, i18n, today, state=state)
+
+
+async def repeat_question(
+    message: Message, state: FSMContext, i18n: I18n, today: Today, *, help_first: bool
+) -> bool:
+    """In the middle of the form: help on the form, then its pending question again."""
+    if await state.get_state() is None or not (await state.get_state() or "").startswith(
+        "Registration:"
+    ):
+        return False
+    if help_first:
+        await message.answer(texts.form_help())
+    return await _resume(message, state, i18n, today, quiet=True)
 
 
 async def _resume(
     message: Message, state: FSMContext, i18n: I18n, today: Today, *, quiet: bool = False
 ) -> bool:
     current = await state.get_state()
+    if current == Registration.whom.state:
+        await message.answer(texts.whom_prompt(), reply_markup=keyboards.whom())
+        return True
     if current == Registration.confirm.state:
         await _confirm(message, state, await state.get_data(), i18n)
         return True
@@ -206,7 +293,7 @@ async def _resume(
         return False
     if not quiet:
         await message.answer(texts.registration_resumed())
-    await _ask(message, step, await state.get_data(), i18n, today)
+    await _ask(message, step, await state.get_data(), i18n, today, state=state)
     return True
 
 
@@ -221,15 +308,21 @@ async def answer_text(
     data = await state.get_data()
     assert step is not None and message.text is not None
     try:
-        value = forms.parse_text(step, message.text, data, today())
+        typed = forms.match_label(message.text, texts.button_labels(step, data))
+        if typed is not None:  # a button's label typed instead of pressed
+            value = forms.parse_choice(step, typed, data, today())
+        else:
+            value = forms.parse_text(step, message.text, data, today())
     except forms.Ambiguous as exc:
         markup = keyboards.candidates(step, exc.candidates, i18n.current_locale)
         await message.answer(texts.which_one(), reply_markup=markup)
         return
     except forms.Invalid as exc:
-        await _ask(message, step, data, i18n, today, error=exc)
+        await _ask(message, step, data, i18n, today, error=exc, state=state)
         return
-    await _advance(message, state, step, value, settings, i18n, today)
+    # What a typed date, country or region was read as, so nothing is guessed silently.
+    echo = texts.read_as(step, value, i18n.current_locale) if step in ECHOED else None
+    await _advance(message, state, step, value, settings, i18n, today, intro=echo)
 
 
 async def answer_not_text(message: Message, state: FSMContext, i18n: I18n, today: Today) -> None:
@@ -237,7 +330,7 @@ async def answer_not_text(message: Message, state: FSMContext, i18n: I18n, today
     step = _step(await state.get_state())
     assert step is not None
     error = forms.Invalid("not_text")
-    await _ask(message, step, await state.get_data(), i18n, today, error=error)
+    await _ask(message, step, await state.get_data(), i18n, today, error=error, state=state)
 
 
 async def answer_button(
@@ -255,12 +348,17 @@ async def answer_button(
         await stale(callback)
         return
     data = await state.get_data()
+    if callback_data.value == forms.TYPE and step.endswith("_latin"):
+        await callback.answer()  # "I'll type it": the question without the Latin form shown
+        await replace(callback, texts.latin_typing_prompt(step, data), keyboards.cancel_only())
+        return
     try:
         value = forms.parse_choice(step, callback_data.value, data, today())
     except forms.Invalid as exc:
-        await callback.answer(texts.explain(exc), show_alert=True)
+        await callback.answer(texts.explain(exc, data), show_alert=True)
         return
     await callback.answer()
+    await state.update_data({PROMPT_KEY: None})  # its buttons go with the edit below
     chosen = texts.answer_value(step, value, i18n.current_locale)
     await replace(callback, texts.prompt(step, data) + f"\n➡️ <b>{texts.h(chosen)}</b>")
     await _advance(message, state, step, value, settings, i18n, today)
@@ -282,6 +380,8 @@ async def _advance(
     settings: BotSettings,
     i18n: I18n,
     today: Today,
+    *,
+    intro: str | None = None,
 ) -> None:
     data = await state.get_data()
     data[step] = value
@@ -294,7 +394,7 @@ async def _advance(
         return
     await state.set_data(data)
     await state.set_state(getattr(Registration, following))
-    await _ask(message, following, data, i18n, today)
+    await _ask(message, following, data, i18n, today, intro=intro, state=state)
 
 
 async def _ask(
@@ -306,14 +406,30 @@ async def _ask(
     *,
     error: forms.Invalid | None = None,
     intro: str | None = None,
+    state: FSMContext | None = None,
 ) -> None:
     text = texts.prompt(step, data)
     if error is not None:
-        text = "⚠️ " + texts.explain(error) + "\n\n" + text
+        text = "⚠️ " + texts.explain(error, data) + "\n\n" + text
     if intro is not None:
         text = intro + "\n\n" + text
     markup = keyboards.step(step, data, i18n.current_locale, today())
-    await message.answer(text, reply_markup=markup)
+    if state is not None:
+        await _tidy(message, state)
+    sent = await message.answer(text, reply_markup=markup)
+    if state is not None:
+        await state.update_data({PROMPT_KEY: sent.message_id})
+
+
+async def _tidy(message: Message, state: FSMContext) -> None:
+    """Take the buttons off the previous question (answered by typing, or asked again), so
+    the chat keeps no live-looking buttons behind."""
+    prompt = (await state.get_data()).get(PROMPT_KEY)
+    if isinstance(prompt, int) and message.bot is not None:
+        with suppress(TelegramAPIError):
+            await message.bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=prompt, reply_markup=None
+            )
 
 
 async def _confirm(message: Message, state: FSMContext, data: dict[str, Any], i18n: I18n) -> None:
@@ -370,13 +486,14 @@ async def _goto(
 ) -> None:
     await state.set_data(data)
     await state.set_state(getattr(Registration, step))
-    await _ask(message, step, data, i18n, today, error=error, intro=intro)
+    await _ask(message, step, data, i18n, today, error=error, intro=intro, state=state)
 
 
 async def submit(
     callback: CallbackQuery,
     state: FSMContext,
     api: ServiceClient,
+    profiles: ProfileStore,
     i18n: I18n,
     today: Today,
 ) -> None:
@@ -405,7 +522,11 @@ async def submit(
         return
     await state.clear()
     await drop_buttons(callback)
-    await message.answer(texts.registered(card), reply_markup=keyboards.after_registration(card))
+    family = forms.is_family(data)
+    if not family:  # from now on this person's card is the default everywhere
+        await profiles.set_self_person(callback.from_user.id, card.person_id)
+    markup = keyboards.after_registration(card)
+    await message.answer(texts.registered(card, family=family), reply_markup=markup)
 
 
 async def _refused(

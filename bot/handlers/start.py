@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import suppress
+from datetime import date
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -15,6 +17,7 @@ from aiogram.utils.i18n import I18n
 from bot import keyboards, quiz, texts
 from bot.api import Profile
 from bot.callbacks import LanguageCB, MenuCB
+from bot.handlers import registration
 from bot.handlers.common import replace
 from bot.i18n import LANGUAGES
 from bot.profiles import ProfileStore, has_consent
@@ -37,8 +40,9 @@ def router() -> Router:
 async def start(
     message: Message, event_from_user: User, profile: Profile | None, profiles: ProfileStore
 ) -> None:
-    """Greet in the user's language (kept in the service by then); ask for consent."""
-    await message.answer(texts.greeting())
+    """Greet in the user's language (kept in the service by then), with the keyboard that
+    keeps the QR one tap away; ask for consent."""
+    await message.answer(texts.greeting(), reply_markup=keyboards.reply_menu())
     if profile is None:  # the service was not reachable when the update came in
         profile = await profiles.get(event_from_user.id)
     if has_consent(profile):
@@ -47,8 +51,12 @@ async def start(
         await message.answer(texts.consent_notice(), reply_markup=keyboards.consent())
 
 
-async def help_command(message: Message) -> None:
-    """The list of commands."""
+async def help_command(
+    message: Message, state: FSMContext, i18n: I18n, today: Callable[[], date]
+) -> None:
+    """The list of commands; in the middle of the card's form, its question again."""
+    if await registration.repeat_question(message, state, i18n, today, help_first=True):
+        return
     await message.answer(texts.help_text(), reply_markup=keyboards.main_menu())
 
 
@@ -83,8 +91,10 @@ async def language_chosen(
     await callback.answer()
     with i18n.use_locale(callback_data.code):
         await replace(callback, texts.language_set(), keyboards.main_menu())
-        if callback.message is not None:
+        if isinstance(callback.message, Message):
             await _chat_commands(callback, callback.message.chat.id)
+            # The persistent keyboard's labels in the new language.
+            await callback.message.answer(texts.main_menu(), reply_markup=keyboards.reply_menu())
 
 
 async def _chat_commands(callback: CallbackQuery, chat_id: int) -> None:

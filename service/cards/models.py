@@ -319,8 +319,9 @@ class StayIn(_Input):
 
 class HostIn(_Input):
     kind: HostKind
-    name: Annotated[Text, PField(min_length=1, max_length=200)]
-    address: Annotated[Text, PField(min_length=1, max_length=300)]
+    # None: not known yet (a worker often learns the host's details from the foreman later).
+    name: Annotated[Text, PField(min_length=1, max_length=200)] | None = None
+    address: Annotated[Text, PField(min_length=1, max_length=300)] | None = None
 
 
 class CardCreate(_Input):

@@ -27,6 +27,8 @@ DEFAULT_LANGUAGE = "ru"
 REQUIRED_LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
 REVIEW_STATUSES = ("draft", "reviewed")
 TELEGRAM_LIMIT = 4096
+# A guide page is read on a phone, often in front of an officer: one short screen.
+GUIDE_PAGE_LIMIT = 700
 LESSON_WORDS = (300, 900)
 QUESTIONS = (4, 6)
 OPTIONS = (2, 5)
@@ -667,6 +669,12 @@ class _Reader:
                     file,
                     f"page {number} is {shown} characters after rendering "
                     f"(limit {TELEGRAM_LIMIT}); split it with <!-- page -->",
+                )
+            elif not lesson and len(html) > GUIDE_PAGE_LIMIT:
+                self.problem(
+                    file,
+                    f"page {number} is {len(html)} characters after rendering "
+                    f"(limit {GUIDE_PAGE_LIMIT} for a guide page); split it with <!-- page -->",
                 )
             rendered.append(Page(markdown=page, html=html))
         has_facts = any(link.scheme == "fact" for link in found)

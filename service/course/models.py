@@ -153,6 +153,7 @@ class QuestionResult(BaseModel):
     id: str
     chosen: int
     correct: bool
+    answer: int = PField(description="The right option (0-based), shown once the quiz is scored")
     explanation: str
 
 

@@ -450,7 +450,11 @@ def attempt_result(*, course: Course, recorded: Recorded, fallback: bool) -> Att
         passed=score.passed,
         results=[
             QuestionResult(
-                id=q.id, chosen=chosen, correct=right, explanation=texts[q.id].explanation
+                id=q.id,
+                chosen=chosen,
+                correct=right,
+                answer=q.answer,
+                explanation=texts[q.id].explanation,
             )
             for q, chosen, right in zip(module.questions, attempt.answers, score.right, strict=True)
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -31,6 +32,9 @@ class TelegramProfile(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     reminders_muted: bool = False
+    # The person the account holder is (their own card is the default in the bot); the others
+    # registered from this account are family members. None until the holder says so.
+    self_person_id: uuid.UUID | None = None
     created_at: datetime = Field(
         default_factory=clock.now, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -43,6 +47,8 @@ class ProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     language: Language | None = None
     reminders_muted: StrictBool | None = None
+    # One of the persons of this account's cards: "this one is me".
+    self_person_id: uuid.UUID | None = None
 
 
 class ConsentIn(BaseModel):
@@ -60,3 +66,4 @@ class ProfilePublic(BaseModel):
     consent_language: str | None
     consent_given_at: datetime | None
     reminders_muted: bool
+    self_person_id: uuid.UUID | None = None

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from service.cards.models import Card, Person
 from service.core import clock
-from service.core.errors import Conflict, NotFound
+from service.core.errors import Conflict, InvalidInput, NotFound
 from service.telegram.models import ConsentIn, ProfileUpdate, TelegramProfile
 
 
@@ -39,6 +39,16 @@ def update_profile(
         )
     if data.reminders_muted is not None:
         profile.reminders_muted = data.reminders_muted
+    if data.self_person_id is not None:
+        owned = select(Card.id).where(
+            Card.telegram_user_id == telegram_user_id, Card.person_id == data.self_person_id
+        )
+        if session.exec(owned.limit(1)).first() is None:
+            raise InvalidInput(
+                "self_person_id is not the holder of a card registered from this account",
+                errors=[{"field": "self_person_id", "reason": "not a person of this account"}],
+            )
+        profile.self_person_id = data.self_person_id
     profile.updated_at = clock.now()
     session.add(profile)
     session.flush()

@@ -73,6 +73,13 @@ class Chat:
                     return message, button
         raise AssertionError(f"no button {label!r}; last message: {self.last.body!r}")
 
+    def reply_keyboard(self) -> dict[str, Any] | None:
+        """The keyboard under the chat: the newest reply keyboard the bot sent."""
+        for message in reversed(self.fake.chats.get(self.user_id, [])):
+            if message.from_bot and "keyboard" in (message.reply_markup or {}):
+                return message.reply_markup
+        return None
+
     def buttons(self) -> list[str]:
         return [b["text"] for b in self.last.buttons()]
 

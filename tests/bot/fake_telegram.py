@@ -2,7 +2,8 @@
 
 It speaks enough of the Bot API for the bot to run unmodified (``getMe``, ``getUpdates`` with
 a short long-poll cap, ``sendMessage``, ``sendDocument``, edits, callback answers, command
-menus, ``deleteMessage``), records every call, and keeps each chat as the user would see it.
+menus, ``deleteMessage``, ``getChat`` and pins), records every call, and keeps each chat as
+the user would see it.
 Tests queue updates with ``push_update`` (polling) or feed them to the dispatcher directly.
 """
 
@@ -46,6 +47,7 @@ class ChatMessage:
     file_name: str | None = None
     reply_markup: dict[str, Any] | None = None
     deleted: bool = False
+    pinned_at: int = 0  # when it was pinned (0: not pinned)
     seq: int = 0  # when it last appeared or changed (the server's change counter)
 
     @property
@@ -76,7 +78,8 @@ class ChatMessage:
                 "mime_type": "image/png",
                 "file_size": len(self.document),
             }
-        if self.reply_markup:
+        if self.reply_markup and "inline_keyboard" in self.reply_markup:
+            # Telegram returns inline keyboards only (a reply keyboard belongs to the chat).
             message["reply_markup"] = self.reply_markup
         return message
 
@@ -245,6 +248,43 @@ class FakeTelegram:
         message.reply_markup = call.params.get("reply_markup")
         self._touch(message)
         return message.as_telegram()
+
+    async def _m_getChat(self, call: Call) -> Any:  # noqa: N802
+        chat_id = int(call.params["chat_id"])
+        chat: dict[str, Any] = {"id": chat_id, "type": "private", "first_name": "Test"}
+        pinned = self.pinned(chat_id)
+        if pinned:
+            chat["pinned_message"] = pinned[-1].as_telegram()  # Telegram gives the newest pin
+        # getChat answers a ChatFullInfo, whose required fields aiogram checks.
+        gifts = dict.fromkeys(
+            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription"), True
+        )
+        gifts["gifts_from_channels"] = True
+        chat.update({"accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts})
+        return chat
+
+    async def _m_pinChatMessage(self, call: Call) -> Any:  # noqa: N802
+        message = self._find(call)
+        if message is None:
+            return _error(400, "Bad Request: message to pin not found")
+        message.pinned_at = next(self._seq)
+        return True
+
+    async def _m_unpinChatMessage(self, call: Call) -> Any:  # noqa: N802
+        chat_id = int(call.params["chat_id"])
+        if "message_id" in call.params:
+            message = self._find(call)
+        else:  # without message_id: the newest pin
+            message = (self.pinned(chat_id) or [None])[-1]
+        if message is None or not message.pinned_at:
+            return _error(400, "Bad Request: message to unpin not found")
+        message.pinned_at = 0
+        return True
+
+    def pinned(self, chat_id: int) -> list[ChatMessage]:
+        """The chat's pinned messages, oldest pin first."""
+        shown = [m for m in self.chats.get(chat_id, []) if m.pinned_at and not m.deleted]
+        return sorted(shown, key=lambda m: m.pinned_at)
 
     async def _m_deleteMessage(self, call: Call) -> Any:  # noqa: N802
         message = self._find(call)

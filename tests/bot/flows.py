@@ -11,8 +11,8 @@ from tests.bot.client import Chat
 ENGLISH_ANSWERS: list[tuple[str, str, str]] = [
     ("surname", "say", "Каримов"),
     ("given_names", "say", "Шухрат"),
-    ("surname_latin", "press", "Spell it for me"),
-    ("given_names_latin", "press", "Spell it for me"),
+    ("surname_latin", "press", "Correct"),
+    ("given_names_latin", "press", "Correct"),
     ("date_of_birth", "say", "01.05.1990"),
     ("sex", "press", "Male"),
     ("citizenship", "press", "Uzbekistan"),
@@ -41,6 +41,14 @@ async def answer(chat: Chat, how: str, value: str) -> None:
         await chat.press(value)
 
 
+async def begin(chat: Chat, *, consent: bool = True, whom: str = "Me") -> None:
+    """/register, consent when asked, and the answer to "for whom"."""
+    await chat.say("/register")
+    if consent and any("I agree" in b for b in chat.buttons()):
+        await chat.press("I agree")
+    await chat.press(whom)
+
+
 async def fill_until(
     chat: Chat, stop: str | None = None, *, start: str | None = None, **overrides: Any
 ) -> dict[str, str]:
@@ -62,11 +70,12 @@ async def fill_until(
     return given
 
 
-async def register(chat: Chat, *, consent: bool = True, **overrides: Any) -> dict[str, str]:
-    """/register (with consent when asked), every answer, then Confirm."""
-    await chat.say("/register")
-    if consent and any("I agree" in b for b in chat.buttons()):
-        await chat.press("I agree")
+async def register(
+    chat: Chat, *, consent: bool = True, whom: str = "Me", **overrides: Any
+) -> dict[str, str]:
+    """/register (with consent when asked), for whom (the user, or "A family member"), every
+    answer, then Confirm."""
+    await begin(chat, consent=consent, whom=whom)
     given = await fill_until(chat, **overrides)
     await chat.press("Confirm")
     return given

@@ -58,7 +58,10 @@ async def test_dates_appear_with_entry_and_follow_the_service(tg: BotUnderTest, 
     await chat.say("/checklist")
     before = chat.text()
     assert f"Deadlines for card {card['number']}" in before
-    assert f"{REGISTRATION}</b>: no date yet, it counts from a step not recorded yet" in before
+    # Before entry: one sentence that the deadlines start at the border, then the items.
+    assert before.count("The deadlines start when the border officer records your entry.") == 1
+    assert f"▫️ {REGISTRATION}" in before
+    assert "no date yet" not in before
     assert "🔔 I will remind you here before each date" in before
 
     _enter(service, card["id"])
@@ -75,7 +78,9 @@ async def test_dates_appear_with_entry_and_follow_the_service(tg: BotUnderTest, 
     # The stay's end is met by leaving or an extension, never by a report: no button for it.
     assert not any("End of the permitted stay" in b for b in chat.buttons())
     assert any("Done: Migration registration" in b for b in chat.buttons())
-    assert f"by {_ru(card['stay_until'])}" in shown
+    # The planned stay is labelled as planned, not as the legal limit.
+    assert f"📅 Planned stay until {_ru(card['stay_until'])} (as written on the card)." in shown
+    assert f"by {_ru(card['stay_until'])}" not in shown
 
 
 async def test_an_integrators_mark_shows_done_in_the_bot(tg: BotUnderTest, service: Service):

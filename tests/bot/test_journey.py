@@ -25,8 +25,8 @@ pytestmark = pytest.mark.anyio
 REGISTRATION = [
     ("say", "Каримов", "Ismingiz"),
     ("say", "Шухрат", "Familiyangiz lotin harflarida"),
-    ("press", "Men uchun yozing", "Ismingiz lotin harflarida"),
-    ("press", "Men uchun yozing", "Tugʻilgan sanangiz"),
+    ("press", "Toʻgʻri", "Ismingiz lotin harflarida"),
+    ("press", "Toʻgʻri", "Tugʻilgan sanangiz"),
     ("say", "01.05.1990", "Jinsingiz"),
     ("press", "Erkak", "Fuqaroligingiz"),
     ("press", "Oʻzbekiston", "Qaysi shaxsni tasdiqlovchi hujjat"),
@@ -59,6 +59,8 @@ async def test_the_journey_over_long_polling(
         await chat.expect("Assalomu alaykum! Men Onboard botiman.")
         await chat.expect("Shaxsiy maʼlumotlaringizni qayta ishlashga rozimisiz?")
         await chat.press("Roziman")
+        await chat.expect("Bu karta kim uchun?")
+        await chat.press("Oʻzim uchun")
         await chat.expect("Familiyangiz, pasportdagidek")
         number = document_number()
         for how, what, reply in REGISTRATION:

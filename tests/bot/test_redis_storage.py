@@ -70,6 +70,7 @@ async def test_answers_live_in_redis_with_a_ttl(
     chat = under_test.chat("en")
     await chat.say("/register")
     await chat.press("I agree")
+    await chat.press("Me")
     await fill_until(chat, stop="sex")
     keys = await keys_of(redis_client, prefix, chat.user_id)
     assert any(k.endswith(":default:state") for k in keys)

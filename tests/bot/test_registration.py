@@ -26,6 +26,7 @@ def cards_of(service: Service, chat: Chat) -> list[dict]:
 async def start_registration(chat: Chat) -> None:
     await chat.say("/register")
     await chat.press("I agree")
+    await chat.press("Me")
 
 
 async def test_a_full_registration_issues_a_pending_card(tg: BotUnderTest, service: Service):
@@ -71,17 +72,18 @@ INVALID = [
     ("surname", "K" * 101, "at most 100 characters"),
     ("given_names", "Шухрат!", "A name may contain only letters"),
     ("surname_latin", "КАРИМОВ", "Please use only Latin letters A–Z"),
-    ("date_of_birth", "1 May 1990", "Please write the date as DD.MM.YYYY"),
+    ("date_of_birth", "May 1990", "Please write the date as DD.MM.YYYY"),
+    ("date_of_birth", "17.4", "Please write the date as DD.MM.YYYY"),
     ("date_of_birth", "30.02.1990", "There is no such date"),
     ("date_of_birth", "01.01.2090", "cannot be in the future"),
     ("date_of_birth", "01.01.1890", "cannot be before 1900"),
-    ("sex", "male", "Please choose one of the buttons."),
+    ("sex", "man or woman", "Please choose one of the buttons."),
     ("citizenship", "Atlantis", "I do not know this country"),
     ("citizenship", "Russia", "Citizens of Russia do not need a migration card."),
-    ("document_type", "passport", "Please choose one of the buttons."),
+    ("document_type", "my papers", "Please choose one of the buttons."),
     ("document_number", "123", "5 to 20 Latin letters and digits"),
     ("document_number", "АБ123456", "type the letters of the number in Latin"),
-    ("purpose", "work", "Please choose one of the buttons."),
+    ("purpose", "working", "Please choose one of the buttons."),
     ("visa_number", "VISA", "A visa number has 5 to 20"),
     ("visa_number", "ВИЗА12345", "type the visa number in Latin letters"),
     ("stay_from", "01.01.1980", "cannot be before your date of birth"),
@@ -107,7 +109,7 @@ async def test_each_step_explains_what_is_wrong(tg: BotUnderTest, step: str, bad
     await chat.say(bad)
     reply = chat.last.body
     assert reply.startswith("⚠️ ") and reason in reply
-    assert question.split("\n")[0] in reply  # and the question again
+    assert question.split("\n\n")[-1].split("\n")[0] in reply  # and the question again
     assert (await tg.fsm(chat))[0] == f"Registration:{step}"
     assert step not in (await tg.fsm(chat))[1]
 
@@ -127,6 +129,7 @@ async def test_each_step_explains_in_the_users_language(tg: BotUnderTest):
     chat = tg.chat("uz")
     await chat.say("/register")
     await chat.press("Roziman")
+    await chat.press("Oʻzim uchun")
     await chat.say("Karimov2")
     assert "Ismda faqat harflar" in chat.last.body
 
@@ -180,8 +183,10 @@ async def test_editing_from_the_confirmation(tg: BotUnderTest, service: Service)
     await chat.press("Names")
     await chat.say("Рахимов")
     await chat.press("Skip")  # no given names this time: their Latin form is not asked
-    await chat.press("Spell it for me")
+    assert "<b>RAKHIMOV</b>" in chat.last.body  # the Latin form shown before it is confirmed
+    await chat.press("Correct")
     assert "Please check your card:" in chat.last.body and "Рахимов" in chat.last.body
+    assert "Surname (Latin): <b>RAKHIMOV</b>" in chat.last.body
     await chat.press("Confirm")
     [card] = cards_of(service, chat)
     assert card["holder"]["surname"] == "Рахимов" and card["holder"]["given_names"] is None
@@ -209,10 +214,12 @@ async def test_consent_is_recorded_with_its_version(tg: BotUnderTest, service: S
     profile = service.api("GET", f"/api/v1/telegram-users/{chat.user_id}").json()
     assert profile["consent_version"] == "2026-11" and profile["consent_given_at"]
     assert profile["language"] == "kk"
-    assert "Тегіңіз" in chat.last.body  # the first question, in Kazakh
+    assert "Бұл карта кімге арналған?" in chat.last.body  # the first question, in Kazakh
+    await chat.press("Өзіме")
+    assert "Тегіңіз" in chat.last.body
     await chat.say("/cancel")
     await chat.say("/register")  # consent is not asked twice
-    assert "Тегіңіз" in chat.last.body
+    assert "Бұл карта кімге арналған?" in chat.last.body
 
 
 async def test_register_again_resumes_where_the_user_stopped(tg: BotUnderTest):
@@ -237,7 +244,7 @@ async def test_unfinished_answers_expire(tg: BotUnderTest):
     assert "deleted after a long pause" in chat.text()
     assert await tg.fsm(chat) == (None, {})
     await chat.say("/register")
-    assert "Your surname" in chat.last.body
+    assert "For whom is this card?" in chat.last.body
 
 
 async def test_a_name_matching_several_countries(tg: BotUnderTest):
@@ -256,13 +263,14 @@ async def test_typed_country_and_region_names(tg: BotUnderTest, service: Service
     chat = tg.chat("ru")
     await chat.say("/register")
     await chat.press("Я согласен")
+    await chat.press("Для меня")
     overrides: dict[str, Any] = {
         "citizenship": ("say", "Таджикистан"),
         "region": ("say", "Татарстан"),
         "sex": ("press", "Мужской"),
         "document_type": ("press", "Паспорт"),
-        "surname_latin": ("press", "Написать за меня"),
-        "given_names_latin": ("press", "Написать за меня"),
+        "surname_latin": ("press", "Верно"),
+        "given_names_latin": ("press", "Верно"),
         "purpose": ("press", "Работа"),
         "visa_number": ("press", "Пропустить"),
         "stay_from": ("press", "Сегодня"),
@@ -312,12 +320,39 @@ async def test_a_button_of_a_finished_registration_is_stale(tg: BotUnderTest, fa
     assert chat.texts() == []  # nothing else happens
 
 
+async def test_the_latin_form_is_shown_before_it_is_confirmed(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await chat.say("Тошматов")
+    await chat.say("Шерзод")
+    shown = chat.last.body
+    assert "In Latin letters your surname will be printed as:\n<b>TOSHMATOV</b>" in shown
+    assert "machine-readable" not in shown
+    await chat.press("Correct")
+    assert "your given names will be printed as:\n<b>SHERZOD</b>" in chat.last.body
+    await chat.press("I'll type it")  # the passport says otherwise
+    assert chat.last.body.startswith("Your given names in Latin letters, exactly as printed")
+    assert chat.buttons() == ["✖️ Cancel"]
+    await chat.say("sherzod")
+    assert "Your date of birth" in chat.last.body
+    await fill_until(chat, start="date_of_birth")
+    summary = chat.last.body
+    assert "Surname (Latin): <b>TOSHMATOV</b>" in summary
+    assert "Given names (Latin): <b>SHERZOD</b>" in summary
+    await chat.press("Confirm")
+    [card] = cards_of(service, chat)
+    assert (card["holder"]["surname_latin"], card["holder"]["given_names_latin"]) == (
+        "TOSHMATOV",
+        "SHERZOD",
+    )
+
+
 async def test_a_name_in_another_script_needs_its_latin_form(tg: BotUnderTest, service: Service):
     chat = tg.chat("en")
     await start_registration(chat)
     await chat.say("王")
     await chat.press("Skip")  # no given names
-    assert "Spell it for me" not in chat.buttons()
+    assert "✅ Correct" not in chat.buttons()
     await chat.press_data(ChoiceCB(field="surname_latin", value="-").pack())
     assert "This answer is required." in fake_alert(tg)
     await chat.say("WANG")
@@ -336,10 +371,19 @@ async def test_a_second_open_card_for_the_same_person(tg: BotUnderTest, service:
     chat = tg.chat("en")
     given = await register(chat)
     number = given["document_number"]
-    await register(chat, document_number=("say", number))
+    await register(chat, whom="A family member", document_number=("say", number))
     assert "already has an open migration card" in chat.text()
     assert await tg.fsm(chat) == (None, {})
     assert len(cards_of(service, chat)) == 1
+
+
+async def test_me_again_with_an_open_card_is_told_at_once(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    await chat.say("/register")
+    await chat.press("Me")
+    assert chat.last.body == "You already have an open migration card. See it with /card."
+    assert await tg.fsm(chat) == (None, {})
 
 
 async def test_a_document_registered_to_someone_else(tg: BotUnderTest, service: Service):
@@ -358,3 +402,116 @@ async def test_a_document_registered_to_someone_else(tg: BotUnderTest, service: 
     await second.press("Confirm")
     assert "Your migration card is registered." in second.text()
     assert len(cards_of(service, second)) == 1
+
+
+@pytest.mark.parametrize(
+    ("step", "typed", "read_as"),
+    [
+        ("date_of_birth", "17.4.96", "Date of birth: <b>17.04.1996</b>"),
+        ("date_of_birth", "17 aprel 1996", "Date of birth: <b>17.04.1996</b>"),
+        ("date_of_birth", "17 апреля 1996 г.", "Date of birth: <b>17.04.1996</b>"),
+        ("date_of_birth", "5 қаңтар 2001", "Date of birth: <b>05.01.2001</b>"),
+        ("date_of_birth", "05/11/1998", "Date of birth: <b>05.11.1998</b>"),
+        ("date_of_birth", "3.2.05", "Date of birth: <b>03.02.2005</b>"),
+        ("citizenship", "ozbekiston", "Citizenship: <b>Uzbekistan</b>"),
+        ("citizenship", "Таджикистан", "Citizenship: <b>Tajikistan</b>"),
+        ("citizenship", "qirgʻiziston", "Citizenship: <b>Kyrgyzstan</b>"),
+        ("region", "moskva oblast", "Region: <b>Moscow Oblast</b>"),
+        ("region", "Казань", "Region: <b>Tatarstan</b>"),
+        ("region", "Екатеринбург", "Region: <b>Sverdlovsk Oblast</b>"),
+        ("region", "Нижний Новгород", "Region: <b>Nizhegorodskaya oblast'</b>"),
+    ],
+)
+async def test_typing_as_people_type(tg: BotUnderTest, step: str, typed: str, read_as: str):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await fill_until(chat, stop=step)
+    await chat.say(typed)
+    assert "⚠️" not in chat.last.body
+    assert chat.last.body.startswith("✔️ " + read_as)  # said back, never guessed silently
+
+
+async def test_a_region_typed_that_matches_several_is_asked_back(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await fill_until(chat, stop="region")
+    await chat.say("Kar")
+    assert chat.last.body == "Several match. Which one?"
+    assert {"Kareliya, Respublika", "Karachayevo-Cherkesskaya Respublika"} <= set(chat.buttons())
+
+
+async def test_regions_are_named_in_the_users_language(tg: BotUnderTest):
+    chat = tg.chat("uz")
+    await chat.say("/register")
+    await chat.press("Roziman")
+    await chat.press("Oʻzim uchun")
+    await fill_until(
+        chat,
+        stop="region",
+        sex=("press", "Erkak"),
+        citizenship=("press", "Oʻzbekiston"),
+        document_type=("press", "Pasport"),
+        surname_latin=("press", "Toʻgʻri"),
+        given_names_latin=("press", "Toʻgʻri"),
+        purpose=("press", "Ish"),
+        visa_number=("press", "Oʻtkazib yuborish"),
+        stay_from=("press", "Bugun"),
+        stay_until=("press", "90 kun"),
+        host_kind=("press", "Tashkilot"),
+    )
+    await chat.press("Barcha hududlar")
+    names = chat.buttons()
+    assert "Амурская область" in names  # official Russian in Cyrillic, not "Amurskaya oblast'"
+    assert not [n for n in names if "oblast'" in n or "Respublika" in n]
+    await chat.say("Samarqand viloyati")  # not a Russian region
+    assert "⚠️" in chat.last.body
+    await chat.say("Самарская обл")
+    assert chat.last.body.startswith("✔️ ") and "Самарская область" in chat.last.body
+
+
+async def test_editing_keeps_current_values_and_asks_no_more_than_needed(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await fill_until(chat)
+    await chat.press("✏️ Host")
+    assert "↩️ Keep: An organisation" in chat.buttons()
+    await chat.press("Keep: An organisation")
+    assert "↩️ Keep: ООО «Стройка»" in chat.buttons()
+    await chat.say("ООО «Дом»")  # only the name changes
+    await chat.press("Keep: Москва, ул. Ленина, 1")
+    summary = chat.last.body
+    assert "Please check your card:" in summary and "ООО «Дом»" in summary
+    assert "Москва, ул. Ленина, 1" in summary
+    await chat.press("✏️ Purpose of visit")
+    await chat.press("Study")
+    assert chat.last.body.startswith("<b>Please check your card:</b>")  # no visa question
+
+
+async def test_a_typed_answer_takes_the_buttons_off_its_question(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await fill_until(chat, stop="citizenship")
+    question = chat.last
+    assert question.buttons()
+    await chat.say("Uzbekistan")
+    assert question.buttons() == []  # answered: no live-looking buttons left behind
+    assert chat.last.buttons()  # the next question has its own
+
+
+async def test_a_host_not_known_yet_is_saved_as_unknown(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await fill_until(chat, stop="host_name")
+    await chat.say("bilmayman, brigadir aytadi")  # "I don't know, the foreman will tell me"
+    assert chat.last.body.startswith("⚠️ If you do not know it yet, press «I don't know yet»")
+    assert (await tg.fsm(chat))[0] == "Registration:host_name"
+    await chat.press("I don't know yet")
+    assert "The host's address" in chat.last.body
+    await chat.say("I don't know yet")  # the button's label typed counts as the button
+    await fill_until(chat, start="region")
+    summary = chat.last.body
+    assert "Host's name: <b>not known yet</b>" in summary
+    assert "Host's address: <b>not known yet</b>" in summary
+    await chat.press("Confirm")
+    [card] = cards_of(service, chat)
+    assert card["host"] == {"kind": "organisation", "name": None, "address": None}

@@ -82,6 +82,7 @@ async def test_registration_survives_the_service_going_down(
     chat = via_proxy.chat("en")
     await chat.say("/register")
     await chat.press("I agree")
+    await chat.press("Me")
     await fill_until(chat)
     summary = chat.last
     proxy.trouble.status = 503
@@ -103,6 +104,7 @@ async def test_a_retry_after_a_timeout_does_not_make_two_cards(
     chat = via_proxy.chat("en")
     await chat.say("/register")
     await chat.press("I agree")
+    await chat.press("Me")
     await fill_until(chat)
     summary = chat.last
     proxy.trouble.slow["/cards"] = 2.5  # registered by the service, but the bot gives up
@@ -129,6 +131,7 @@ async def test_a_second_bot_instance_continues_a_registration(
         chat = one.chat("en")
         await chat.say("/register")
         await chat.press("I agree")
+        await chat.press("Me")
         await fill_until(chat, stop="sex")
         chat.dispatcher = two.dispatcher
         await chat.press("Male")

@@ -45,7 +45,11 @@ async def test_the_language_changes_everything_after_it(tg: BotUnderTest, servic
     assert chat.last.body == "Выберите язык:"
     assert chat.buttons() == ["✓ Русский", "English", "Oʻzbekcha", "Тоҷикӣ", "Кыргызча", "Қазақша"]
     await chat.press("Кыргызча")
-    assert chat.last.body == "Даяр: сиз менен кыргызча сүйлөшөм."
+    assert chat.texts()[0] == "Даяр: сиз менен кыргызча сүйлөшөм."
+    # The keyboard under the chat follows the language.
+    keyboard = chat.reply_keyboard()
+    assert keyboard is not None and keyboard["keyboard"][0][0]["text"] == "🪪 QR"
+    assert chat.last.body == "Эмне кылгыңыз келет?"
     profile = service.api("GET", f"/api/v1/telegram-users/{chat.user_id}").json()
     assert profile["language"] == "ky"
     menu = fake.calls_of("setMyCommands")[-1].params
@@ -115,6 +119,31 @@ async def test_the_guide_by_section(tg: BotUnderTest):
         await chat.press("◀️ Back")
     await chat.press("All sections")
     assert chat.buttons() == sections
+
+
+async def test_the_police_check_page_shows_the_qr_in_one_tap(tg: BotUnderTest, fake):
+    chat = tg.chat("uz")
+    await chat.say("/guide")
+    await chat.press("Politsiya")
+    assert "🪪 QR-kodimni koʻrsatish" in chat.buttons()
+    await chat.press("QR-kodimni koʻrsatish")
+    assert "Sizda hali migratsiya kartasi yoʻq" in chat.last.body  # no card yet: how to get one
+
+
+async def test_no_guide_page_is_longer_than_a_screen(tg: BotUnderTest):
+    for language in ("ru", "en", "uz", "tg", "ky", "kk"):
+        chat = tg.chat(language)
+        await chat.say("/guide")
+        for section in range(len(chat.buttons())):
+            await chat.say("/guide")
+            await chat.press(chat.buttons()[section], exact=True)
+            while True:
+                page = chat.last.body.split("\n\n", 1)[1].rsplit("\n\n", 1)[0]
+                assert len(page) <= 700, (language, section)
+                nexts = [b for b in chat.buttons() if b.endswith("▶️")]
+                if not nexts:
+                    break
+                await chat.press(nexts[0], exact=True)
 
 
 async def test_the_guide_in_kazakh(tg: BotUnderTest):

@@ -61,6 +61,12 @@ def test_real_content_pages_fit_one_telegram_message(course: content.Course) -> 
             assert "**" not in page.html and "](" not in page.html
 
 
+def test_real_guide_pages_fit_one_short_screen(course: content.Course) -> None:
+    for section in course.guide:
+        for text in section.texts.values():
+            assert all(len(page.html) <= content.GUIDE_PAGE_LIMIT for page in text.pages)
+
+
 @pytest.fixture
 def broken(tmp_path: Path) -> Path:
     """A copy of the real course to corrupt."""
@@ -232,6 +238,13 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
         ),
         "guide/public-places/ru.md",
         "characters after rendering (limit 4096)",
+    ),
+    "guide page longer than a screen": (
+        lambda d: _edit(
+            d / "guide/transport/kk.md", "\n## ", "\n" + "Өте ұзын сөйлем. " * 50 + "\n## ", 1
+        ),
+        "guide/transport/kk.md",
+        "(limit 700 for a guide page)",
     ),
     "lesson too short": (
         lambda d: _shorten(d / "modules/emergencies/en.md", "## Sources"),

@@ -151,6 +151,8 @@ def test_person_passes_fails_retries_and_completes_the_course(
     assert all(explanations) and explanations == [
         last.quiz["ru"][q.id].explanation for q in last.questions
     ]
+    # Once scored, each result names the right option (the bot shows it for a missed one).
+    assert [q["answer"] for q in failed["results"]] == [q.answer for q in last.questions]
     assert failed["course_completed"] is False and failed["completion"] is None
 
     progress = _get(client, actors["officer"], f"/api/v1/persons/{person}/course")

@@ -222,3 +222,15 @@ def test_unknown_card_is_404_problem(client, actors) -> None:
         headers=actors["border"],
     )
     assert r.status_code == 404
+
+
+def test_a_host_not_known_yet_is_stored_as_unknown(client, actors) -> None:
+    body = card_payload()
+    body["host"] = {"kind": "organisation"}
+    r = client.post("/api/v1/cards", json=body, headers=actors["cards:write"])
+    assert r.status_code == 201, r.text
+    assert r.json()["host"] == {"kind": "organisation", "name": None, "address": None}
+    # Known but empty is still refused: unknown is said by leaving it out.
+    body = card_payload(**{"host.name": " "})
+    r = client.post("/api/v1/cards", json=body, headers=actors["cards:write"])
+    assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM)

@@ -64,3 +64,36 @@ def test_language_change_reaches_the_persons_of_the_account(client, actors) -> N
         == 422
     )
     assert client.get("/api/v1/telegram-users/555", headers=actors["officer"]).status_code == 403
+
+
+def test_the_account_holder_is_one_of_the_accounts_persons(client, actors) -> None:
+    client.post(
+        "/api/v1/telegram-users/556/consent",
+        json={"notice_version": "v1", "language": "uz"},
+        headers=actors["bot"],
+    )
+    own = client.post(
+        "/api/v1/cards", json=card_payload(telegram_user_id=556), headers=actors["bot"]
+    ).json()
+    stranger = client.post(
+        "/api/v1/cards", json=card_payload(telegram_user_id=557), headers=actors["cards:write"]
+    ).json()
+    profile = client.get("/api/v1/telegram-users/556", headers=actors["bot"]).json()
+    assert profile["self_person_id"] is None
+    # Another account's person cannot be declared "me".
+    r = client.put(
+        "/api/v1/telegram-users/556",
+        json={"self_person_id": stranger["person_id"]},
+        headers=actors["bot"],
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "self_person_id"
+    assert (
+        client.get("/api/v1/telegram-users/556", headers=actors["bot"]).json()["self_person_id"]
+        is None
+    )
+    r = client.put(
+        "/api/v1/telegram-users/556",
+        json={"self_person_id": own["person_id"]},
+        headers=actors["bot"],
+    )
+    assert r.status_code == 200 and r.json()["self_person_id"] == own["person_id"]
