@@ -127,7 +127,7 @@ async def done_on(
         await callback.answer(
             texts.already_done() if item.status == "done" else texts.not_applicable()
         )
-        await replace(callback, *_render(card, cards, current, today))
+        await replace(callback, *_render(card, cards, current, today, profile))
         return
     day = today() - timedelta(days=callback_data.days)
     try:
