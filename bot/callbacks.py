@@ -19,7 +19,7 @@ CardNumber = Annotated[str, Field(pattern=r"^[0-9A-Z]{5}-[0-9A-Z]{5}$")]
 CardId = Annotated[
     str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ]
-Value = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.+-]{1,24}$")]
+Value = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.+=-]{1,24}$")]
 Small = Annotated[int, Field(ge=0, le=10_000)]
 
 
