@@ -60,9 +60,10 @@ def route_rules(app: FastAPI) -> list[RouteRule]:
         own = getattr(route.endpoint, "rule", None)
         if isinstance(own, Rule):
             rules.append(own)
+        methods = set(route.methods or ())
         if len(set(rules)) != 1:
-            raise UndeclaredRoute(f"{sorted(route.methods)} {route.path} declares {rules}")
-        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            raise UndeclaredRoute(f"{sorted(methods)} {route.path} declares {rules}")
+        for method in sorted(methods - {"HEAD", "OPTIONS"}):
             out.append(RouteRule(method=method, path=route.path, rule=rules[0]))
     return sorted(out, key=lambda r: (r.path, r.method))
 

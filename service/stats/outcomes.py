@@ -96,6 +96,7 @@ def _moscow_date(value: datetime | str | None) -> date | None:
 _COLUMNS = (
     col(Card.id), col(Card.status), col(Card.stay_until), col(Card.exited_on),
     col(Card.entered_on), col(Card.planned_from), col(Card.purpose), col(Card.region),
+    col(Card.visa_number),
 )  # fmt: skip
 
 
@@ -161,23 +162,22 @@ def outcomes(
         if card.status == Status.revoked:
             continue  # the stay was cut short: its obligations no longer ran
         end = min(card.stay_until, card.exited_on or card.stay_until)
+        # The obligations counted from entry, as the checklist counts them (one deadline
+        # function, by the card's regime); those counted from a patent need its record.
+        regime = policy.regimes.of(
+            citizenship=citizenship, purpose=card.purpose, has_visa=bool(card.visa_number)
+        )
         for ob in policy.obligations:
-            if not ob.reportable or not ob.applies_to(
-                purpose=card.purpose, citizenship=citizenship
-            ):
+            if not ob.reportable or ob.event != "entry" or not ob.applies_to(regime):
                 continue
             stay_days = (card.stay_until - (card.entered_on or card.planned_from)).days
-            rule = ob.rule_for(purpose=card.purpose, citizenship=citizenship, stay_days=stay_days)
-            event = (
-                card.entered_on
-                if ob.event == "entry"
-                else dones[card.id].get("work-permit")
-                if ob.event == "permit_issue"
-                else None
+            rule = ob.rule_for(
+                regime=regime, purpose=card.purpose, citizenship=citizenship, stay_days=stay_days
             )
+            event = card.entered_on
             if rule is None or event is None:
                 continue
-            due = policy.due(rule, event)  # the first occurrence of a repeating obligation
+            due = policy.due(ob, rule, event).on
             if due > end or due >= today:
                 continue  # not due within the stay
             done_on = dones[card.id].get(ob.id)

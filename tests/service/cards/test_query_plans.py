@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from service.cards import service as cards
 from service.proofs import service as proofs
-from tests.factories import card_payload
+from tests.factories import card_payload, consented_bot
 
 ROWS = 20_000
 
@@ -61,7 +61,7 @@ def test_lookups_and_pages_use_indexes(db_url, engine, client, actors) -> None:
     made = client.post(
         "/api/v1/cards",
         json=card_payload(telegram_user_id=777_000_001),
-        headers=actors["admin"],
+        headers=consented_bot(client, actors, 777_000_001),
     ).json()
     with engine.begin() as conn:
         conn.execute(

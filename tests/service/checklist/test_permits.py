@@ -149,14 +149,14 @@ def test_month_end_counts(client, actors, fixed_clock) -> None:  # type: ignore[
 def test_payment_reminders_use_the_reminder_mechanism(client, actors, fixed_clock) -> None:  # type: ignore[no-untyped-def]
     fixed_clock.current = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     client.post(
-        "/api/v1/telegram-users/77/consent",
+        f"/api/v1/telegram-users/{HOLDER}/consent",
         json={"notice_version": "v1", "language": "en"},
         headers=actors.bot_for(HOLDER),
     )
     card = client.post(
         "/api/v1/cards",
         json=card_payload(
-            telegram_user_id=77,
+            telegram_user_id=HOLDER,
             language="en",
             **{"planned_stay.from": "2026-03-02", "planned_stay.until": "2026-09-30"},
         ),

@@ -50,7 +50,7 @@ def test_status_list_is_cached_with_etag_and_follows_a_revocation(client, actors
 
 def test_verification_says_as_of_when_the_status_was_known(client, actors) -> None:
     card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
-    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"]).json()[
+    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["cards:read"]).json()[
         "payload"
     ]
     body = client.post(
@@ -82,9 +82,9 @@ def test_a_disabled_account_stops_verifying_within_the_cache_bound(
     )
     with TestClient(create_app(settings, engine), raise_server_exceptions=False) as client:
         card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
-        payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"]).json()[
-            "payload"
-        ]
+        payload = client.get(
+            f"/api/v1/cards/{card['id']}/proof", headers=actors["cards:read"]
+        ).json()["payload"]
 
         def check() -> int:
             return client.post(
@@ -109,7 +109,7 @@ def test_a_disabled_account_stops_verifying_within_the_cache_bound(
 
 def test_a_remembered_token_still_expires(client, actors, fixed_clock) -> None:
     card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
-    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["bot"]).json()[
+    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["cards:read"]).json()[
         "payload"
     ]
     officer = actors["officer"]

@@ -70,30 +70,32 @@ def test_the_account_holder_is_one_of_the_accounts_persons(client, actors) -> No
     client.post(
         "/api/v1/telegram-users/556/consent",
         json={"notice_version": "v1", "language": "uz"},
-        headers=actors["bot"],
+        headers=actors.bot_for(556),
     )
     own = client.post(
-        "/api/v1/cards", json=card_payload(telegram_user_id=556), headers=actors["bot"]
+        "/api/v1/cards", json=card_payload(telegram_user_id=556), headers=actors.bot_for(556)
     ).json()
     stranger = client.post(
-        "/api/v1/cards", json=card_payload(telegram_user_id=557), headers=actors["cards:write"]
+        "/api/v1/cards", json=card_payload(), headers=actors["cards:write"]
     ).json()
-    profile = client.get("/api/v1/telegram-users/556", headers=actors["bot"]).json()
+    profile = client.get("/api/v1/telegram-users/556", headers=actors.bot_for(556)).json()
     assert profile["self_person_id"] is None
     # Another account's person cannot be declared "me".
     r = client.put(
         "/api/v1/telegram-users/556",
         json={"self_person_id": stranger["person_id"]},
-        headers=actors["bot"],
+        headers=actors.bot_for(556),
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "self_person_id"
     assert (
-        client.get("/api/v1/telegram-users/556", headers=actors["bot"]).json()["self_person_id"]
+        client.get("/api/v1/telegram-users/556", headers=actors.bot_for(556)).json()[
+            "self_person_id"
+        ]
         is None
     )
     r = client.put(
         "/api/v1/telegram-users/556",
         json={"self_person_id": own["person_id"]},
-        headers=actors["bot"],
+        headers=actors.bot_for(556),
     )
     assert r.status_code == 200 and r.json()["self_person_id"] == own["person_id"]
