@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -174,13 +174,7 @@ async def verify(
     result = proofs.verify(
         live=live, keys=state.keys, payload=body.payload or "", issuer=state.settings.proof_issuer
     )
-    checked_at = clock.now()
-    state.scans.record(
-        at=checked_at,
-        actor=principal.actor,
-        card_id=result.card.id if result.card else None,
-        verdict=result.verdict.value,
-    )
+    checked_at = _record_scan(state, principal, result)
     card = None
     if isinstance(result.card, LiveCard) and result.claims is not None:
         wanted = {
@@ -198,9 +192,9 @@ async def verify(
     return Response(out.model_dump_json(), media_type="application/json")
 
 
-def _verify_number(state: Any, session: Session, principal: Principal, number: str) -> VerifyOut:
-    # The scan record goes through the batching recorder, not this transaction.
-    result = proofs.verify_number(session=session, number=number)
+def _record_scan(state: Any, principal: Principal, result: Any) -> datetime:
+    """Every verification is recorded (officer, card, verdict, time; no names) through the
+    batching recorder, off the request's transaction; the time it was checked."""
     checked_at = clock.now()
     state.scans.record(
         at=checked_at,
@@ -208,6 +202,13 @@ def _verify_number(state: Any, session: Session, principal: Principal, number: s
         card_id=result.card.id if result.card else None,
         verdict=result.verdict.value,
     )
+    return checked_at
+
+
+def _verify_number(state: Any, session: Session, principal: Principal, number: str) -> VerifyOut:
+    # The scan record goes through the batching recorder, not this transaction.
+    result = proofs.verify_number(session=session, number=number)
+    checked_at = _record_scan(state, principal, result)
     card = None
     if isinstance(result.card, Card):
         facts = proofs.registry_facts(session=session, card=result.card)
