@@ -689,7 +689,7 @@ def checklist(card: Card, listing: Checklist, today: date, name: str = "") -> st
     for item in shown:
         if item in waiting:
             continue
-        lines += ["", _item_line(item, today, listing)]
+        lines += ["", _item_line(item, today)]
         if item.status in ("pending", "overdue") and item.reportable:
             lines.append("<i>" + h(item.how_to) + "</i>")
     if not shown:
@@ -703,7 +703,7 @@ def checklist(card: Card, listing: Checklist, today: date, name: str = "") -> st
     return "\n".join(lines)
 
 
-def _item_line(item: ChecklistItem, today: date, listing: Checklist) -> str:
+def _item_line(item: ChecklistItem, today: date) -> str:
     title = "<b>" + h(item.title) + "</b>"
     if not item.reportable and item.due_on is not None and item.status == "pending":
         # The end of the stay as planned on the card, which is not the law's limit.

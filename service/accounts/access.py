@@ -58,10 +58,6 @@ class Rule:
     action: Action | None
     owner: Owner = Owner.none
 
-    @property
-    def public(self) -> bool:
-        return self.action is None
-
 
 PUBLIC = Rule(action=None)
 
