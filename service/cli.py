@@ -251,26 +251,12 @@ def ensure_bot_api_key(*, settings: Settings, engine: Engine) -> str:
         row, key = accounts.create_api_key(session=session, name="bot", scopes=[Scope.bot])
         # Written before the commit: a key in the file that never reached the database is
         # replaced on the next run, while a committed key is never lost.
-        _write_private(path, key)
+        files.write_private(path, key + "\n")
     print(
         f"onboard bot: API key {row.id} (scope bot) created for the bot, kept in {path}",
         file=sys.stderr,
     )
     return key
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Replace the file atomically with one only the owner can read (0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)  # O_EXCL: never inherit a leftover file's mode
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -425,7 +411,7 @@ def _verify_offline(args: argparse.Namespace) -> int:
     print(result.verdict.upper())
     print(f"reason: {result.reason}")
     print(f"trust data age: {result.trust_age.total_seconds() / 3600:.1f} h")
-    for name, value in (result.facts or {}).items():
+    for name, value in (result.facts.model_dump() if result.facts else {}).items():
         print(f"{name}: {value}")
     return 0 if result.verdict == "valid" else 1
 

@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.scans.start()
-        await asyncio.to_thread(_preload_course, settings.content_dir)
+        app.state.course = await asyncio.to_thread(_preload_course, settings.content_dir)
         await asyncio.to_thread(app.state.live.load)
         following = asyncio.create_task(_follow_changes(app))
         # In the background: the API serves at once, however slow Telegram is to answer.
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
+    app.state.course = None  # read at start (lifespan), or on first use (service.api.deps)
     files.secure_tree(settings.data_dir)  # 0700, its files 0600 (also an older install's)
     app.state.engine = engine or make_engine(settings.resolved_database_url)
     app.state.token_secret = settings.token_secret()
@@ -269,13 +270,14 @@ async def _follow_changes(app: FastAPI) -> None:
                 _live_log.exception("could not fold the statistics roll-up; retrying later")
 
 
-def _preload_course(content_dir: Path) -> None:
+def _preload_course(content_dir: Path) -> course_content.Course | None:
     """Read the course before the first request needs it (0.7 s here); broken content is
     logged, and the course routes answer with an error until it is fixed."""
     try:
-        course_content.get_course(content_dir)
+        return course_content.get_course(content_dir)
     except course_content.ContentError as exc:
         log.error("the course content has problems (onboard content check): %s", exc)
+        return None
 
 
 def _known_caller(session: Session, principal: Principal) -> None:

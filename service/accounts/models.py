@@ -90,9 +90,14 @@ Username = Annotated[
 ]
 
 
+# The password policy, for the API and the CLI alike (``accounts.service.check_password``).
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 256
+
+
 class UserCreate(SQLModel):
     username: Username
-    password: str = Field(min_length=12, max_length=256)
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
     role: Role
 
 

@@ -8,12 +8,11 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from service.accounts import service as accounts
 from service.accounts.access import Action, Principal
 from service.accounts.models import (
-    ApiKey,
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyPublic,
@@ -23,7 +22,14 @@ from service.accounts.models import (
     UserPublic,
 )
 from service.api.clients import client_address
-from service.api.deps import Authorize, Public, UnitOfWork
+from service.api.deps import (
+    Authorize,
+    LoginThrottleDep,
+    Public,
+    SettingsDep,
+    TokenSecretDep,
+    UnitOfWork,
+)
 from service.core.errors import NotAuthenticated, TooManyRequests
 from service.core.problems import PROBLEM_RESPONSES
 from service.core.security import tokens
@@ -36,10 +42,11 @@ async def login(
     request: Request,
     uow: Annotated[UnitOfWork, Public()],
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    throttle: LoginThrottleDep,
+    settings: SettingsDep,
+    secret: TokenSecretDep,
 ) -> Token:
     """Exchange a username and password for a short-lived bearer token."""
-    throttle = request.app.state.login_throttle
-    settings = request.app.state.settings
     attempt = {
         "username": form.username,
         "address": client_address(request.scope, settings.trusted_proxy_networks),
@@ -61,7 +68,7 @@ async def login(
     token = tokens.issue_access_token(
         user_id=user.id,
         role=user.role,
-        secret=request.app.state.token_secret,
+        secret=secret,
         issuer=settings.issuer,
         minutes=settings.access_token_minutes,
     )
@@ -106,7 +113,7 @@ async def list_users(
     """All accounts (admin)."""
 
     def work(session: Session, principal: Principal) -> list[UserPublic]:
-        users = session.exec(select(User).order_by(col(User.username))).all()
+        users = accounts.list_users(session=session)
         return [UserPublic.model_validate(u, from_attributes=True) for u in users]
 
     return await uow.run(work)
@@ -146,7 +153,7 @@ async def list_api_keys(
     """All API keys, without secrets (admin)."""
 
     def work(session: Session, principal: Principal) -> list[ApiKeyPublic]:
-        rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
+        rows = accounts.list_api_keys(session=session)
         return [ApiKeyPublic.model_validate(r, from_attributes=True) for r in rows]
 
     return await uow.run(work)

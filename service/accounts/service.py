@@ -9,6 +9,8 @@ from sqlmodel import Session, col, select
 
 from service.accounts.access import Principal
 from service.accounts.models import (
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
     ApiKey,
     Role,
     Scope,
@@ -22,7 +24,48 @@ from service.core.security import apikeys, passwords
 from service.webhooks.models import WebhookEndpoint
 
 
+def check_password(password: str) -> None:
+    """The password policy (``UserCreate`` states the same to the API's callers)."""
+    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
+        raise field_error(
+            "password",
+            f"the password must have at least {PASSWORD_MIN_LENGTH} characters "
+            f"(at most {PASSWORD_MAX_LENGTH})",
+        )
+
+
+def set_password(*, session: Session, username: str, password: str) -> User:
+    """Set an account's password (operators, through the CLI)."""
+    check_password(password)
+    user = session.exec(select(User).where(User.username == lookup_form(username))).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    user.password_hash = passwords.hash_password(password)
+    session.add(user)
+    return user
+
+
+def list_users(*, session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.username))).all())
+
+
+def list_api_keys(*, session: Session) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all())
+
+
+def find_api_key(*, session: Session, key: str) -> ApiKey:
+    """An API key by its id or its public prefix."""
+    try:
+        row = session.get(ApiKey, uuid.UUID(key))
+    except ValueError:
+        row = session.exec(select(ApiKey).where(ApiKey.prefix == key)).first()
+    if row is None:
+        raise NotFound(f"no API key {key!r}")
+    return row
+
+
 def create_user(*, session: Session, username: str, password: str, role: Role) -> User:
+    check_password(password)
     try:
         username = normalise_username(username)
     except ValueError as exc:

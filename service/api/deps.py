@@ -11,25 +11,128 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from service.accounts import service as accounts
 from service.accounts.access import PUBLIC, Action, Owner, Principal, Rule
+from service.accounts.cache import PrincipalCache
+from service.accounts.throttle import LoginThrottle
 from service.api import ownership
+from service.api.metrics import Metrics
+from service.checklist.policy import Policy
+from service.core import clock, i18n
+from service.core.config import Settings
 from service.core.db import read_only, transaction
 from service.core.errors import NotAuthenticated, field_error
 from service.core.security import tokens
+from service.course.content import Course
+from service.course.content import get_course as get_loaded_course
+from service.proofs.decode import DecodeGate
+from service.proofs.keys import KeyStore
+from service.proofs.live import LiveCards
+from service.proofs.qr import QrCache
+from service.proofs.recorder import ScanRecorder
+from service.proofs.service import ProofCache
+from service.stats.quotas import Figure
 
 T = TypeVar("T")
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _wired(name: str) -> Any:
+    """A dependency giving one object the app was wired with (``service.main``); async and
+    without a thread hop, so it costs next to nothing."""
+
+    async def wired(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    wired.__name__ = f"wired_{name}"
+    return Depends(wired)
+
+
+# What routes and other request-time code may use, by name and type (set up in service.main).
+SettingsDep = Annotated[Settings, _wired("settings")]
+EngineDep = Annotated[Engine, _wired("engine")]
+KeysDep = Annotated[KeyStore, _wired("keys")]
+PolicyDep = Annotated[Policy, _wired("policy")]
+QuotasDep = Annotated[dict[int, dict[str, dict[str, Figure]]], _wired("quotas")]
+LiveDep = Annotated[LiveCards, _wired("live")]
+ProofCacheDep = Annotated[ProofCache, _wired("proof_cache")]
+QrCacheDep = Annotated[QrCache, _wired("qr_cache")]
+ScansDep = Annotated[ScanRecorder, _wired("scans")]
+DecodeGateDep = Annotated[DecodeGate, _wired("decode_gate")]
+LoginThrottleDep = Annotated[LoginThrottle, _wired("login_throttle")]
+PrincipalsDep = Annotated[PrincipalCache, _wired("principals")]
+MetricsDep = Annotated[Metrics, _wired("metrics")]
+TokenSecretDep = Annotated[str, _wired("token_secret")]
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What checking a proof reads, in one dependency (the verify route is the hot path):
+    the settings, the keys, the in-memory registry and the batching scan recorder."""
+
+    settings: Settings
+    keys: KeyStore
+    live: LiveCards
+    scans: ScanRecorder
+
+
+async def get_trust(request: Request) -> Trust:
+    state = request.app.state
+    return Trust(settings=state.settings, keys=state.keys, live=state.live, scans=state.scans)
+
+
+TrustDep = Annotated[Trust, Depends(get_trust)]
+
+
+async def get_clock() -> Callable[[], datetime]:
+    """The service's clock (``service.core.clock``; tests set it)."""
+    return clock.now
+
+
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+
+
+async def get_course(request: Request) -> Course:
+    """The course read at start (``service.main``); read again (off the event loop) while
+    it has problems, so a fix is served without a restart, and its problems answered."""
+    course: Course | None = getattr(request.app.state, "course", None)
+    if course is None:
+        settings: Settings = request.app.state.settings
+        course = await run_in_threadpool(get_loaded_course, settings.content_dir)
+        request.app.state.course = course
+    return course
+
+
+CourseDep = Annotated[Course, Depends(get_course)]
+
+
+async def get_languages(
+    lang: Annotated[
+        str | None,
+        Query(max_length=35, description="Language: ru, en, uz, tg, ky or kk (else Russian)"),
+    ] = None,
+    accept_language: Annotated[
+        str | None, Header(description="Used when lang is not given", max_length=512)
+    ] = None,
+) -> list[str]:
+    """The languages the client asks for, most preferred first: ``?lang=``, else
+    ``Accept-Language`` by its q-values (see ``service.core.i18n.pick``)."""
+    return i18n.requested(lang, accept_language)
+
+
+LanguageDep = Annotated[list[str], Depends(get_languages)]
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import redis
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from service.api.deps import public
+from service.api.deps import EngineDep, SettingsDep, public
 
 router = APIRouter(tags=["health"])
 
@@ -21,16 +21,16 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "A dependency is not reachable"}})
 @public
-def readyz(request: Request) -> JSONResponse:
+def readyz(engine: EngineDep, settings: SettingsDep) -> JSONResponse:
     """The database answers, and Redis too when it is configured."""
     checks: dict[str, str] = {}
     try:
-        with request.app.state.engine.connect() as conn:
+        with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception:  # noqa: BLE001 - any failure means not ready
         checks["database"] = "unreachable"
-    redis_url = request.app.state.settings.redis_url
+    redis_url = settings.redis_url
     if redis_url:
         try:
             client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)

@@ -14,10 +14,10 @@ import json
 from functools import cache
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from service.api.deps import public
+from service.api.deps import SettingsDep, public
 from service.proofs.service import LEEWAY
 from service.proofs.token import MAX_PAYLOAD_BYTES
 
@@ -90,9 +90,8 @@ async def service_worker() -> Response:
 
 @router.get("/officer/config.json")
 @public
-async def page_config(request: Request) -> JSONResponse:
+async def page_config(settings: SettingsDep) -> JSONResponse:
     """What the page's own verifier needs besides the keys and the status list."""
-    settings = request.app.state.settings
     return JSONResponse(
         {
             "version": build()[0],

@@ -21,7 +21,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.core import clock
+from service.core import clock, i18n
 from service.core.ids import uuid7
 from service.core.types import UTCDateTime
 from service.reference.codes import (
@@ -36,7 +36,7 @@ from service.reference.codes import (
 )
 from service.reference.translit import NoLatinForm, mixed_script_parts, to_icao_latin
 
-LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
+LANGUAGES = i18n.LANGUAGES
 
 
 class Status(StrEnum):

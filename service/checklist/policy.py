@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
+from service.core.i18n import LANGUAGES
 from service.reference.codes import Purpose, countries
 
-LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
 EVENTS = ("entry", "stay_end", "permit_issue", "permit_paid_until", "paid_beyond_stay")
 UNITS = ("calendar_days", "working_days", "months")
 CONFIDENCE = ("high", "medium", "low")

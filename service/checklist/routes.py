@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from sqlmodel import Session
 
 from service.accounts.access import Action, Owner, Principal
 from service.accounts.models import Scope
-from service.api.deps import Authorize, UnitOfWork
+from service.api.deps import Authorize, LanguageDep, PolicyDep, SettingsDep, UnitOfWork
 from service.checklist import policy as policies
 from service.checklist import service as checklist
 from service.checklist.models import (
@@ -23,22 +23,17 @@ from service.checklist.models import (
     Reminder,
     ReminderBatch,
 )
+from service.core import i18n
 from service.core.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["checklist"], responses=PROBLEM_RESPONSES)
 ItemId = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9-]+$")]
 
 
-def _language(lang: str | None, accept: str | None, default: str) -> tuple[str, bool]:
-    """(language served, whether it fell back to Russian)."""
-    wanted = (
-        lang
-        or (accept.split(",")[0].split(";")[0].split("-")[0].strip().lower() if accept else None)
-        or default
-    )
-    if wanted in policies.LANGUAGES:
-        return wanted, False
-    return "ru", True
+def _language(session: Session, card_id: uuid.UUID, wanted: list[str]) -> tuple[str, bool]:
+    """(language served, whether it fell back to Russian); the holder's own by default."""
+    own = checklist.person_language(session=session, card_id=card_id)
+    return i18n.pick(wanted or [own], default=own)
 
 
 def _answer(
@@ -64,17 +59,14 @@ def _answer(
 @router.get("/cards/{card_id}/checklist", response_model=Checklist)
 async def get_checklist(
     card_id: uuid.UUID,
-    request: Request,
     uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.card)],
-    lang: Annotated[str | None, Query(max_length=8)] = None,
-    accept_language: Annotated[str | None, Header(max_length=200)] = None,
+    policy: PolicyDep,
+    wanted: LanguageDep,
 ) -> Checklist:
     """Legal deadlines after arrival for this card, with status and how to meet each."""
-    policy = request.app.state.policy
 
     def work(session: Session, principal: Principal) -> Checklist:
-        person_language = checklist.person_language(session=session, card_id=card_id)
-        language, fallback = _language(lang, accept_language, person_language)
+        language, fallback = _language(session, card_id, wanted)
         return _answer(session, policy, card_id, language, fallback)
 
     return await uow.run(work)
@@ -85,14 +77,12 @@ async def mark_done(
     card_id: uuid.UUID,
     item_id: ItemId,
     body: DoneIn,
-    request: Request,
     uow: Annotated[UnitOfWork, Authorize(Action.checklist_done, Owner.card)],
-    lang: Annotated[str | None, Query(max_length=8)] = None,
-    accept_language: Annotated[str | None, Header(max_length=200)] = None,
+    policy: PolicyDep,
+    wanted: LanguageDep,
 ) -> Checklist:
     """Record an obligation as met (from the bot: as self-reported); the checklist after it,
     in the language asked for as with GET."""
-    policy = request.app.state.policy
 
     def work(session: Session, principal: Principal) -> Checklist:
         checklist.mark_done(
@@ -104,8 +94,7 @@ async def mark_done(
             actor=principal.actor,
             self_reported=Scope.bot in principal.scopes,
         )
-        person_language = checklist.person_language(session=session, card_id=card_id)
-        language, fallback = _language(lang, accept_language, person_language)
+        language, fallback = _language(session, card_id, wanted)
         return _answer(session, policy, card_id, language, fallback)
 
     return await uow.run(work)
@@ -115,12 +104,11 @@ async def mark_done(
 async def add_permit(
     card_id: uuid.UUID,
     body: PermitIn,
-    request: Request,
     uow: Annotated[UnitOfWork, Authorize(Action.permits_write, Owner.card)],
+    policy: PolicyDep,
 ) -> PermitOut:
     """Record the patent the holder got (issue day, last paid day): the checklist then dates
     the monthly payment, the contract copy and any registration renewal from it."""
-    policy = request.app.state.policy
 
     def work(session: Session, principal: Principal) -> PermitOut:
         return checklist.add_permit(
@@ -178,19 +166,19 @@ async def set_reminders(
 
 @router.post("/reminders/claim", response_model=ReminderBatch)
 async def claim_reminders(
-    request: Request,
     uow: Annotated[UnitOfWork, Authorize(Action.reminders)],
+    policy: PolicyDep,
+    settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ReminderBatch:
     """Reminders due now (never at night in the holder's zone). Each is handed out once;
     confirm with /reminders/{id}/sent, or it is offered again after ten minutes."""
-    state = request.app.state
 
     def work(session: Session, principal: Principal) -> ReminderBatch:
         due = checklist.claim_reminders(
             session=session,
-            policy=state.policy,
-            offsets=tuple(state.settings.reminder_days),
+            policy=policy,
+            offsets=tuple(settings.reminder_days),
             limit=limit,
         )
         return ReminderBatch(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +10,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.core import files
 
 _PLACEHOLDERS = {
     "",
@@ -159,19 +160,8 @@ def _read_or_create_secret(path: Path) -> str:
         value = path.read_text().strip()
         if len(value) >= _MIN_SECRET_LENGTH:
             return value
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Write a private temp file, then link it into place: link fails if another worker won
-    # the race, and nobody ever reads a half-written secret.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_urlsafe(48) + "\n")
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Not replacing: if another worker won the race, its secret is everybody's.
+    files.write_private(path, secrets.token_urlsafe(48) + "\n", replace=False)
     return path.read_text().strip()
 
 

@@ -38,6 +38,30 @@ def private_file(path: Path) -> Path:
     return path
 
 
+def write_private(path: Path, data: str | bytes, *, replace: bool = True) -> bool:
+    """Write a file only the owner can read (0600), never seen half-written: through a
+    private temporary file, moved into place (``replace``) or linked there only when the
+    path is still free (another process that won the race keeps its file). Whether this
+    call's data is now the file's."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)  # O_EXCL: never inherit a leftover file's mode
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode() if isinstance(data, str) else data)
+        if replace:
+            os.replace(tmp, path)
+            return True
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def secure_tree(root: Path) -> None:
     """Make ``root`` and its subdirectories 0700 and every regular file in them 0600: an
     installation made by an earlier version (files 0644) is closed on the next start."""

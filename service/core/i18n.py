@@ -8,6 +8,7 @@ nothing) and translated when a response is made, in the language the client aske
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,9 @@ if TYPE_CHECKING:
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 DOMAIN = "service"
+# The languages of the service, the course, the checklist and the bot's profiles: defined here.
 LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
+DEFAULT_LANGUAGE = "ru"
 _MAX_HEADER = 512
 
 
@@ -49,13 +52,38 @@ def accept_language(header: str | None) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
+def requested(lang: str | None, header: str | None) -> list[str]:
+    """What a request asks for, most preferred first: ``?lang=`` if given, else the
+    Accept-Language header by its q-values."""
+    return [lang] if lang else accept_language(header)
+
+
+def pick(
+    wanted: Sequence[str],
+    *,
+    available: Collection[str] = LANGUAGES,
+    default: str = DEFAULT_LANGUAGE,
+) -> tuple[str, bool]:
+    """(language served, fell back?) for language tags in order of preference.
+
+    No preference (or ``*`` before any of ours) gives ``default`` without a fallback;
+    preferences none of which we have give Russian and say so. Only the primary subtag
+    counts (``uz-Cyrl`` is ``uz``).
+    """
+    for tag in wanted:
+        if tag == "*":
+            return default, False
+        primary = tag.lower().replace("_", "-").split("-", 1)[0]
+        if primary in available:
+            return primary, False
+    return (DEFAULT_LANGUAGE, True) if wanted else (default, False)
+
+
 def negotiate(header: str | None) -> str | None:
-    """The first of our languages the client accepts, or None."""
-    for tag in accept_language(header):
-        primary = tag.replace("_", "-").split("-", 1)[0]
-        if primary in LANGUAGES:
-            return primary
-    return None
+    """The first of our languages the client accepts, or None (problem titles)."""
+    tags = [tag for tag in accept_language(header) if tag != "*"]
+    language, fell_back = pick(tags)
+    return language if tags and not fell_back else None
 
 
 def translate(message: str, language: str | None) -> str:

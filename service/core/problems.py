@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -133,10 +134,16 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Per app (tests build several), made on the first 405.
+_ALLOWED: weakref.WeakKeyDictionary[Any, list[tuple[re.Pattern[str], list[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _allowed_methods(request: Request) -> list[str]:
     """Every method the path supports (Starlette lists only the first matching route's)."""
     app = request.app
-    table = getattr(app.state, "allowed_methods", None)
+    table = _ALLOWED.get(app)
     if table is None:
         table = []
         # Literal paths before templated ones, so a literal segment is not read as an id.
@@ -144,7 +151,7 @@ def _allowed_methods(request: Request) -> list[str]:
         for path, ops in paths:
             pattern = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$")
             table.append((pattern, sorted(m.upper() for m in ops)))
-        app.state.allowed_methods = table
+        _ALLOWED[app] = table
     for pattern, methods in table:
         if pattern.match(request.url.path):
             return methods

@@ -20,11 +20,12 @@ from typing import Any, TypeGuard
 
 import yaml
 
+from service.core import i18n
 from service.course import render
 
 COURSE_DIR_NAME = "adaptation_course"
-DEFAULT_LANGUAGE = "ru"
-REQUIRED_LANGUAGES = ("ru", "en", "uz", "tg", "ky", "kk")
+DEFAULT_LANGUAGE = i18n.DEFAULT_LANGUAGE
+REQUIRED_LANGUAGES = i18n.LANGUAGES
 REVIEW_STATUSES = ("draft", "reviewed")
 TELEGRAM_LIMIT = 4096
 # A guide page is read on a phone, often in front of an officer: one short screen.
@@ -172,15 +173,7 @@ class Course:
         No preference (or ``*``) gives Russian without a fallback; preferences none of which
         we have give Russian and say so.
         """
-        if not requested:
-            return DEFAULT_LANGUAGE, False
-        for tag in requested:
-            if tag == "*":
-                return DEFAULT_LANGUAGE, False
-            primary = tag.lower().replace("_", "-").split("-", 1)[0]
-            if primary in self.languages:
-                return primary, False
-        return DEFAULT_LANGUAGE, True
+        return i18n.pick(requested, available=self.languages)
 
 
 @dataclass(frozen=True)

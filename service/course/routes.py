@@ -9,15 +9,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from sqlmodel import Session
 
 from service.accounts.access import Action, Owner, Principal
 from service.api import ownership
-from service.api.deps import Authorize, UnitOfWork
-from service.core import i18n
+from service.api.deps import (
+    Authorize,
+    CourseDep,
+    LanguageDep,
+    PolicyDep,
+    SettingsDep,
+    UnitOfWork,
+)
 from service.core.problems import PROBLEM_RESPONSES
-from service.course import content
 from service.course import service as course_service
 from service.course.models import (
     AttemptIn,
@@ -32,31 +37,11 @@ from service.course.models import (
 
 router = APIRouter(prefix="/api/v1", tags=["course"], responses=PROBLEM_RESPONSES)
 
-Lang = Annotated[
-    str | None,
-    Query(max_length=35, description="Language: ru, en, uz, tg, ky or kk (else Russian)"),
-]
-AcceptLanguage = Annotated[
-    str | None, Header(description="Used when lang is not given", max_length=512)
-]
 Slug = Annotated[str, Path(max_length=64)]
 CardId = Annotated[
     uuid.UUID | None,
     Query(description="A card: only the modules taught to its holder's regime are served"),
 ]
-
-
-class _Language:
-    """The course and the language to serve, worked out inside the unit of work."""
-
-    def __init__(self, uow: UnitOfWork, lang: str | None, accept_language: str | None) -> None:
-        self.content_dir = uow.request.app.state.settings.content_dir
-        self.requested = [lang] if lang else i18n.accept_language(accept_language)
-
-    def pick(self) -> tuple[content.Course, str, bool]:
-        course = content.get_course(self.content_dir)
-        language, fallback = course.pick_language(self.requested)
-        return course, language, fallback
 
 
 def _vary(response: Response, language: str) -> None:
@@ -68,17 +53,16 @@ def _vary(response: Response, language: str) -> None:
 async def get_course(
     uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
     response: Response,
-    lang: Lang = None,
-    accept_language: AcceptLanguage = None,
+    course: CourseDep,
+    wanted: LanguageDep,
+    policy: PolicyDep,
     card_id: CardId = None,
 ) -> CourseOutline:
     """The course outline: version, pass mark, languages and module titles; with `card_id`,
     the modules for that card's regime (EAEU workers are not taught patents)."""
-    chosen = _Language(uow, lang, accept_language)
-    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> CourseOutline:
-        course, language, fallback = chosen.pick()
+        language, fallback = course.pick_language(wanted)
         regime = None
         if card_id is not None:
             ownership.require_card(session=session, principal=principal, card_id=card_id)
@@ -97,17 +81,16 @@ async def get_module(
     slug: Slug,
     uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
     response: Response,
-    lang: Lang = None,
-    accept_language: AcceptLanguage = None,
+    course: CourseDep,
+    wanted: LanguageDep,
+    policy: PolicyDep,
     card_id: CardId = None,
 ) -> ModuleContent:
     """A lesson's pages (HTML for Telegram, and Markdown) and its quiz, without answers;
     with `card_id`, 404 for a module not taught to that card's regime."""
-    chosen = _Language(uow, lang, accept_language)
-    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> ModuleContent:
-        course, language, fallback = chosen.pick()
+        language, fallback = course.pick_language(wanted)
         regime = None
         if card_id is not None:
             ownership.require_card(session=session, principal=principal, card_id=card_id)
@@ -131,15 +114,14 @@ async def create_attempt(
     slug: Slug,
     body: AttemptIn,
     uow: Annotated[UnitOfWork, Authorize(Action.course_attempt, Owner.person)],
-    lang: Lang = None,
-    accept_language: AcceptLanguage = None,
+    course: CourseDep,
+    wanted: LanguageDep,
+    policy: PolicyDep,
 ) -> AttemptResult:
     """Score a quiz attempt on the server and record it; returns the score and explanations."""
-    chosen = _Language(uow, lang, accept_language)
-    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> AttemptResult:
-        course, language, fallback = chosen.pick()
+        language, fallback = course.pick_language(wanted)
         recorded = course_service.record_attempt(
             session=session,
             course=course,
@@ -160,14 +142,13 @@ async def create_attempt(
 async def get_progress(
     person_id: uuid.UUID,
     uow: Annotated[UnitOfWork, Authorize(Action.course_progress, Owner.person)],
+    course: CourseDep,
+    policy: PolicyDep,
 ) -> CourseProgress:
     """A person's progress: attempts and passes per module taught to their regime (from
     their latest card), and course completions."""
-    settings = uow.request.app.state.settings
-    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> CourseProgress:
-        course = content.get_course(settings.content_dir)
         regime = course_service.person_regime(session=session, policy=policy, person_id=person_id)
         progress = course_service.progress(
             session=session, course=course, person_id=person_id, regime=regime
@@ -181,14 +162,13 @@ async def get_progress(
 async def get_guide(
     uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
     response: Response,
-    lang: Lang = None,
-    accept_language: AcceptLanguage = None,
+    course: CourseDep,
+    wanted: LanguageDep,
 ) -> GuideOutline:
     """The behaviour guide's sections (no course needed)."""
-    chosen = _Language(uow, lang, accept_language)
 
     def work(session: Session, principal: Principal) -> GuideOutline:
-        course, language, fallback = chosen.pick()
+        language, fallback = course.pick_language(wanted)
         return course_service.guide_outline(course=course, language=language, fallback=fallback)
 
     result = await uow.run(work)
@@ -201,14 +181,13 @@ async def get_guide_section(
     slug: Slug,
     uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
     response: Response,
-    lang: Lang = None,
-    accept_language: AcceptLanguage = None,
+    course: CourseDep,
+    wanted: LanguageDep,
 ) -> GuideContent:
     """One section of the behaviour guide."""
-    chosen = _Language(uow, lang, accept_language)
 
     def work(session: Session, principal: Principal) -> GuideContent:
-        course, language, fallback = chosen.pick()
+        language, fallback = course.pick_language(wanted)
         return course_service.guide_content(
             course=course, slug=slug, language=language, fallback=fallback
         )
@@ -221,16 +200,16 @@ async def get_guide_section(
 @router.get("/stats/course", response_model=CourseStats)
 async def get_course_stats(
     uow: Annotated[UnitOfWork, Authorize(Action.stats_read)],
+    course: CourseDep,
+    settings: SettingsDep,
     version: Annotated[
         int | None, Query(ge=1, le=1_000_000, description="Course version (default: current)")
     ] = None,
 ) -> CourseStats:
     """Per module, language and citizenship: started, passed, pass rate, mean score; cells
     with fewer people than the configured minimum are left out."""
-    settings = uow.request.app.state.settings
 
     def work(session: Session, principal: Principal) -> CourseStats:
-        course = content.get_course(settings.content_dir)
         return course_service.course_stats(
             session=session,
             course=course,

@@ -16,7 +16,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwk
 from jose.backends.base import Key
 
-from service.core import clock
+from service.core import clock, files
 from service.core.errors import NotFound, OnboardError
 
 log = logging.getLogger("onboard.keys")
@@ -235,9 +234,7 @@ class KeyStore:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        fd = os.open(self.directory / f"{kid}.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
+        files.write_private(self.directory / f"{kid}.pem", pem, replace=False)
         manifest = self._read_manifest()
         for meta in manifest.values():
             if meta["state"] == "active":
@@ -264,12 +261,7 @@ class KeyStore:
         return _record(kid, manifest[kid])
 
     def _write_manifest(self, manifest: dict[str, dict[str, Any]]) -> None:
-        tmp = self.directory / f".{_MANIFEST}.{os.getpid()}.tmp"
-        tmp.unlink(missing_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps(manifest, indent=2, sort_keys=True))
-        os.replace(tmp, self._manifest_path())
+        files.write_private(self._manifest_path(), json.dumps(manifest, indent=2, sort_keys=True))
 
     def _reload(self) -> dict[str, SigningKey]:
         with self._lock:

@@ -69,10 +69,11 @@ class VerifyIn(BaseModel):
         return self
 
 
-class VerifiedCard(BaseModel):
-    """What the proof says (compare with the passport) and what the registry says now."""
+class CardFacts(BaseModel):
+    """What an officer compares with the passport: from a proof's claims
+    (``proofs.token.describe``) or, for a typed number, from the registry
+    (``proofs.service.registry_facts``)."""
 
-    id: uuid.UUID
     number: str
     name_latin: str
     date_of_birth: str
@@ -80,11 +81,30 @@ class VerifiedCard(BaseModel):
     document_last4: str
     purpose: str
     status_at_signing: str | None  # None when checked by typed number (no proof)
-    status_now: str
     stay_until: str
     course_completed_on: str | None
     issued_at: str | None
     expires_at: str | None
+
+
+class SignedCardFacts(CardFacts):
+    """A proof's facts with its serial and issuer (the offline verifier prints them all)."""
+
+    serial: int
+    issuer: str
+
+
+class VerifiedCard(CardFacts):
+    """What the proof says (compare with the passport) and what the registry says now."""
+
+    id: uuid.UUID
+    status_now: str
+
+    @classmethod
+    def of(cls, facts: CardFacts, *, card_id: uuid.UUID, status_now: str) -> VerifiedCard:
+        """The facts (already valid) with the card's id and present status."""
+        fields = {name: getattr(facts, name) for name in CardFacts.model_fields}
+        return cls.model_construct(id=card_id, status_now=status_now, **fields)
 
 
 class VerifyOut(BaseModel):

@@ -18,6 +18,7 @@ from jose.exceptions import JOSEError
 
 from service.core.clock import LEGAL_ZONE
 from service.proofs import statuslist, token
+from service.proofs.models import SignedCardFacts
 from service.proofs.service import LEEWAY
 
 _STATUS_VERDICT = {statuslist.REVOKED: "revoked", statuslist.CLOSED: "closed"}
@@ -31,7 +32,7 @@ class TrustDataError(Exception):
 class OfflineResult:
     verdict: str
     reason: str
-    facts: dict[str, Any] | None
+    facts: SignedCardFacts | None
     trust_age: timedelta
 
 

@@ -4,65 +4,96 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from service.accounts.access import Action, Owner, Principal
-from service.api.deps import Authorize, UnitOfWork, public
-from service.cards import numbers
+from service.api.deps import (
+    Authorize,
+    DecodeGateDep,
+    KeysDep,
+    ProofCacheDep,
+    QrCacheDep,
+    ScansDep,
+    SettingsDep,
+    TrustDep,
+    UnitOfWork,
+    public,
+)
 from service.cards import service as cards
 from service.cards.models import Card
 from service.core import clock
+from service.core.config import Settings
 from service.core.errors import NotFound, field_error
 from service.core.problems import PROBLEM_RESPONSES, UPLOAD_PROBLEMS
 from service.printing import pdf
 from service.proofs import decode as qr_decode
 from service.proofs import scans, token
 from service.proofs import service as proofs
+from service.proofs.keys import KeyStore
 from service.proofs.live import LiveCard
 from service.proofs.models import (
     OfflineScansIn,
     OfflineScansOut,
     ProofOut,
-    ScanEvent,
     ScanList,
-    ScanOut,
     VerifiedCard,
     VerifyIn,
     VerifyOut,
 )
+from service.proofs.qr import QrCache
+from service.proofs.recorder import ScanRecorder
+from service.proofs.service import ProofCache
 
 router = APIRouter(prefix="/api/v1", tags=["proofs"], responses=PROBLEM_RESPONSES)
 public_router = APIRouter(tags=["proofs"])
 
 
-def _issue(request: Request, session: Session, card_id: uuid.UUID) -> proofs.IssuedProof:
-    state = request.app.state
-    return proofs.issue_proof(
-        session=session,
-        keys=state.keys,
-        cache=state.proof_cache,
-        card_id=card_id,
-        issuer=state.settings.proof_issuer,
-        ttl=timedelta(days=state.settings.proof_ttl_days),
-    )
+@dataclass(frozen=True)
+class _Issuer:
+    """What issuing a proof needs, as a dependency: ``issue(session, card_id)``."""
+
+    settings: Settings
+    keys: KeyStore
+    cache: ProofCache
+    qr: QrCache
+
+    def issue(self, session: Session, card_id: uuid.UUID) -> proofs.IssuedProof:
+        return proofs.issue_proof(
+            session=session,
+            keys=self.keys,
+            cache=self.cache,
+            card_id=card_id,
+            issuer=self.settings.proof_issuer,
+            ttl=timedelta(days=self.settings.proof_ttl_days),
+        )
+
+
+async def _issuer(
+    settings: SettingsDep, keys: KeysDep, cache: ProofCacheDep, qr: QrCacheDep
+) -> _Issuer:
+    return _Issuer(settings=settings, keys=keys, cache=cache, qr=qr)
+
+
+IssuerDep = Annotated[_Issuer, Depends(_issuer)]
 
 
 @router.get("/cards/{card_id}/proof", response_model=ProofOut)
 async def get_proof(
     card_id: uuid.UUID,
-    request: Request,
+    issuer: IssuerDep,
     uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
 ) -> ProofOut:
     """A signed proof for the card's QR code, with its expiry."""
 
     def work(session: Session, principal: Principal) -> ProofOut:
-        proof = _issue(request, session, card_id)
+        proof = issuer.issue(session, card_id)
         return ProofOut(payload=proof.payload, expires_at=proof.expires_at, kid=proof.kid)
 
     return await uow.run(work)
@@ -71,10 +102,10 @@ async def get_proof(
 _IMAGE = {"png": "image/png", "svg": "image/svg+xml"}
 
 
-async def _image(card_id: uuid.UUID, request: Request, uow: UnitOfWork, kind: str) -> Response:
+async def _image(card_id: uuid.UUID, issuer: _Issuer, uow: UnitOfWork, kind: str) -> Response:
     def work(session: Session, principal: Principal) -> bytes:
-        proof = _issue(request, session, card_id)
-        return bytes(request.app.state.qr_cache.get_or_render(proof.payload, kind))
+        proof = issuer.issue(session, card_id)
+        return bytes(issuer.qr.get_or_render(proof.payload, kind))
 
     image = await uow.run(work)
     return Response(image, media_type=_IMAGE[kind], headers={"Cache-Control": "no-store"})
@@ -87,11 +118,11 @@ async def _image(card_id: uuid.UUID, request: Request, uow: UnitOfWork, kind: st
 )
 async def get_proof_png(
     card_id: uuid.UUID,
-    request: Request,
+    issuer: IssuerDep,
     uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
 ) -> Response:
     """The proof as a QR code image (PNG)."""
-    return await _image(card_id, request, uow, "png")
+    return await _image(card_id, issuer, uow, "png")
 
 
 @router.get(
@@ -101,11 +132,11 @@ async def get_proof_png(
 )
 async def get_proof_svg(
     card_id: uuid.UUID,
-    request: Request,
+    issuer: IssuerDep,
     uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
 ) -> Response:
     """The proof as a QR code image (SVG)."""
-    return await _image(card_id, request, uow, "svg")
+    return await _image(card_id, issuer, uow, "svg")
 
 
 @router.get(
@@ -115,30 +146,16 @@ async def get_proof_svg(
 )
 async def print_card(
     card_id: uuid.UUID,
-    request: Request,
+    issuer: IssuerDep,
     uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
 ) -> Response:
     """A one-page A6 PDF of the e-card with its QR code, for a worker without a phone."""
-    state = request.app.state
 
     def work(session: Session, principal: Principal) -> bytes:
-        proof = _issue(request, session, card_id)
-        card = cards.get_card(session=session, card_id=card_id)
-        person = cards.get_person(session=session, person_id=card.person_id)
-        facts = pdf.PrintFacts(
-            number=numbers.display(card.number),
-            status=cards.effective_status(card).value,
-            native_name=" ".join(p for p in (person.surname, person.given_names) if p),
-            latin_name=" ".join(p for p in (person.surname_latin, person.given_names_latin) if p),
-            date_of_birth=person.date_of_birth,
-            citizenship=person.citizenship,
-            document=f"{person.document_type}: …{(person.document_number or '')[-4:]}",
-            purpose=card.purpose,
-            stay_until=card.stay_until,
-            qr_png=state.qr_cache.get_or_render(proof.payload, "png"),
-            qr_expires=proof.expires_at,
-        )
-        return pdf.render(facts, font=state.settings.pdf_font)
+        proof = issuer.issue(session, card_id)
+        qr_png = issuer.qr.get_or_render(proof.payload, "png")
+        facts = proofs.print_facts(session=session, card_id=card_id, proof=proof, qr_png=qr_png)
+        return pdf.render(facts, font=issuer.settings.pdf_font)
 
     body = await uow.run(work)
     return Response(
@@ -154,8 +171,8 @@ async def print_card(
 @router.post("/verify", response_model=VerifyOut)
 async def verify(
     body: VerifyIn,
-    request: Request,
     uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify)],
+    trust: TrustDep,
 ) -> VerifyOut | Response:
     """Verify a scanned proof online; every call is recorded (officer, card, verdict, time).
 
@@ -163,24 +180,23 @@ async def verify(
     signature with the key objects, the card's status from the in-memory registry
     (``status_as_of`` says when it was read), the scan record queued for the batching
     recorder. A typed number is looked up in the database."""
-    state = request.app.state
     if body.number is not None:
         return await uow.run(
-            lambda s, p: _verify_number(state, s, p, body.number or ""), reads_only=True
+            lambda s, p: _verify_number(trust.scans, s, p, body.number or ""), reads_only=True
         )
     principal = await uow.principal()  # authenticated and the route's rule enforced
-    live = state.live
+    live = trust.live
     live.ensure_loaded()
     result = proofs.verify(
-        live=live, keys=state.keys, payload=body.payload or "", issuer=state.settings.proof_issuer
+        live=live, keys=trust.keys, payload=body.payload or "", issuer=trust.settings.proof_issuer
     )
-    checked_at = _record_scan(state, principal, result)
+    checked_at = _record_scan(trust.scans, principal, result)
     card = None
     if isinstance(result.card, LiveCard) and result.claims is not None:
-        wanted = {
-            k: v for k, v in token.describe(result.claims).items() if k in VerifiedCard.model_fields
-        }
-        card = VerifiedCard(id=result.card.id, status_now=result.card.status_now().value, **wanted)
+        facts = token.describe(result.claims)
+        card = VerifiedCard.of(
+            facts, card_id=result.card.id, status_now=result.card.status_now().value
+        )
     out = VerifyOut(
         verdict=result.verdict,
         reason=result.reason,
@@ -192,11 +208,11 @@ async def verify(
     return Response(out.model_dump_json(), media_type="application/json")
 
 
-def _record_scan(state: Any, principal: Principal, result: Any) -> datetime:
+def _record_scan(recorder: ScanRecorder, principal: Principal, result: Any) -> datetime:
     """Every verification is recorded (officer, card, verdict, time; no names) through the
     batching recorder, off the request's transaction; the time it was checked."""
     checked_at = clock.now()
-    state.scans.record(
+    recorder.record(
         at=checked_at,
         actor=principal.actor,
         card_id=result.card.id if result.card else None,
@@ -205,17 +221,17 @@ def _record_scan(state: Any, principal: Principal, result: Any) -> datetime:
     return checked_at
 
 
-def _verify_number(state: Any, session: Session, principal: Principal, number: str) -> VerifyOut:
+def _verify_number(
+    recorder: ScanRecorder, session: Session, principal: Principal, number: str
+) -> VerifyOut:
     # The scan record goes through the batching recorder, not this transaction.
     result = proofs.verify_number(session=session, number=number)
-    checked_at = _record_scan(state, principal, result)
+    checked_at = _record_scan(recorder, principal, result)
     card = None
     if isinstance(result.card, Card):
         facts = proofs.registry_facts(session=session, card=result.card)
-        wanted = {k: v for k, v in facts.items() if k in VerifiedCard.model_fields}
-        card = VerifiedCard(
-            id=result.card.id, status_now=cards.effective_status(result.card).value, **wanted
-        )
+        status_now = cards.effective_status(result.card).value
+        card = VerifiedCard.of(facts, card_id=result.card.id, status_now=status_now)
     return VerifyOut(
         verdict=result.verdict,
         reason=result.reason,
@@ -227,7 +243,9 @@ def _verify_number(state: Any, session: Session, principal: Principal, number: s
 
 @router.post("/decode", responses={200: {"description": "The QR code's text"}, **UPLOAD_PROBLEMS})
 async def decode_image(
-    request: Request, uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify)]
+    request: Request,
+    uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify)],
+    gate: DecodeGateDep,
 ) -> dict[str, str]:
     """Read a QR code from a camera frame or photo (request body: the image bytes)."""
     # The caller is known before a byte of the body is read: strangers cannot make the
@@ -236,7 +254,7 @@ async def decode_image(
     data = await request.body()
     if not data:
         raise field_error("body", "send the image bytes (JPEG, PNG or WebP)")
-    async with request.app.state.decode_gate:
+    async with gate:
         text = await run_in_threadpool(qr_decode.read_qr, data)
     if text is None:
         raise NotFound("no QR code found in the image")
@@ -249,33 +267,15 @@ def _known_caller(session: Session, principal: Principal) -> None:
 
 @router.get("/scans", response_model=ScanList)
 async def my_scans(
-    request: Request,
     uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify, Owner.caller)],
+    recorder: ScansDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ScanList:
     """The caller's own most recent verifications."""
-    request.app.state.scans.flush()
+    recorder.flush()
 
     def work(session: Session, principal: Principal) -> ScanList:
-        rows = session.exec(
-            select(ScanEvent, Card.number)
-            .join(Card, col(Card.id) == col(ScanEvent.card_id), isouter=True)
-            .where(ScanEvent.actor == principal.actor)
-            .order_by(col(ScanEvent.at).desc(), col(ScanEvent.id).desc())
-            .limit(limit)
-        ).all()
-        return ScanList(
-            items=[
-                ScanOut(
-                    at=s.at,
-                    verdict=s.verdict,
-                    card_number=f"{n[:5]}-{n[5:]}" if n else None,
-                    offline=s.offline,
-                    revocation_confirmed=s.revocation_confirmed,
-                )
-                for s, n in rows
-            ]
-        )
+        return scans.recent(session=session, actor=principal.actor, limit=limit)
 
     return await uow.run(work)
 
@@ -283,13 +283,12 @@ async def my_scans(
 @router.post("/scans", response_model=OfflineScansOut)
 async def upload_offline_scans(
     body: OfflineScansIn,
-    request: Request,
     uow: Annotated[UnitOfWork, Authorize(Action.proofs_verify, Owner.caller)],
+    settings: SettingsDep,
 ) -> OfflineScansOut:
     """Record checks made on the officer's device while offline, with their original times
     (a batch of up to 500). Each check is recorded once per officer and ``client_id``, so a
     retried upload adds nothing."""
-    state = request.app.state
 
     def work(session: Session, principal: Principal) -> OfflineScansOut:
         recorded = scans.record_offline(
@@ -297,8 +296,8 @@ async def upload_offline_scans(
             actor=principal.actor,
             items=body.items,
             now=clock.now(),
-            max_age=timedelta(days=state.settings.offline_scan_max_age_days),
-            skew=timedelta(seconds=state.settings.offline_scan_clock_skew_seconds),
+            max_age=timedelta(days=settings.offline_scan_max_age_days),
+            skew=timedelta(seconds=settings.offline_scan_clock_skew_seconds),
         )
         return OfflineScansOut(recorded=recorded, duplicates=len(body.items) - recorded)
 
@@ -307,11 +306,9 @@ async def upload_offline_scans(
 
 @public_router.get("/.well-known/jwks.json")
 @public
-async def jwks(request: Request) -> JSONResponse:
+async def jwks(keys: KeysDep) -> JSONResponse:
     """Public keys that verify proofs and status lists (any standard JOSE library)."""
-    return JSONResponse(
-        request.app.state.keys.jwks(), headers={"Cache-Control": "public, max-age=300"}
-    )
+    return JSONResponse(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get(
@@ -325,19 +322,19 @@ async def jwks(request: Request) -> JSONResponse:
     },
 )
 @public
-async def status_list(request: Request) -> Response:
+async def status_list(request: Request, trust: TrustDep) -> Response:
     """Signed status list (2 bits per card serial: 0 fine, 1 revoked, 3 closed), from
     memory: signed again only when the bits change (see proofs.live), with an ETag."""
-    state = request.app.state
-    ttl = state.settings.status_list_ttl_seconds
-    live = state.live
+    settings = trust.settings
+    ttl = settings.status_list_ttl_seconds
+    live = trust.live
     live.ensure_loaded()
     signed = live.signed_list(
         uri=str(request.url_for("status_list")),
-        keys=state.keys,
-        issuer=state.settings.proof_issuer,
+        keys=trust.keys,
+        issuer=settings.proof_issuer,
         ttl=timedelta(seconds=ttl),
-        valid_for=timedelta(hours=state.settings.status_list_valid_hours),
+        valid_for=timedelta(hours=settings.status_list_valid_hours),
     )
     headers = {
         "Cache-Control": f"public, max-age={ttl}",

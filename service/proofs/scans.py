@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from service.cards import numbers
 from service.cards.models import Card
 from service.core.errors import InvalidInput
-from service.proofs.models import OfflineScanIn, ScanEvent, Verdict
+from service.proofs.models import OfflineScanIn, ScanEvent, ScanList, ScanOut, Verdict
 
 
 def record_offline(
@@ -115,3 +115,26 @@ def _utc(at: datetime) -> datetime:
         offset = at.utcoffset()
         late = offset is not None and offset.total_seconds() < 0
         return (datetime.max if late else datetime.min).replace(tzinfo=UTC)
+
+
+def recent(*, session: Session, actor: str, limit: int) -> ScanList:
+    """An officer's own most recent checks, newest first, with the card's number."""
+    rows = session.exec(
+        select(ScanEvent, Card.number)
+        .join(Card, col(Card.id) == col(ScanEvent.card_id), isouter=True)
+        .where(ScanEvent.actor == actor)
+        .order_by(col(ScanEvent.at).desc(), col(ScanEvent.id).desc())
+        .limit(limit)
+    ).all()
+    return ScanList(
+        items=[
+            ScanOut(
+                at=s.at,
+                verdict=s.verdict,
+                card_number=numbers.display(n) if n else None,
+                offline=s.offline,
+                revocation_confirmed=s.revocation_confirmed,
+            )
+            for s, n in rows
+        ]
+    )

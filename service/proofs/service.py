@@ -17,10 +17,11 @@ from service.cards.models import Card, Person, Status
 from service.core import clock
 from service.core.errors import Conflict
 from service.course import service as course
+from service.printing import pdf
 from service.proofs import token
 from service.proofs.keys import KeyStore
 from service.proofs.live import LiveCard, LiveCards
-from service.proofs.models import Verdict
+from service.proofs.models import CardFacts, Verdict
 
 LEEWAY = timedelta(seconds=60)
 _PROVABLE = (Status.pending_entry, Status.active)
@@ -174,20 +175,41 @@ def verify_number(*, session: Session, number: str) -> Verification:
     return Verification(verdict, reason, None, card)
 
 
-def registry_facts(*, session: Session, card: Card) -> dict[str, Any]:
+def print_facts(
+    *, session: Session, card_id: uuid.UUID, proof: IssuedProof, qr_png: bytes
+) -> pdf.PrintFacts:
+    """What the printed card shows: the holder's facts, the number and the proof's QR."""
+    card = cards.get_card(session=session, card_id=card_id)
+    person = cards.get_person(session=session, person_id=card.person_id)
+    return pdf.PrintFacts(
+        number=numbers.display(card.number),
+        status=cards.effective_status(card).value,
+        native_name=" ".join(p for p in (person.surname, person.given_names) if p),
+        latin_name=" ".join(p for p in (person.surname_latin, person.given_names_latin) if p),
+        date_of_birth=person.date_of_birth,
+        citizenship=person.citizenship,
+        document=f"{person.document_type}: …{(person.document_number or '')[-4:]}",
+        purpose=card.purpose,
+        stay_until=card.stay_until,
+        qr_png=qr_png,
+        qr_expires=proof.expires_at,
+    )
+
+
+def registry_facts(*, session: Session, card: Card) -> CardFacts:
     """The same facts a proof carries, read from the registry (typed-number checks)."""
     person = cards.get_person(session=session, person_id=card.person_id)
     completed_on = course.completion_date(session=session, person_id=card.person_id)
-    return {
-        "number": numbers.display(card.number),
-        "name_latin": _latin_name(person),
-        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
-        "citizenship": person.citizenship,
-        "document_last4": (person.document_number or "")[-4:],
-        "purpose": card.purpose,
-        "status_at_signing": None,
-        "stay_until": card.stay_until.isoformat(),
-        "course_completed_on": completed_on.isoformat() if completed_on else None,
-        "issued_at": None,
-        "expires_at": None,
-    }
+    return CardFacts(
+        number=numbers.display(card.number),
+        name_latin=_latin_name(person),
+        date_of_birth=person.date_of_birth.isoformat() if person.date_of_birth else "",
+        citizenship=person.citizenship,
+        document_last4=(person.document_number or "")[-4:],
+        purpose=card.purpose,
+        status_at_signing=None,
+        stay_until=card.stay_until.isoformat(),
+        course_completed_on=completed_on.isoformat() if completed_on else None,
+        issued_at=None,
+        expires_at=None,
+    )

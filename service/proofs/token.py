@@ -33,7 +33,9 @@ from jose import jws
 from jose.backends.base import Key
 from jose.exceptions import JOSEError
 
+from service.cards import numbers
 from service.proofs.keys import SigningKey
+from service.proofs.models import SignedCardFacts
 
 PREFIX = "MC1:"
 TYP = "mc1"
@@ -161,20 +163,20 @@ def _well_formed(claims: dict[str, Any]) -> bool:
     return claims["p"] in PURPOSES and claims["st"] in STATUSES
 
 
-def describe(claims: dict[str, Any]) -> dict[str, Any]:
+def describe(claims: dict[str, Any]) -> SignedCardFacts:
     """The facts an officer compares with the passport, in plain names."""
-    return {
-        "serial": claims["cid"],
-        "number": f"{claims['n'][:5]}-{claims['n'][5:]}",
-        "name_latin": claims["nm"],
-        "date_of_birth": from_days(claims["dob"]).isoformat(),
-        "citizenship": claims["c"],
-        "document_last4": claims["d4"],
-        "purpose": PURPOSES[claims["p"]],
-        "status_at_signing": STATUSES[claims["st"]],
-        "stay_until": from_days(claims["su"]).isoformat(),
-        "course_completed_on": from_days(claims["cc"]).isoformat() if "cc" in claims else None,
-        "issued_at": datetime.fromtimestamp(claims["iat"], UTC).isoformat(),
-        "expires_at": datetime.fromtimestamp(claims["exp"], UTC).isoformat(),
-        "issuer": claims["iss"],
-    }
+    return SignedCardFacts(
+        serial=claims["cid"],
+        number=numbers.display(claims["n"]),
+        name_latin=claims["nm"],
+        date_of_birth=from_days(claims["dob"]).isoformat(),
+        citizenship=claims["c"],
+        document_last4=claims["d4"],
+        purpose=PURPOSES[claims["p"]],
+        status_at_signing=STATUSES[claims["st"]],
+        stay_until=from_days(claims["su"]).isoformat(),
+        course_completed_on=from_days(claims["cc"]).isoformat() if "cc" in claims else None,
+        issued_at=datetime.fromtimestamp(claims["iat"], UTC).isoformat(),
+        expires_at=datetime.fromtimestamp(claims["exp"], UTC).isoformat(),
+        issuer=claims["iss"],
+    )

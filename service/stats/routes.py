@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from sqlmodel import Session
 
 from service.accounts.access import Action, Principal
-from service.api.deps import Authorize, UnitOfWork
+from service.api.deps import Authorize, PolicyDep, QuotasDep, SettingsDep, UnitOfWork
 from service.core import clock
 from service.core.errors import field_error
 from service.core.problems import PROBLEM_RESPONSES
@@ -37,6 +37,7 @@ LangQuery = Annotated[Lang, Query(description="Language of the labels: ru (defau
 @router.get("/stats/cards", response_model=CardStats, response_model_by_alias=True)
 async def get_card_stats(
     uow: Annotated[UnitOfWork, Authorize(Action.stats_read)],
+    settings: SettingsDep,
     by: GroupBy,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: Annotated[date | None, Query()] = None,
@@ -47,7 +48,6 @@ async def get_card_stats(
     counts are rounded to ONBOARD_STATS_ROUND_BASE (5)."""
     if from_ is not None and to is not None and to < from_:
         raise field_error("to", "is before from")
-    settings = uow.request.app.state.settings
 
     def work(session: Session, principal: Principal) -> CardStats:
         return card_stats(
@@ -61,6 +61,7 @@ async def get_card_stats(
 @router.get("/stats/cards/monthly", response_model=MonthlyStats, response_model_by_alias=True)
 async def get_monthly_stats(
     uow: Annotated[UnitOfWork, Authorize(Action.stats_read)],
+    settings: SettingsDep,
     by: GroupBy,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: Annotated[date | None, Query()] = None,
@@ -84,7 +85,6 @@ async def get_monthly_stats(
     start, end = start.replace(day=1), month_end(end)
     if len(month_list(start, end)) > MAX_MONTHS:
         raise field_error("to", f"is more than {MAX_MONTHS} months after from")
-    settings = uow.request.app.state.settings
     given = {"region": region, "citizenship": citizenship, "purpose": purpose}
     filters = {k: v for k, v in (given | {"occupation": occupation}).items() if v}
 
@@ -100,6 +100,8 @@ async def get_monthly_stats(
 @router.get("/stats/outcomes", response_model=Outcomes)
 async def get_outcomes(
     uow: Annotated[UnitOfWork, Authorize(Action.stats_read)],
+    settings: SettingsDep,
+    policy: PolicyDep,
     by: OutcomesBy = OutcomesBy.course,
     lang: LangQuery = Lang.ru,
 ) -> Outcomes:
@@ -107,8 +109,6 @@ async def get_outcomes(
     and revoked; for checklist obligations due within those stays: met on time, late, missed
     — each split by whether the holder had completed the course by the deadline. The answer's
     `note` says what this observational comparison can and cannot show."""
-    settings = uow.request.app.state.settings
-    policy = uow.request.app.state.policy
 
     def work(session: Session, principal: Principal) -> Outcomes:
         return outcomes(
@@ -122,15 +122,16 @@ async def get_outcomes(
 @router.get("/stats/quotas", response_model=QuotaStats)
 async def get_quotas(
     uow: Annotated[UnitOfWork, Authorize(Action.stats_read)],
+    settings: SettingsDep,
+    quotas: QuotasDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     lang: LangQuery = Lang.ru,
 ) -> QuotaStats:
     """Official regional quota and patent figures entered in content/policy/quotas/<year>.yaml
     (each with its source), beside the work cards registered in that year (Moscow time). Only
     regions with a figure are listed; none until a figure is entered."""
-    settings = uow.request.app.state.settings
     chosen = year or clock.now().astimezone(MOSCOW).year
-    figures = uow.request.app.state.quotas.get(chosen, {})
+    figures = quotas.get(chosen, {})
 
     def work(session: Session, principal: Principal) -> QuotaStats:
         return quota_stats(

@@ -7,11 +7,11 @@ import uuid
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from sqlmodel import Session, col, select
 
 from service.accounts.access import Action, Owner, Principal
-from service.api.deps import Authorize, UnitOfWork
+from service.api.deps import Authorize, SettingsDep, UnitOfWork
 from service.core.errors import Forbidden, NotFound, field_error
 from service.core.problems import PROBLEM_RESPONSES
 from service.webhooks import targets, worker
@@ -39,8 +39,8 @@ def _check_url(url: str, allow_private: bool) -> None:
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated)
 async def create_webhook(
     body: WebhookCreate,
-    request: Request,
     uow: Annotated[UnitOfWork, Authorize(Action.webhooks_own, Owner.caller)],
+    settings: SettingsDep,
 ) -> WebhookCreated:
     """Register an endpoint for events (keys with `cards:read` or `cards:write`); the signing
     secret is in this answer only. The URL must be https and resolve only to public addresses."""
@@ -51,7 +51,7 @@ async def create_webhook(
 
     # Who is asking first: nobody else gets to make the service resolve names.
     await uow.run(authorise, reads_only=True)
-    allow_private = request.app.state.settings.webhook_allow_private_targets
+    allow_private = settings.webhook_allow_private_targets
     await anyio.to_thread.run_sync(_check_url, str(body.url), allow_private)
 
     def work(session: Session, principal: Principal) -> WebhookCreated:

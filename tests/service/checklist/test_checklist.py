@@ -174,6 +174,14 @@ def test_unknown_language_falls_back_to_russian(client, actors) -> None:
     assert r.json()["language"] == "ky" and r.json()["fallback"] is False
 
 
+def test_accept_language_is_weighed_by_its_q_values(client, actors) -> None:
+    card = _card(client, actors, entered_on=None)
+    url = f"/api/v1/cards/{card['id']}/checklist"
+    for header, language in (("fr, en;q=0.4, uz;q=0.8", "uz"), ("ky;q=0, de, en;q=0.1", "en")):
+        r = client.get(url, headers={**actors["officer"], "Accept-Language": header})
+        assert (r.json()["language"], r.json()["fallback"]) == (language, False), header
+
+
 def _claim(client, actors) -> list[dict]:  # type: ignore[type-arg]
     r = client.post("/api/v1/reminders/claim", headers=actors["bot"])
     assert r.status_code == 200, r.text

@@ -76,3 +76,13 @@ def test_accept_language_parsing() -> None:
     assert i18n.accept_language("de;q=0.5, kk-KZ, en;q=0.7, fr;q=0") == ["kk-kz", "en", "de"]
     assert i18n.accept_language(None) == [] and i18n.accept_language("x" * 2000) == []
     assert i18n.negotiate("de, uz-Latn;q=0.4") == "uz" and i18n.negotiate("de") is None
+
+
+def test_one_negotiation_weighs_q_values_and_falls_back_to_russian() -> None:
+    wanted = i18n.requested(None, "fr;q=1, kk;q=0.2, tg-TJ;q=0.9")
+    assert wanted == ["fr", "tg-tj", "kk"] and i18n.pick(wanted) == ("tg", False)
+    assert i18n.requested("en", "kk") == ["en"]  # ?lang= wins over the header
+    assert i18n.pick(["fr", "de"]) == ("ru", True)  # none of ours: Russian, and said so
+    assert i18n.pick([]) == ("ru", False) and i18n.pick(["*"], default="uz") == ("uz", False)
+    assert i18n.pick(["en", "ru"], available=("ru",)) == ("ru", False)
+    assert i18n.negotiate("fr, *;q=0.5") is None and i18n.negotiate("en;q=0.2, ky") == "ky"
