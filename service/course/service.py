@@ -23,7 +23,7 @@ from service.checklist import service as checklist
 from service.checklist.policy import Policy
 from service.core import clock
 from service.core.errors import NotFound, field_error
-from service.course.content import Course, Module, Text
+from service.course.content import Course, Module, Question, Text
 from service.course.models import (
     AttemptResult,
     CourseAttempt,
@@ -57,11 +57,26 @@ class Score:
     score: float
     passed: bool
     right: tuple[bool, ...]  # per question, in the order served
+    asked: tuple[Question, ...] = ()  # the questions scored, in the order served
 
 
-def score_answers(*, module: Module, answers: list[int], pass_mark: float) -> Score:
-    """Score chosen option indices (one per question, in served order) against the key."""
-    questions = module.questions
+def served_questions(
+    module: Module, regime: str | None, answers: int | None = None
+) -> tuple[Question, ...]:
+    """The questions a person of ``regime`` is asked. A client that was served the whole quiz
+    (it asked without a card) and answers every question is scored on the whole quiz."""
+    asked = module.questions_for(regime)
+    if answers is not None and answers != len(asked) and answers == len(module.questions):
+        return module.questions
+    return asked
+
+
+def score_answers(
+    *, module: Module, answers: list[int], pass_mark: float, regime: str | None = None
+) -> Score:
+    """Score chosen option indices (one per question served to ``regime``, in served order)
+    against the key."""
+    questions = served_questions(module, regime, len(answers))
     if len(answers) != len(questions):
         raise field_error(
             "answers", f"give {len(questions)} answers, one per question (got {len(answers)})"
@@ -80,6 +95,7 @@ def score_answers(*, module: Module, answers: list[int], pass_mark: float) -> Sc
         score=round(float(share), 4),
         passed=share >= Fraction(str(pass_mark)),
         right=right,
+        asked=questions,
     )
 
 
@@ -116,7 +132,9 @@ def record_attempt(
     # filter by card shows every module); it is just not needed for completion.
     module = module_or_404(course, slug)
     _lock_person(session=session, person_id=person_id)
-    score = score_answers(module=module, answers=answers, pass_mark=course.pass_mark)
+    score = score_answers(
+        module=module, answers=answers, pass_mark=course.pass_mark, regime=regime
+    )
     attempt = CourseAttempt(
         person_id=person_id,
         module=module.slug,
@@ -367,8 +385,8 @@ def outline(
                 slug=m.slug,
                 position=n,
                 title=m.lessons[language].title,
-                pages=len(m.lessons[language].pages),
-                questions=len(m.questions),
+                pages=len(m.lessons[language].pages_for(regime)),
+                questions=len(m.questions_for(regime)),
             )
             for n, m in enumerate(course.modules_for(regime), start=1)
         ],
@@ -393,10 +411,10 @@ def module_content(
         title=lesson.title,
         last_reviewed=lesson.last_reviewed,
         pass_mark=course.pass_mark,
-        pages=_pages(lesson),
+        pages=_pages(lesson, regime),
         questions=[
             QuestionOut(id=q.id, text=texts[q.id].text, options=list(texts[q.id].options))
-            for q in module.questions
+            for q in module.questions_for(regime)
         ],
     )
 
@@ -427,10 +445,11 @@ def guide_content(*, course: Course, slug: str, language: str, fallback: bool) -
     )
 
 
-def _pages(text: Text) -> list[PageOut]:
+def _pages(text: Text, regime: str | None = None) -> list[PageOut]:
+    """The pages for ``regime`` (sections for other regimes left out; no regime: all shown)."""
     return [
         PageOut(number=n, html=p.html, markdown=p.markdown)
-        for n, p in enumerate(text.pages, start=1)
+        for n, p in enumerate(text.pages_for(regime), start=1)
     ]
 
 
@@ -456,7 +475,7 @@ def attempt_result(*, course: Course, recorded: Recorded, fallback: bool) -> Att
                 answer=q.answer,
                 explanation=texts[q.id].explanation,
             )
-            for q, chosen, right in zip(module.questions, attempt.answers, score.right, strict=True)
+            for q, chosen, right in zip(score.asked, attempt.answers, score.right, strict=True)
         ],
         course_completed=recorded.completion is not None,
         completion=completion_out(recorded.completion) if recorded.completion else None,
