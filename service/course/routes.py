@@ -20,6 +20,8 @@ from service.core.problems import PROBLEM_RESPONSES
 from service.course import content
 from service.course import service as course_service
 from service.course.models import (
+    AnswerFeedback,
+    AnswerIn,
     AttemptIn,
     AttemptResult,
     CourseOutline,
@@ -152,6 +154,48 @@ async def create_attempt(
             ),
         )
         return course_service.attempt_result(course=course, recorded=recorded, fallback=fallback)
+
+    return await uow.run(work)
+
+
+@router.post(
+    "/persons/{person_id}/course/modules/{slug}/questions/{question_id}/answer",
+    response_model=AnswerFeedback,
+)
+async def answer_question(
+    person_id: uuid.UUID,
+    slug: Slug,
+    question_id: Annotated[str, Path(max_length=32)],
+    body: AnswerIn,
+    uow: Annotated[UnitOfWork, Authorize(Action.course_attempt, Owner.person)],
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+) -> AnswerFeedback:
+    """Answer one question of the quiz served to the person (by their latest card's regime)
+    and learn at once whether it is right, the right option and why. The first answer to a
+    question is kept (asking again repeats its feedback) and a whole attempt must agree with
+    it, so the feedback cannot be used to pick answers; the last answer scores and records
+    the attempt (`result`)."""
+    chosen = _Language(uow, lang, accept_language)
+    policy = uow.request.app.state.policy
+
+    def work(session: Session, principal: Principal) -> AnswerFeedback:
+        course, language, fallback = chosen.pick()
+        answered = course_service.answer_question(
+            session=session,
+            course=course,
+            person_id=person_id,
+            slug=slug,
+            question_id=question_id,
+            chosen=body.chosen,
+            language=language,
+            regime=course_service.person_regime(
+                session=session, policy=policy, person_id=person_id
+            ),
+        )
+        return course_service.answer_feedback(
+            course=course, slug=slug, answered=answered, language=language, fallback=fallback
+        )
 
     return await uow.run(work)
 

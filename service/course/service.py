@@ -22,10 +22,12 @@ from service.cards.models import Card, Person
 from service.checklist import service as checklist
 from service.checklist.policy import Policy
 from service.core import clock
-from service.core.errors import NotFound, field_error
+from service.core.errors import Conflict, NotFound, field_error
 from service.course.content import Course, Module, Question, Text
 from service.course.models import (
+    AnswerFeedback,
     AttemptResult,
+    CourseAnswer,
     CourseAttempt,
     CourseCompletion,
     CourseOutline,
@@ -132,8 +134,14 @@ def record_attempt(
     # filter by card shows every module); it is just not needed for completion.
     module = module_or_404(course, slug)
     _lock_person(session=session, person_id=person_id)
-    score = score_answers(
-        module=module, answers=answers, pass_mark=course.pass_mark, regime=regime
+    score = score_answers(module=module, answers=answers, pass_mark=course.pass_mark, regime=regime)
+    _keep_given_answers(
+        session=session,
+        person_id=person_id,
+        module=module,
+        version=course.version,
+        score=score,
+        answers=answers,
     )
     attempt = CourseAttempt(
         person_id=person_id,
@@ -164,6 +172,125 @@ def record_attempt(
         number=int(number),
         score=score,
         completion=latest_completion(session=session, person_id=person_id),
+    )
+
+
+def _answers_in_progress(
+    *, session: Session, person_id: uuid.UUID, module: str, version: int
+) -> dict[str, CourseAnswer]:
+    rows = session.exec(
+        select(CourseAnswer).where(
+            CourseAnswer.person_id == person_id,
+            CourseAnswer.module == module,
+            CourseAnswer.course_version == version,
+        )
+    ).all()
+    return {row.question_id: row for row in rows}
+
+
+def _keep_given_answers(
+    *,
+    session: Session,
+    person_id: uuid.UUID,
+    module: Module,
+    version: int,
+    score: Score,
+    answers: list[int],
+) -> None:
+    """An answer already checked one at a time (its right option shown) cannot change in
+    the whole attempt; the attempt in progress ends with it."""
+    given = _answers_in_progress(
+        session=session, person_id=person_id, module=module.slug, version=version
+    )
+    for question, chosen in zip(score.asked, answers, strict=True):
+        row = given.get(question.id)
+        if row is not None and row.chosen != chosen:
+            raise Conflict(
+                f"question {question.id!r} was already answered with option {row.chosen}, "
+                "and its answer shown; the attempt must keep that answer",
+                reason="answer-given",
+            )
+    for row in given.values():
+        session.delete(row)
+
+
+@dataclass(frozen=True)
+class Answered:
+    question: Question
+    chosen: int
+    answered: int  # questions of the attempt in progress answered, this one included
+    questions: int  # questions served
+    recorded: Recorded | None  # the scored attempt, when this was the last answer
+
+
+def answer_question(
+    *,
+    session: Session,
+    course: Course,
+    person_id: uuid.UUID,
+    slug: str,
+    question_id: str,
+    chosen: int,
+    language: str,
+    regime: str | None = None,
+) -> Answered:
+    """Record one answer of the attempt in progress (the first answer to a question stands);
+    the last one scores and records the attempt."""
+    module = module_or_404(course, slug)
+    asked = module.questions_for(regime)
+    question = next((q for q in asked if q.id == question_id), None)
+    if question is None:
+        raise NotFound("no such question in the quiz served to this person")
+    if not 0 <= chosen < question.options:
+        raise field_error("chosen", f"must be an option index from 0 to {question.options - 1}")
+    _lock_person(session=session, person_id=person_id)
+    given = _answers_in_progress(
+        session=session, person_id=person_id, module=module.slug, version=course.version
+    )
+    row = given.get(question.id)
+    if row is None:
+        row = CourseAnswer(
+            person_id=person_id,
+            module=module.slug,
+            course_version=course.version,
+            question_id=question.id,
+            chosen=chosen,
+        )
+        session.add(row)
+        session.flush()
+        given[question.id] = row
+    recorded = None
+    if all(q.id in given for q in asked):
+        recorded = record_attempt(
+            session=session,
+            course=course,
+            person_id=person_id,
+            slug=module.slug,
+            answers=[given[q.id].chosen for q in asked],
+            language=language,
+            regime=regime,
+        )
+    return Answered(question, row.chosen, len(given), len(asked), recorded)
+
+
+def answer_feedback(
+    *, course: Course, slug: str, answered: Answered, language: str, fallback: bool
+) -> AnswerFeedback:
+    module = module_or_404(course, slug)
+    question = answered.question
+    return AnswerFeedback(
+        **served(course, language, fallback),
+        module=module.slug,
+        question=question.id,
+        chosen=answered.chosen,
+        correct=answered.chosen == question.answer,
+        answer=question.answer,
+        explanation=module.quiz[language][question.id].explanation,
+        answered=answered.answered,
+        questions=answered.questions,
+        result=attempt_result(course=course, recorded=answered.recorded, fallback=fallback)
+        if answered.recorded
+        else None,
     )
 
 
