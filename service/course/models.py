@@ -191,6 +191,10 @@ class AnswerFeedback(Served):
     module: str
     question: str = PField(description="The question's id")
     chosen: int = PField(description="The option recorded for this question (0-based)")
+    already_answered: bool = PField(
+        description="True when the question had been answered before in this attempt: the "
+        "first answer counts, and `chosen` is that one"
+    )
     correct: bool
     answer: int = PField(description="The right option (0-based)")
     explanation: str

@@ -218,6 +218,7 @@ def _keep_given_answers(
 class Answered:
     question: Question
     chosen: int
+    repeated: bool  # answered before: the first answer stands
     answered: int  # questions of the attempt in progress answered, this one included
     questions: int  # questions served
     recorded: Recorded | None  # the scored attempt, when this was the last answer
@@ -248,6 +249,7 @@ def answer_question(
         session=session, person_id=person_id, module=module.slug, version=course.version
     )
     row = given.get(question.id)
+    repeated = row is not None
     if row is None:
         row = CourseAnswer(
             person_id=person_id,
@@ -270,7 +272,7 @@ def answer_question(
             language=language,
             regime=regime,
         )
-    return Answered(question, row.chosen, len(given), len(asked), recorded)
+    return Answered(question, row.chosen, repeated, len(given), len(asked), recorded)
 
 
 def answer_feedback(
@@ -283,6 +285,7 @@ def answer_feedback(
         module=module.slug,
         question=question.id,
         chosen=answered.chosen,
+        already_answered=answered.repeated,
         correct=answered.chosen == question.answer,
         answer=question.answer,
         explanation=module.quiz[language][question.id].explanation,

@@ -45,6 +45,7 @@ def test_each_answer_is_explained_and_the_last_scores_the_attempt(client, actors
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["correct"] is (n > 1) and body["answer"] == q.answer
+        assert body["already_answered"] is False
         assert body["explanation"] == module.quiz["uz"][q.id].explanation
         assert (body["answered"], body["questions"]) == (n, len(questions))
         feedback.append(body)
@@ -69,6 +70,7 @@ def test_the_first_answer_stands_and_a_whole_attempt_must_keep_it(client, actors
     # Seeing the right option does not let the person change the answer.
     repeat = _answer(client, bot, person, module.slug, first.id, first.answer).json()
     assert repeat["chosen"] == wrong and repeat["correct"] is False and repeat["answered"] == 1
+    assert repeat["already_answered"] is True
     key = [q.answer for q in module.questions]
     changed = attempt(client, bot, person, module.slug, key)
     assert changed.status_code == 409, changed.text
