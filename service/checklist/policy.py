@@ -323,15 +323,7 @@ def _rule(raw: schema.RuleIn, path: Path, where: str, regimes: tuple[str, ...]) 
     unknown = sorted((raw.regimes or frozenset()) - set(regimes))
     if unknown:
         raise PolicyError(f"{path}: {where}.regimes has unknown codes {unknown}")
-    return Rule(
-        count=raw.count,
-        unit=raw.unit,
-        purposes=raw.purposes,
-        citizenships=raw.citizenships,
-        regimes=raw.regimes,
-        only_if_stay_longer_than_days=raw.only_if_stay_longer_than_days,
-        approximate=raw.approximate,
-    )
+    return Rule(**raw.model_dump(include=set(schema.RuleIn.model_fields)))
 
 
 def _obligation(item: Any, i: int, path: Path, regimes: tuple[str, ...]) -> Obligation:

@@ -402,9 +402,8 @@ class _Reader:
         targets: dict[str, set[str]],
         regimes: list[str] | None = None,
     ) -> Module | None:
-        folder = self.root / "modules" / slug
-        if not folder.is_dir():
-            self.problem(folder, "module listed in course.yaml has no directory")
+        folder = self._folder("modules", slug, "module listed in course.yaml")
+        if folder is None:
             return None
         before = len(self.problems)
         lessons = self._texts(folder, languages, targets, lesson=True)
@@ -477,9 +476,8 @@ class _Reader:
     def _section(
         self, slug: str, languages: tuple[str, ...], targets: dict[str, set[str]]
     ) -> GuideSection | None:
-        folder = self.root / "guide" / slug
-        if not folder.is_dir():
-            self.problem(folder, "section listed in guide/guide.yaml has no directory")
+        folder = self._folder("guide", slug, "section listed in guide/guide.yaml")
+        if folder is None:
             return None
         before = len(self.problems)
         texts = self._texts(folder, languages, targets, lesson=False)
@@ -487,6 +485,13 @@ class _Reader:
         if len(self.problems) > before:
             return None
         return GuideSection(slug=slug, texts=MappingProxyType(texts))
+
+    def _folder(self, kind: str, slug: str, what: str) -> Path | None:
+        folder = self.root / kind / slug
+        if not folder.is_dir():
+            self.problem(folder, f"{what} has no directory")
+            return None
+        return folder
 
     def _stray_languages(self, folder: Path, languages: tuple[str, ...]) -> None:
         for child in sorted(folder.iterdir()):
