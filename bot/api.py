@@ -159,6 +159,20 @@ class AttemptResult(_Out):
     course_completed: bool
 
 
+class AnswerFeedback(_Out):
+    """One answer checked at once: right or not, the right option (authored index), why."""
+
+    question: str
+    chosen: int
+    already_answered: bool = False
+    correct: bool
+    answer: int
+    explanation: str
+    answered: int
+    questions: int
+    result: AttemptResult | None = None  # the scored attempt, after the last answer
+
+
 class ModuleProgress(_Out):
     slug: str
     attempts: int
@@ -429,6 +443,21 @@ class ServiceClient:
             "POST",
             _path("persons", person_id, "course", "modules", slug, "attempts"),
             json={"answers": answers},
+            params={"lang": language},
+        )
+
+    async def answer(
+        self, person_id: uuid.UUID, slug: str, question_id: str, chosen: int, language: str
+    ) -> AnswerFeedback:
+        """Answer one question (``chosen``: the authored option's index); the last answer
+        of the quiz scores the attempt."""
+        return await self._json(
+            AnswerFeedback,
+            "POST",
+            _path(
+                "persons", person_id, "course", "modules", slug, "questions", question_id, "answer"
+            ),
+            json={"chosen": chosen},
             params={"lang": language},
         )
 

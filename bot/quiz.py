@@ -50,6 +50,12 @@ def arrange(questions: list[dict[str, Any]], *, shuffle: bool) -> list[dict[str,
     return shown
 
 
+def authored_option(question: dict[str, Any], displayed: int) -> int:
+    """The authored index of the option shown at ``displayed``."""
+    order = question.get("order") or list(range(len(question["options"])))
+    return int(order[displayed])
+
+
 def authored_answers(shown: list[dict[str, Any]], answers: list[int]) -> list[int]:
     """The answers in the module's order, each as the authored option's index."""
     authored = [0] * len(shown)

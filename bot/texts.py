@@ -12,6 +12,7 @@ from aiogram.utils.i18n import get_i18n
 
 from bot import dates, forms, people, reference
 from bot.api import (
+    AnswerFeedback,
     AttemptResult,
     Card,
     Checklist,
@@ -642,21 +643,35 @@ def quiz_result(result: AttemptResult, questions: dict[str, dict[str, Any]] | No
         if question is None:  # (an older quiz in progress) as before: the explanation only
             lines.append(("✅" if item.correct else "❌") + f" {number}. {h(item.explanation)}")
             continue
-        if item.correct:
-            lines.append(f"✅ {number}. {h(_short(question['text'], 60))}")
-            continue
-        lines += ["", f"❌ {number}. {h(question['text'])}"]
+        # Each question in full with its right answer; why, for the ones missed.
+        lines.append(("✅" if item.correct else "❌") + f" {number}. {h(question['text'])}")
         options = question["options"]
         if item.answer is not None and 0 <= item.answer < len(options):
             lines.append(
                 _("Right answer: {answer}").format(answer=f"<b>{h(options[item.answer])}</b>")
             )
-        lines.append("<i>" + h(item.explanation) + "</i>")
+        if not item.correct:
+            lines.append("<i>" + h(item.explanation) + "</i>")
     return "\n".join(lines)
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+# -- quiz feedback after each answer (one block with its strings: moves with the quiz texts)
+
+
+def quiz_feedback(feedback: AnswerFeedback, options: list[str]) -> str:
+    """Right or not, the right option (``options`` in the authored order) and why."""
+    lines = ["✅ " + _("Right!") if feedback.correct else "❌ " + _("Not right.")]
+    if feedback.already_answered:
+        lines.append(_("You answered this question before; your first answer counts."))
+    if not feedback.correct and 0 <= feedback.answer < len(options):
+        lines.append(
+            _("Right answer: {answer}").format(answer=f"<b>{h(options[feedback.answer])}</b>")
+        )
+    lines.append("<i>" + h(feedback.explanation) + "</i>")
+    return "\n".join(lines)
+
+
+# -- end of quiz feedback
 
 
 def course_completed() -> str:

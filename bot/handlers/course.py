@@ -1,5 +1,8 @@
 """/course: modules with progress marks, lessons page by page, quizzes scored by the service.
 
+Each answer goes to the service at once: the screen that follows says whether it was right,
+the right option and why, above the next question (or the result after the last one).
+
 Progress belongs to a person (a card's holder); an account with several people's cards picks
 whose progress it is. ``person`` in callback data is that person's place in the account's
 card list, oldest first, which only grows.
@@ -142,32 +145,42 @@ async def quiz_answer(
     api: ServiceClient,
     i18n: I18n,
 ) -> None:
-    """Keep an answer; after the last one the service scores the attempt and explains."""
+    """Send the answer to the service and show at once whether it is right, the right
+    option and why; above the next question, or above the result after the last one."""
     current = await quiz.load(state)
     answers: list[int] = list(current.get("answers", []))
     questions = current.get("questions", [])
     if (
         current.get("slug") != callback_data.slug
         or callback_data.question != len(answers)
+        or callback_data.question >= len(questions)
         or not 0 <= callback_data.option < len(questions[callback_data.question]["options"])
     ):
         await stale(callback)
         return
-    answers.append(callback_data.option)  # as displayed; mapped back once all are in
-    await callback.answer()
-    if len(answers) < len(questions):
-        await quiz.save(state, {**current, "answers": answers})
-        await _ask(callback, current["slug"], current["title"], questions, len(answers))
-        return
-    result = await api.attempt(
+    question = questions[callback_data.question]
+    answers.append(callback_data.option)  # as displayed
+    feedback = await api.answer(
         uuid.UUID(current["person"]),
         current["slug"],
-        quiz.authored_answers(questions, answers),
+        str(question["id"]),
+        quiz.authored_option(question, callback_data.option),
         i18n.current_locale,
     )
+    await callback.answer()
+    shown = texts.quiz_feedback(feedback, quiz.by_id(questions)[str(question["id"])]["options"])
+    result = feedback.result
+    if result is None and len(answers) < len(questions):
+        await quiz.save(state, {**current, "answers": answers})
+        await _ask(callback, current["slug"], current["title"], questions, len(answers), shown)
+        return
     await quiz.clear(state)
+    if result is None:  # the service counts a question the screen did not: start again
+        await stale(callback)
+        return
     markup = keyboards.quiz_done(current["slug"], result.passed, current["person_index"])
-    await replace(callback, texts.quiz_result(result, quiz.by_id(questions)), markup)
+    text = shown + "\n\n" + texts.quiz_result(result, quiz.by_id(questions))
+    await replace(callback, text, markup)
     if result.course_completed and not current.get("completed_before"):
         message = chat_message(callback)
         if message is not None:
@@ -175,11 +188,18 @@ async def quiz_answer(
 
 
 async def _ask(
-    callback: CallbackQuery, slug: str, title: str, questions: list[dict[str, Any]], index: int
+    callback: CallbackQuery,
+    slug: str,
+    title: str,
+    questions: list[dict[str, Any]],
+    index: int,
+    feedback: str = "",
 ) -> None:
+    """Question ``index`` with its answer buttons, below the feedback on the last answer."""
     question = questions[index]
     options = [str(o) for o in question["options"]]
     text = texts.quiz_question(title, index, len(questions), str(question["text"]), options)
+    text = f"{feedback}\n\n{text}" if feedback else text
     await replace(callback, text, keyboards.answers(slug, index, len(options)))
 
 

@@ -143,12 +143,19 @@ class DoneOut(BaseModel):
     self_reported: bool
 
 
+class ItemStatus(StrEnum):
+    pending = "pending"
+    overdue = "overdue"
+    done = "done"
+    not_applicable = "not_applicable"
+
+
 class ChecklistItem(BaseModel):
     id: str
     title: str
     how_to: str
     due_on: date | None
-    status: str  # pending | done | overdue | not_applicable
+    status: ItemStatus
     done: DoneOut | None
     # False for the end of the stay: it is met by the exit or an extension, not by a report.
     reportable: bool

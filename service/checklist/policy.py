@@ -7,23 +7,17 @@ import calendar as _calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from service.core.i18n import LANGUAGES
-from service.reference.codes import Purpose, countries
+from service.checklist import schema
+from service.checklist.schema import LANGUAGES, Event, PolicyError, Unit
 
-EVENTS = ("entry", "stay_end", "permit_issue", "permit_paid_until", "paid_beyond_stay")
-UNITS = ("calendar_days", "working_days", "months")
-CONFIDENCE = ("high", "medium", "low")
+__all__ = ["LANGUAGES", "Event", "PolicyError", "Unit"]
+
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "content" / "policy"
-
-
-class PolicyError(ValueError):
-    """A policy file is wrong; the message names the file and the problem."""
 
 
 # ---------------------------------------------------------------------------------- regimes
@@ -73,7 +67,7 @@ class Regimes:
 @dataclass(frozen=True)
 class Rule:
     count: int
-    unit: str
+    unit: Unit
     purposes: frozenset[str] | None = None
     citizenships: frozenset[str] | None = None
     regimes: frozenset[str] | None = None
@@ -92,7 +86,7 @@ class DayOffMove:
 @dataclass(frozen=True)
 class Obligation:
     id: str
-    event: str
+    event: Event
     base: Rule
     overrides: tuple[Rule, ...]
     regimes: frozenset[str] | None
@@ -108,7 +102,7 @@ class Obligation:
     def reportable(self) -> bool:
         """Whether it can be marked done: the stay's end is met by an exit or an extension,
         a patent payment by recording the payment."""
-        return self.event not in ("stay_end", "permit_paid_until")
+        return self.event not in (Event.stay_end, Event.permit_paid_until)
 
     def applies_to(self, regime: str) -> bool:
         return self.regimes is None or regime in self.regimes
@@ -305,262 +299,98 @@ def _read(path: Path) -> Any:
         raise PolicyError(f"{path}: cannot be read: {exc}") from None
 
 
-def _codes(value: Any, path: Path, where: str, allowed: Iterable[str]) -> frozenset[str]:
-    if not isinstance(value, list) or not value:
-        raise PolicyError(f"{path}: {where} must be a non-empty list")
-    allowed = set(allowed)
-    unknown = [v for v in value if v not in allowed]
+def _load_regimes(path: Path) -> Regimes:
+    raw = schema.validate(schema.RegimesFile, _read(path), path)
+    groups = {
+        gid: Group(
+            id=gid,
+            citizenships=g.citizenships,
+            source=g.source,
+            checked_on=g.checked_on,
+            review_by=g.review_by,
+        )
+        for gid, g in raw.groups.items()
+    }
+    rules = tuple(
+        RegimeRule(id=r.id, purposes=r.when.purposes, group=r.when.citizenship_in, visa=r.when.visa)
+        for r in raw.regimes
+    )
+    ids = tuple(dict.fromkeys(r.id for r in rules))
+    return Regimes(groups=groups, rules=rules, ids=ids)
+
+
+def _rule(raw: schema.RuleIn, path: Path, where: str, regimes: tuple[str, ...]) -> Rule:
+    unknown = sorted((raw.regimes or frozenset()) - set(regimes))
     if unknown:
-        raise PolicyError(f"{path}: {where} has unknown codes {unknown}")
-    return frozenset(value)
+        raise PolicyError(f"{path}: {where}.regimes has unknown codes {unknown}")
+    return Rule(**raw.model_dump(include=set(schema.RuleIn.model_fields)))
 
 
-def _rule(raw: dict[str, Any], path: Path, where: str, regimes: tuple[str, ...]) -> Rule:
-    count, unit = raw.get("count"), raw.get("unit")
-    if type(count) is not int or count < 0:
-        raise PolicyError(f"{path}: {where}.count must be a whole number of days or months")
-    if unit not in UNITS:
-        raise PolicyError(f"{path}: {where}.unit must be one of {', '.join(UNITS)}")
-    longer = raw.get("only_if_stay_longer_than_days")
-    approximate = raw.get("approximate")
-    if approximate is not None and not str(approximate).strip():
-        raise PolicyError(f"{path}: {where}.approximate must say why")
-    return Rule(
-        count=count,
-        unit=unit,
-        purposes=_purposes(raw.get("purposes"), path, f"{where}.purposes"),
-        citizenships=_citizenships(raw.get("citizenships"), path, f"{where}.citizenships"),
-        regimes=_optional(raw.get("regimes"), path, f"{where}.regimes", regimes),
-        only_if_stay_longer_than_days=int(longer) if longer is not None else None,
-        approximate=str(approximate).strip() if approximate is not None else None,
+def _obligation(item: Any, i: int, path: Path, regimes: tuple[str, ...]) -> Obligation:
+    oid = item.get("id") if isinstance(item, dict) else None
+    where = f"obligation {oid!r}" if isinstance(oid, str) and oid else f"obligations[{i}]"
+    raw = schema.validate(schema.ObligationIn, item, path, where)
+    applies = raw.applies.regimes
+    unknown = sorted((applies or frozenset()) - set(regimes))
+    if unknown:
+        raise PolicyError(f"{path}: {where}.applies.regimes has unknown codes {unknown}")
+    return Obligation(
+        id=raw.id,
+        event=raw.event,
+        base=_rule(raw, path, where, regimes),
+        overrides=tuple(
+            _rule(o, path, f"{where}.overrides[{j}]", regimes) for j, o in enumerate(raw.overrides)
+        ),
+        regimes=applies,
+        repeats=raw.repeats,
+        day_off_move=DayOffMove(raw.day_off_move.applies, raw.day_off_move.basis),
+        source=raw.source,
+        checked_on=raw.checked_on,
+        review_by=raw.review_by,
+        title=raw.title,
+        how_to=raw.how_to,
     )
 
 
-def _optional(value: Any, path: Path, where: str, allowed: Iterable[str]) -> frozenset[str] | None:
-    return None if value is None else _codes(value, path, where, allowed)
-
-
-def _purposes(value: Any, path: Path, where: str) -> frozenset[str] | None:
-    return _optional(value, path, where, (p.value for p in Purpose))
-
-
-def _citizenships(value: Any, path: Path, where: str) -> frozenset[str] | None:
-    return _optional(value, path, where, countries())
-
-
-def _texts(raw: Any, path: Path, where: str) -> dict[str, str]:
-    if not isinstance(raw, dict):
-        raise PolicyError(f"{path}: {where} must give a text per language")
-    missing = [lang for lang in LANGUAGES if not str(raw.get(lang) or "").strip()]
-    if missing:
-        raise PolicyError(f"{path}: {where} is missing languages {missing}")
-    return {lang: str(raw[lang]).strip() for lang in LANGUAGES}
-
-
-def _date(value: Any, path: Path, where: str) -> date:
-    if isinstance(value, date):
-        return value
-    raise PolicyError(f"{path}: {where} must be a date (YYYY-MM-DD)")
-
-
-def _checked(raw: dict[str, Any], path: Path, where: str) -> tuple[date | None, date]:
-    """`checked_on` (the day someone read the source, or `unknown`) and `review_by`."""
-    if not str(raw.get("source") or "").strip():
-        raise PolicyError(f"{path}: {where} needs a source (law by name and article)")
-    if "checked_on" not in raw:
-        raise PolicyError(f"{path}: {where} needs checked_on (a date, or `unknown`)")
-    value = raw["checked_on"]
-    checked = None if value == "unknown" else _date(value, path, f"{where}.checked_on")
-    review_by = _date(raw.get("review_by"), path, f"{where}.review_by")
-    if checked is not None and review_by <= checked:
-        raise PolicyError(f"{path}: {where}.review_by must be after checked_on")
-    return checked, review_by
-
-
-def _load_regimes(path: Path) -> Regimes:
-    raw = _read(path)
-    if not isinstance(raw, dict):
-        raise PolicyError(f"{path}: needs `groups` and `regimes`")
-    groups: dict[str, Group] = {}
-    for gid, item in (raw.get("groups") or {}).items():
-        where = f"group {gid!r}"
-        if not isinstance(item, dict):
-            raise PolicyError(f"{path}: {where} must be a mapping")
-        checked, review_by = _checked(item, path, where)
-        groups[gid] = Group(
-            id=gid,
-            citizenships=_codes(
-                item.get("citizenships"), path, f"{where}.citizenships", countries()
-            ),
-            source=str(item["source"]),
-            checked_on=checked,
-            review_by=review_by,
-        )
-    rules = []
-    for i, item in enumerate(raw.get("regimes") or []):
-        rid = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(rid, str) or not rid:
-            raise PolicyError(f"{path}: regimes[{i}] needs an id")
-        when = item.get("when") or {}
-        group = when.get("citizenship_in")
-        if group is not None and group not in groups:
-            raise PolicyError(f"{path}: regime {rid!r}.when.citizenship_in: no group {group!r}")
-        visa = when.get("visa")
-        if visa is not None and type(visa) is not bool:
-            raise PolicyError(f"{path}: regime {rid!r}.when.visa must be true or false")
-        rules.append(
-            RegimeRule(
-                id=rid,
-                purposes=_purposes(when.get("purposes"), path, f"regime {rid!r}.when.purposes"),
-                group=group,
-                visa=visa,
-            )
-        )
-    if not rules or any((r.purposes, r.group, r.visa) != (None, None, None) for r in rules[-1:]):
-        raise PolicyError(f"{path}: the last regime must have no conditions (it catches the rest)")
-    ids = tuple(dict.fromkeys(r.id for r in rules))
-    return Regimes(groups=groups, rules=tuple(rules), ids=ids)
-
-
 def load(directory: Path = DEFAULT_DIR) -> Policy:
-    """Read and check the policy; raises PolicyError naming the file and the problem."""
+    """Read and check the policy; raises PolicyError naming the file and the problem.
+    Read once at start (service.main) and handed to the routes."""
     regimes = _load_regimes(directory / "regimes.yaml")
     path = directory / "obligations.yaml"
-    raw = _read(path)
-    if not isinstance(raw, dict) or type(raw.get("version")) is not int:
-        raise PolicyError(f"{path}: needs a whole-number `version`")
-    items = raw.get("obligations")
-    if not isinstance(items, list) or not items:
-        raise PolicyError(f"{path}: needs a list of `obligations`")
+    raw = schema.validate(schema.ObligationsFile, _read(path), path)
+    obligations = [
+        _obligation(item, i, path, regimes.ids) for i, item in enumerate(raw.obligations)
+    ]
     seen: set[str] = set()
-    obligations = []
-    for i, item in enumerate(items):
-        where = f"obligations[{i}]"
-        oid = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(oid, str) or not oid:
-            raise PolicyError(f"{path}: {where} needs an id")
-        if oid in seen:
-            raise PolicyError(f"{path}: duplicate obligation id {oid!r}")
-        seen.add(oid)
-        where = f"obligation {oid!r}"
-        if item.get("from") not in EVENTS:
-            raise PolicyError(f"{path}: {where}.from must be one of {', '.join(EVENTS)}")
-        applies = item.get("applies") or {}
-        checked, review_by = _checked(item, path, where)
-        move = item.get("day_off_move")
-        if (
-            not isinstance(move, dict)
-            or type(move.get("applies")) is not bool
-            or not str(move.get("basis") or "").strip()
-        ):
-            raise PolicyError(
-                f"{path}: {where}.day_off_move needs `applies` (true/false) and its `basis`"
-            )
-        obligations.append(
-            Obligation(
-                id=oid,
-                event=item["from"],
-                base=_rule(item, path, where, regimes.ids),
-                overrides=tuple(
-                    _rule(o, path, f"{where}.overrides[{j}]", regimes.ids)
-                    for j, o in enumerate(item.get("overrides") or [])
-                ),
-                regimes=_optional(
-                    applies.get("regimes"), path, f"{where}.applies.regimes", regimes.ids
-                ),
-                repeats=bool(item.get("repeats", False)),
-                day_off_move=DayOffMove(move["applies"], str(move["basis"]).strip()),
-                source=str(item["source"]),
-                checked_on=checked,
-                review_by=review_by,
-                title=_texts(item.get("title"), path, f"{where}.title"),
-                how_to=_texts(item.get("how_to"), path, f"{where}.how_to"),
-            )
-        )
-    not_modelled = []
-    for i, item in enumerate(raw.get("not_modelled") or []):
-        if not isinstance(item, dict) or not all(
-            str(item.get(k) or "").strip() for k in ("id", "reason", "source")
-        ):
-            raise PolicyError(f"{path}: not_modelled[{i}] needs id, reason and source")
-        not_modelled.append(NotModelled(str(item["id"]), str(item["reason"]), str(item["source"])))
+    for ob in obligations:
+        if ob.id in seen:
+            raise PolicyError(f"{path}: duplicate obligation id {ob.id!r}")
+        seen.add(ob.id)
     return Policy(
-        version=raw["version"],
+        version=raw.version,
         regimes=regimes,
         obligations=tuple(obligations),
-        not_modelled=tuple(not_modelled),
+        not_modelled=tuple(NotModelled(n.id, n.reason, n.source) for n in raw.not_modelled),
         calendar=_load_calendar(directory / "calendar"),
     )
 
 
 def _load_calendar(directory: Path) -> Calendar:
     path = directory / "holidays.yaml"
-    raw = _read(path)
-    if not isinstance(raw, dict):
-        raise PolicyError(f"{path}: needs `holidays`")
-    _checked(raw, path, "holidays")
-
-    def month_days(key: str) -> tuple[tuple[int, int], ...]:
-        out = []
-        for value in raw.get(key) or []:
-            try:
-                month, day = (int(x) for x in str(value).split("-"))
-                date(2024, month, day)  # a leap year: any real month-day is valid
-            except ValueError:
-                raise PolicyError(f"{path}: {key} has {value!r}, not a month-day MM-DD") from None
-            out.append((month, day))
-        if not out:
-            raise PolicyError(f"{path}: {key} must list month-days (MM-DD)")
-        return tuple(out)
-
-    holidays = month_days("holidays")
-    no_move = frozenset(month_days("moved_by_decree_only"))
-    if not no_move <= set(holidays):
-        raise PolicyError(f"{path}: moved_by_decree_only must be among the holidays")
+    fixed = schema.validate(schema.HolidaysFile, _read(path), path)
     transfers: dict[int, YearTransfers] = {}
     for path in sorted(directory.glob("[0-9][0-9][0-9][0-9].yaml")):
-        raw = _read(path)
-        year = raw.get("year") if isinstance(raw, dict) else None
-        if type(year) is not int or path.stem != str(year):
+        year = schema.validate(schema.YearFile, _read(path), path)
+        if path.stem != str(year.year):
             raise PolicyError(f"{path}: `year` must match the file name")
-        _checked(raw, path, "the calendar")
-        entered = raw.get("transfers_entered")
-        if type(entered) is not bool:
-            raise PolicyError(f"{path}: transfers_entered must be true or false")
-        if entered and not str(raw.get("decree") or "").strip():
-            raise PolicyError(f"{path}: entered transfers need their `decree`")
-        if not entered and not str(raw.get("note") or "").strip():
-            raise PolicyError(f"{path}: a calendar not entered needs a `note` saying why")
-        days: dict[str, set[date]] = {"days_off": set(), "working_days": set()}
-        for i, t in enumerate(raw.get("transfers") or []):
-            if not isinstance(t, dict):
-                raise PolicyError(f"{path}: transfers[{i}] must have `from` and `to`")
-            src = _date(t.get("from"), path, f"transfers[{i}].from")
-            dst = _date(t.get("to"), path, f"transfers[{i}].to")
-            if dst.year != year:
-                raise PolicyError(f"{path}: transfers[{i}].to {dst} is not in {year}")
-            if src.weekday() < 5:
-                raise PolicyError(
-                    f"{path}: transfers[{i}].from {src} is a weekday; a transfer moves a "
-                    "Saturday's or Sunday's day off"
-                )
-            days["days_off"].add(dst)
-        for day in raw.get("working_weekend_days") or []:
-            day = _date(day, path, "working_weekend_days")
-            if day.year != year or day.weekday() < 5:
-                raise PolicyError(f"{path}: working_weekend_days has {day}, not a {year} weekend")
-            days["working_days"].add(day)
-        transfers[year] = YearTransfers(
-            year=year,
-            entered=entered,
-            days_off=frozenset(days["days_off"]),
-            working_days=frozenset(days["working_days"]),
-            decree=str(raw.get("decree") or ""),
-            note=str(raw.get("note") or ""),
+        transfers[year.year] = YearTransfers(
+            year=year.year,
+            entered=year.transfers_entered,
+            days_off=frozenset(t.to for t in year.transfers),
+            working_days=frozenset(year.working_weekend_days),
+            decree=year.decree,
+            note=year.note,
         )
-    return Calendar(holidays=holidays, no_move=no_move, transfers=transfers)
-
-
-@lru_cache
-def current(directory: str | None = None) -> Policy:
-    return load(Path(directory) if directory else DEFAULT_DIR)
+    return Calendar(
+        holidays=fixed.holidays, no_move=frozenset(fixed.moved_by_decree_only), transfers=transfers
+    )

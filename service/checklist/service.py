@@ -17,6 +17,7 @@ from service.checklist.models import (
     ChecklistItem,
     DoneIn,
     DoneOut,
+    ItemStatus,
     PaymentIn,
     PaymentOut,
     Permit,
@@ -26,7 +27,7 @@ from service.checklist.models import (
     ReminderMute,
     ReminderRecord,
 )
-from service.checklist.policy import LANGUAGES, Obligation, Policy, add_months
+from service.checklist.policy import LANGUAGES, Event, Obligation, Policy, add_months
 from service.core import clock
 from service.core.errors import Conflict, NotFound, field_error
 from service.reference.timezones import zone_for
@@ -41,7 +42,7 @@ CLAIM_LEASE = timedelta(minutes=10)
 class _Item:
     obligation: Obligation
     due_on: date | None
-    status: str
+    status: ItemStatus
     done: ChecklistDone | None
     approximate: bool = False
     approximate_reason: str | None = None
@@ -68,45 +69,50 @@ def _items(
     regime = regime_of(policy=policy, card=card, person=person)
     out = []
     for ob in policy.obligations:
-        mine = sorted((d for d in dones if d.item_id == ob.id), key=lambda d: d.done_on)
         rule = ob.rule_for(
             regime=regime, purpose=card.purpose, citizenship=person.citizenship, stay_days=stay_days
         )
-        if rule is None or live in (Status.closed, Status.revoked):
-            out.append(_Item(ob, None, "not_applicable", None))
+        if rule is None or live in (Status.closed, Status.revoked) or _no_renewal(ob, card, permit):
+            out.append(_Item(ob, None, ItemStatus.not_applicable, None))
             continue
-        if ob.event == "paid_beyond_stay" and (
-            permit is None or permit.paid_until <= card.stay_until
-        ):
-            # Only a paid period reaching past the stay's end calls for a renewal.
-            out.append(_Item(ob, None, "not_applicable", None))
-            continue
+        mine = sorted((d for d in dones if d.item_id == ob.id), key=lambda d: d.done_on)
         event = _event_day(ob, card, permit)
         found = policy.due(ob, rule, event) if event else None
         due = found.on if found else None
         approximate = (found.approximate if found else False) or rule.approximate is not None
         reason = found.reason if found else rule.approximate
-        last = mine[-1] if mine else None
-        if last is not None and not ob.repeats:
-            out.append(_Item(ob, due, "done", last, approximate, reason))
-            continue
-        if ob.id == "work-permit" and permit is not None:
-            # A patent is recorded: the application was made, whoever did not report it.
-            out.append(_Item(ob, due, "done", None, approximate, reason))
-            continue
-        status = "overdue" if due is not None and today > due else "pending"
-        out.append(_Item(ob, due, status, last, approximate, reason))
+        status = _status(ob, due, mine[-1] if mine else None, permit, today)
+        done = mine[-1] if mine and (status == ItemStatus.done or ob.repeats) else None
+        out.append(_Item(ob, due, status, done, approximate, reason))
     return out
 
 
+def _no_renewal(ob: Obligation, card: Card, permit: Permit | None) -> bool:
+    """Only a paid period reaching past the stay's end calls for a renewal."""
+    return ob.event == Event.paid_beyond_stay and (
+        permit is None or permit.paid_until <= card.stay_until
+    )
+
+
+def _status(
+    ob: Obligation, due: date | None, last: ChecklistDone | None, permit: Permit | None, today: date
+) -> ItemStatus:
+    if last is not None and not ob.repeats:
+        return ItemStatus.done
+    if ob.id == "work-permit" and permit is not None:
+        # A patent is recorded: the application was made, whoever did not report it.
+        return ItemStatus.done
+    return ItemStatus.overdue if due is not None and today > due else ItemStatus.pending
+
+
 def _event_day(ob: Obligation, card: Card, permit: Permit | None) -> date | None:
-    if ob.event == "entry":
+    if ob.event == Event.entry:
         return card.entered_on
-    if ob.event in ("stay_end", "paid_beyond_stay"):
+    if ob.event in (Event.stay_end, Event.paid_beyond_stay):
         return card.stay_until
     if permit is None:
         return None  # the patent's dates: not recorded yet
-    if ob.event == "permit_issue":
+    if ob.event == Event.permit_issue:
         return permit.issued_on
     return permit.paid_until  # permit_paid_until
 
@@ -190,7 +196,7 @@ def mark_done(
     item = items.get(item_id)
     if item is None:
         raise NotFound(f"no checklist item {item_id!r}")
-    if item.status == "not_applicable":
+    if item.status == ItemStatus.not_applicable:
         raise Conflict(f"{item_id} does not apply to this card", reason="not-applicable")
     if not item.obligation.reportable:
         raise Conflict(
@@ -198,7 +204,7 @@ def mark_done(
             "a patent payment by recording the payment on the patent",
             reason="not-reportable",
         )
-    if item.status == "done":
+    if item.status == ItemStatus.done:
         raise Conflict(f"{item_id} is already done", reason="already-done")
     done_on = data.done_on or clock.today()
     if done_on > clock.today():
@@ -367,15 +373,49 @@ def claim_reminders(
     lease. Several reminders for one deadline due at once (the sender was down) go out as
     the latest one; the others are recorded as superseded."""
     now = clock.now()
+    retry = _expired_claims(session, now)
     out: list[DueReminder] = []
-    expired_claims = session.exec(
+    for card, person, profile in _reminded_cards(session):
+        local = now.astimezone(zone_for(card.region))
+        if not (QUIET_UNTIL <= local.time() < QUIET_FROM):
+            continue
+        today = local.date()
+        language = person.language if person.language in LANGUAGES else "ru"
+        for item in _pending_items(session, policy, card, person, today):
+            assert item.due_on is not None
+            days_left = (item.due_on - today).days
+            window = [d for d in _offsets(item.obligation, offsets) if d >= days_left]
+            if not window:
+                continue
+            record = _claim(session, retry, now, (card.id, item.obligation.id, item.due_on), window)
+            if record is not None:
+                out.append(
+                    DueReminder(
+                        record, card, profile.telegram_user_id, language, item.obligation, days_left
+                    )
+                )
+            if len(out) >= limit:
+                return out
+    return out
+
+
+_ClaimKey = tuple[uuid.UUID, str, date, int]
+
+
+def _expired_claims(session: Session, now: datetime) -> dict[_ClaimKey, ReminderRecord]:
+    """Claims whose sender never confirmed within the lease: handed out again."""
+    expired = session.exec(
         select(ReminderRecord).where(
             col(ReminderRecord.sent_at).is_(None),
             col(ReminderRecord.superseded).is_(False),
             col(ReminderRecord.claimed_at) < now - CLAIM_LEASE,
         )
     ).all()
-    retry = {(r.card_id, r.item_id, r.due_on, r.days_before): r for r in expired_claims}
+    return {(r.card_id, r.item_id, r.due_on, r.days_before): r for r in expired}
+
+
+def _reminded_cards(session: Session) -> list[tuple[Card, Person, TelegramProfile]]:
+    """Live cards with a Telegram user who has not muted reminders (for all or this card)."""
     rows = session.exec(
         select(Card, Person, TelegramProfile)
         .join(Person, col(Person.id) == col(Card.person_id))
@@ -386,55 +426,41 @@ def claim_reminders(
         )
     ).all()
     muted = set(session.exec(select(ReminderMute.card_id)).all())
-    for card, person, profile in rows:
-        if card.id in muted:
-            continue
-        local = now.astimezone(zone_for(card.region))
-        if not (QUIET_UNTIL <= local.time() < QUIET_FROM):
-            continue
-        today = local.date()
-        dones = list(session.exec(select(ChecklistDone).where(ChecklistDone.card_id == card.id)))
-        language = person.language if person.language in LANGUAGES else "ru"
-        permit = _latest_permit(session, card.id)
-        listed = _items(
-            policy=policy, card=card, person=person, dones=dones, permit=permit, today=today
-        )
-        for item in listed:
-            if item.status != "pending" or item.due_on is None:
-                continue
-            days_left = (item.due_on - today).days
-            window = [d for d in _offsets(item.obligation, offsets) if d >= days_left]
-            if not window:
-                continue
-            latest = min(window)
-            key = (card.id, item.obligation.id, item.due_on, latest)
-            record = retry.pop(key, None)
-            if record is not None:
-                record.claimed_at = now
-                session.add(record)
-            else:
-                recorded = _recorded_offsets(session, card.id, item.obligation.id, item.due_on)
-                if latest in recorded:
-                    continue
-                record = _new_claim(
-                    session,
-                    key,
-                    now,
-                    superseded=[
-                        (card.id, item.obligation.id, item.due_on, d)
-                        for d in window
-                        if d != latest and d not in recorded
-                    ],
-                )
-            if record is not None:
-                out.append(
-                    DueReminder(
-                        record, card, profile.telegram_user_id, language, item.obligation, days_left
-                    )
-                )
-            if len(out) >= limit:
-                return out
-    return out
+    return [(card, person, profile) for card, person, profile in rows if card.id not in muted]
+
+
+def _pending_items(
+    session: Session, policy: Policy, card: Card, person: Person, today: date
+) -> list[_Item]:
+    dones = list(session.exec(select(ChecklistDone).where(ChecklistDone.card_id == card.id)))
+    permit = _latest_permit(session, card.id)
+    listed = _items(
+        policy=policy, card=card, person=person, dones=dones, permit=permit, today=today
+    )
+    return [i for i in listed if i.status == ItemStatus.pending and i.due_on is not None]
+
+
+def _claim(
+    session: Session,
+    retry: dict[_ClaimKey, ReminderRecord],
+    now: datetime,
+    deadline: tuple[uuid.UUID, str, date],
+    window: list[int],
+) -> ReminderRecord | None:
+    """Claim the latest reminder of ``window`` for a deadline (an expired claim is renewed);
+    the earlier ones not yet recorded are recorded as superseded. None: already handled."""
+    latest = min(window)
+    key = (*deadline, latest)
+    record = retry.pop(key, None)
+    if record is not None:
+        record.claimed_at = now
+        session.add(record)
+        return record
+    recorded = _recorded_offsets(session, *deadline)
+    if latest in recorded:
+        return None
+    superseded = [(*deadline, d) for d in window if d != latest and d not in recorded]
+    return _new_claim(session, key, now, superseded=superseded)
 
 
 def _recorded_offsets(session: Session, card_id: uuid.UUID, item_id: str, due_on: date) -> set[int]:
@@ -451,14 +477,14 @@ def _recorded_offsets(session: Session, card_id: uuid.UUID, item_id: str, due_on
 
 def _offsets(ob: Obligation, offsets: tuple[int, ...]) -> tuple[int, ...]:
     # The last day of the stay itself is worth a reminder too.
-    return (*offsets, 0) if ob.event == "stay_end" else offsets
+    return (*offsets, 0) if ob.event == Event.stay_end else offsets
 
 
 def _new_claim(
     session: Session,
-    key: tuple[uuid.UUID, str, date, int],
+    key: _ClaimKey,
     now: datetime,
-    superseded: list[tuple[uuid.UUID, str, date, int]],
+    superseded: list[_ClaimKey],
 ) -> ReminderRecord | None:
     card_id, item_id, due_on, days = key
     try:

@@ -1,14 +1,14 @@
 """The adaptation course and behaviour guide, read from plain files into immutable values.
 
-The format is documented in content/adaptation_course/FORMAT.md. ``check`` reads everything
-and returns every problem it finds (each naming a file); ``load`` refuses content with
-problems; ``get_course`` loads once per process and directory.
+The format is documented in content/adaptation_course/FORMAT.md; the shape of each YAML file is
+a pydantic model in ``schema``. ``check`` reads everything and returns every problem it finds
+(each naming a file); ``load`` refuses content with problems; ``get_course`` loads once per
+process and directory (the app reads it at start, so requests only look it up).
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,43 +16,32 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeGuard
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from service.core import i18n
-from service.course import render
+from service.course import render, schema
+from service.course.schema import (
+    OPTIONS,
+    QUESTIONS,
+    REGIMES,
+    REQUIRED_LANGUAGES,
+    FactStatus,
+    ReviewStatus,
+)
+
+__all__ = ["OPTIONS", "QUESTIONS", "REGIMES", "REQUIRED_LANGUAGES", "FactStatus", "ReviewStatus"]
 
 COURSE_DIR_NAME = "adaptation_course"
 DEFAULT_LANGUAGE = i18n.DEFAULT_LANGUAGE
-REQUIRED_LANGUAGES = i18n.LANGUAGES
-REVIEW_STATUSES = ("draft", "reviewed")
 TELEGRAM_LIMIT = 4096
 # A guide page is read on a phone, often in front of an officer: one short screen.
 GUIDE_PAGE_LIMIT = 700
 LESSON_WORDS = (300, 900)
-QUESTIONS = (4, 6)
-OPTIONS = (2, 5)
-
-_COURSE_KEYS = {"id", "version", "pass_mark", "languages", "modules", "regimes"}
-# The regimes of content/policy/regimes.yaml (a test keeps the two lists equal).
-REGIMES = ("student", "eaeu_worker", "patent_worker", "visa_worker", "other")
-_FACT_KEYS = {
-    "id",
-    "summary",
-    "source",
-    "source_date",
-    "checked_on",
-    "review_by",
-    "status",
-    "effective_on",
-    "expires_on",
-    "confidence",
-}
-# law: in force (or the current practice); the others are not law and may be marked only in a
-# "changes being discussed" section of a lesson, never asked about in a quiz.
-FACT_STATUSES = ("law", "bill", "draft", "proposal")
-CONFIDENCE = ("high", "medium", "low")
+# A quiz served to any one regime keeps at least this many questions.
+MIN_SERVED_QUESTIONS = 3
 # The heading of the section where bills, drafts and proposals may be mentioned.
 DISCUSSED_HEADINGS = {
     "ru": "Изменения, которые обсуждаются",
@@ -71,23 +60,36 @@ UNKNOWN_WORDS = {
     "ky": "белгисиз",
     "kk": "белгісіз",
 }
-# Quizzes test what to do under the law in force: no questions about bills or drafts.
-_BILL_WORDS = re.compile(
-    r"\b(?:bills?|draft laws?|drafts?)\b|законопроект|проект[а-я]* закона", re.IGNORECASE
-)
-_QUESTION_KEYS = {"id", "options", "answer"}
-_TEXT_KEYS = {"text", "options", "explanation"}
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _REVIEWED_LINE = re.compile(r"^(?P<label>[^:\n]{1,80}):[ \t]*(?P<date>\S+)[ \t]*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_M = TypeVar("_M", bound=BaseModel)
 
 # ------------------------------------------------------------------------------ values
 
 
 @dataclass(frozen=True)
-class Page:
+class Part:
+    """A run of a page: for everyone (regimes None) or only for the regimes listed."""
+
     markdown: str
-    html: str
+    regimes: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    markdown: str  # the whole page, regime markers included
+    html: str  # the whole page for a reader of unknown regime: every block shown
+    parts: tuple[Part, ...] = ()
+
+    def for_regime(self, regime: str | None) -> Page | None:
+        """The page as a reader of ``regime`` sees it (None: nothing of it is for them)."""
+        if regime is None or all(p.regimes is None for p in self.parts):
+            return self
+        kept = [p.markdown for p in self.parts if p.regimes is None or regime in p.regimes]
+        markdown = "\n\n".join(m for m in kept if m.strip()).strip("\n")
+        if not markdown.strip():
+            return None
+        return Page(markdown=markdown, html=render.to_html(markdown))
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,23 @@ class Text:
     # closing line of the file must state it: never the day the file was written.
     last_reviewed: date | None
 
+    def pages_for(self, regime: str | None) -> tuple[Page, ...]:
+        """The pages a reader of ``regime`` is shown (sections for other regimes left out)."""
+        if regime is None:
+            return self.pages
+        return tuple(p for p in (page.for_regime(regime) for page in self.pages) if p)
+
 
 @dataclass(frozen=True)
 class Question:
     id: str
     options: int
     answer: int
+    regimes: frozenset[str] | None = None  # None: asked of everyone
+    facts: tuple[str, ...] = ()  # the facts it tests (law only)
+
+    def for_regime(self, regime: str | None) -> bool:
+        return regime is None or self.regimes is None or regime in self.regimes
 
 
 @dataclass(frozen=True)
@@ -127,6 +140,14 @@ class Module:
         """Whether a person of this regime is taught the module (no regime: everyone is)."""
         return regime is None or self.regimes is None or regime in self.regimes
 
+    def questions_for(self, regime: str | None) -> tuple[Question, ...]:
+        """The questions asked of a person of ``regime`` (all of them for no regime), in the
+        order of quiz.yaml: answers are scored against exactly these."""
+        return tuple(q for q in self.questions if q.for_regime(regime))
+
+    def question(self, qid: str) -> Question | None:
+        return next((q for q in self.questions if q.id == qid), None)
+
 
 @dataclass(frozen=True)
 class GuideSection:
@@ -142,7 +163,7 @@ class Fact:
     source_date: date | None  # None: the source is undated
     checked_on: date | None  # the day someone read the source; None: nobody recorded one
     review_by: date
-    status: str = "law"
+    status: FactStatus = FactStatus.law
     effective_on: date | None = None  # the fact's own dates: past them it must be re-checked
     expires_on: date | None = None
     confidence: str | None = None
@@ -173,7 +194,15 @@ class Course:
         No preference (or ``*``) gives Russian without a fallback; preferences none of which
         we have give Russian and say so.
         """
-        return i18n.pick(requested, available=self.languages)
+        if not requested:
+            return DEFAULT_LANGUAGE, False
+        for tag in requested:
+            if tag == "*":
+                return DEFAULT_LANGUAGE, False
+            primary = tag.lower().replace("_", "-").split("-", 1)[0]
+            if primary in self.languages:
+                return primary, False
+        return DEFAULT_LANGUAGE, True
 
 
 @dataclass(frozen=True)
@@ -216,18 +245,10 @@ def load(path: Path) -> Course:
     return course
 
 
-_loading = threading.Lock()
-
-
-def get_course(path: Path) -> Course:
-    """The course, read and checked once per process. Under a lock: a burst of first
-    requests would otherwise have every thread parse the whole course at once."""
-    with _loading:
-        return _cached_course(path)
-
-
 @lru_cache(maxsize=4)
-def _cached_course(path: Path) -> Course:
+def get_course(path: Path) -> Course:
+    """The course, read and checked once per process and directory. The app reads it at
+    start (service.main), so a request only looks it up: no lock on the way."""
     return load(path)
 
 
@@ -266,38 +287,36 @@ class _Reader:
         self.problems.append(Problem(file=file, message=message, line=line))
 
     def read(self) -> Course | None:
-        manifest_file = self.root / "course.yaml"
         if not self.root.is_dir():
             self.problem(self.root, "no such directory")
             return None
-        manifest = self._yaml(manifest_file)
-        if not isinstance(manifest, dict):
-            if manifest is not None:
-                self.problem(manifest_file, "must be a mapping (see FORMAT.md)")
-            return None
-        header = self._manifest(manifest_file, manifest)
-        facts, fact_ids = self._facts()
-        self.facts = facts
-        languages: tuple[str, ...] = tuple(header["languages"])
-        slugs: list[str] = header["modules"]
+        manifest_file = self.root / "course.yaml"
+        manifest = self._model(manifest_file, schema.Manifest, self._yaml(manifest_file))
+        self.facts, fact_ids = self._facts()
         guide_file = self.root / "guide" / "guide.yaml"
-        sections = self._guide_order(guide_file)
-        targets = {"fact": fact_ids, "module": set(slugs), "guide": set(sections)}
+        order = self._model(guide_file, schema.GuideOrder, self._yaml(guide_file))
+        sections = order.sections if order else []
+        if manifest is None:
+            return None
+        languages = tuple(manifest.languages)
+        targets = {"fact": fact_ids, "module": set(manifest.modules), "guide": set(sections)}
         modules = [
-            self._module(slug, languages, targets, header["regimes"].get(slug)) for slug in slugs
+            self._module(slug, languages, targets, manifest.regimes.get(slug))
+            for slug in manifest.modules
         ]
         guide = [self._section(slug, languages, targets) for slug in sections]
-        self._strays(slugs, sections)
+        self._strays(manifest.modules, sections)
+        self._repeated_questions(m for m in modules if m is not None)
         if self.problems:
             return None
         return Course(
-            id=header["id"],
-            version=header["version"],
-            pass_mark=header["pass_mark"],
-            languages=MappingProxyType(dict(header["languages"])),
+            id=manifest.id,
+            version=manifest.version,
+            pass_mark=manifest.pass_mark,
+            languages=MappingProxyType({k: str(v) for k, v in manifest.languages.items()}),
             modules=tuple(m for m in modules if m is not None),
             guide=tuple(s for s in guide if s is not None),
-            facts=MappingProxyType(facts),
+            facts=MappingProxyType(self.facts),
         )
 
     # ---------------------------------------------------------------- files
@@ -326,88 +345,17 @@ class _Reader:
             self.problem(file, "not UTF-8 text")
             return None
 
-    # ------------------------------------------------------------- manifest
-
-    def _manifest(self, file: Path, data: dict[str, Any]) -> dict[str, Any]:
-        for key in sorted(set(data) - _COURSE_KEYS, key=str):
-            self.problem(file, f"unknown field {key!r}")
-        out: dict[str, Any] = {"id": "", "version": 0, "pass_mark": 1.0}
-        if not _nonempty_str(data.get("id")):
-            self.problem(file, "id: must be a non-empty string")
-        else:
-            out["id"] = data["id"].strip()
-        version = data.get("version")
-        if not _is_int(version) or version < 1:
-            self.problem(file, "version: must be a whole number, 1 or more")
-        else:
-            out["version"] = version
-        mark = data.get("pass_mark")
-        if not isinstance(mark, int | float) or isinstance(mark, bool) or not 0 < mark <= 1:
-            self.problem(file, "pass_mark: must be a number greater than 0 and at most 1")
-        else:
-            out["pass_mark"] = float(mark)
-        out["languages"] = self._languages(file, data.get("languages"))
-        out["modules"] = self._slug_list(file, "modules", data.get("modules"))
-        out["regimes"] = {}
-        regimes = data.get("regimes") or {}
-        if not isinstance(regimes, dict):
-            self.problem(file, "regimes: must map module slugs to lists of regimes")
-            regimes = {}
-        for slug, listed in regimes.items():
-            if slug not in out["modules"]:
-                self.problem(file, f"regimes: {slug!r} is not a module of this course")
-            elif (
-                not isinstance(listed, list) or not listed or any(r not in REGIMES for r in listed)
-            ):
-                self.problem(file, f"regimes: {slug}: must list regimes among {', '.join(REGIMES)}")
-            else:
-                out["regimes"][slug] = frozenset(listed)
-        return out
-
-    def _languages(self, file: Path, value: Any) -> dict[str, str]:
-        if not isinstance(value, dict) or not value:
-            self.problem(file, "languages: must map language codes to draft or reviewed")
-            return {lang: "draft" for lang in REQUIRED_LANGUAGES}
-        languages: dict[str, str] = {}
-        for lang, status in value.items():
-            if not isinstance(lang, str) or not re.fullmatch(r"[a-z]{2,3}", lang):
-                self.problem(file, f"languages: {lang!r} is not a language code like 'uz'")
-            elif status not in REVIEW_STATUSES:
-                self.problem(file, f"languages: {lang}: review status must be draft or reviewed")
-            else:
-                languages[lang] = status
-        for lang in REQUIRED_LANGUAGES:
-            if lang not in value:
-                self.problem(
-                    file,
-                    f"languages: {lang} is missing (required: all of "
-                    f"{', '.join(REQUIRED_LANGUAGES)})",
-                )
-                languages.setdefault(lang, "draft")
-        return languages
-
-    def _slug_list(self, file: Path, name: str, value: Any) -> list[str]:
-        if not isinstance(value, list) or not value:
-            self.problem(file, f"{name}: must be a non-empty list of slugs")
-            return []
-        seen: list[str] = []
-        for item in value:
-            if not render.is_slug(item):
-                self.problem(file, f"{name}: {item!r} is not a slug (lower-case-words)")
-            elif item in seen:
-                self.problem(file, f"{name}: duplicate id {item!r}")
-            else:
-                seen.append(item)
-        return seen
-
-    def _guide_order(self, file: Path) -> list[str]:
-        data = self._yaml(file)
-        if data is None:
-            return []
-        if not isinstance(data, dict) or set(data) != {"sections"}:
-            self.problem(file, "must be a mapping with one field, sections")
-            return []
-        return self._slug_list(file, "sections", data["sections"])
+    def _model(self, file: Path, model: type[_M], data: Any, label: str = "") -> _M | None:
+        """``data`` validated by ``model``, or None with one problem per error (each prefixed
+        with ``label``, e.g. "fact 'x': "). None data: the file was missing or unreadable."""
+        if data is None and not label:
+            return None
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for message in schema.messages(exc):
+                self.problem(file, f"{label}{message}")
+            return None
 
     def _strays(self, slugs: list[str], sections: list[str]) -> None:
         for kind, listed, where in (
@@ -427,18 +375,14 @@ class _Reader:
         facts: dict[str, Fact] = {}
         declared: set[str] = set()
         where: dict[str, Path] = {}
-        files = sorted((self.root / "facts").glob("*.yaml"))
-        for file in files:
-            data = self._yaml(file)
-            if data is None:
-                continue
-            if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
-                self.problem(file, "must be a mapping with a list under facts")
-                continue
-            for n, entry in enumerate(data["facts"], start=1):
-                if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-                    declared.add(entry["id"])
-                fact = self._fact(file, n, entry)
+        for file in sorted((self.root / "facts").glob("*.yaml")):
+            listing = self._model(file, schema.FactsFile, self._yaml(file))
+            for n, entry in enumerate(listing.facts if listing else [], start=1):
+                name = entry.get("id") if isinstance(entry, dict) else None
+                if isinstance(name, str):
+                    declared.add(name)
+                label = f"fact {name!r}: " if isinstance(name, str) else f"fact #{n}: "
+                fact = self._model(file, schema.FactIn, entry, label)
                 if fact is None:
                     continue
                 if fact.id in facts:
@@ -446,65 +390,9 @@ class _Reader:
                         file, f"duplicate fact id {fact.id!r} (also in {where[fact.id].name})"
                     )
                     continue
-                facts[fact.id] = fact
+                facts[fact.id] = Fact(**fact.model_dump())
                 where[fact.id] = file
         return facts, declared
-
-    def _fact(self, file: Path, n: int, entry: Any) -> Fact | None:
-        if not isinstance(entry, dict):
-            self.problem(file, f"fact #{n}: must be a mapping")
-            return None
-        name = entry.get("id")
-        label = f"fact {name!r}" if isinstance(name, str) else f"fact #{n}"
-        before = len(self.problems)
-        for key in sorted(set(entry) - _FACT_KEYS, key=str):
-            self.problem(file, f"{label}: unknown field {key!r}")
-        if not render.is_slug(name):
-            self.problem(file, f"{label}: id must be a slug (lower-case-words)")
-        for key in ("summary", "source"):
-            if not _nonempty_str(entry.get(key)):
-                self.problem(file, f"{label}: {key} is missing or empty")
-        source_date = entry.get("source_date")
-        if source_date != "undated" and _as_date(source_date) is None:
-            self.problem(file, f"{label}: source_date must be a date (YYYY-MM-DD) or undated")
-        raw_checked = entry.get("checked_on")
-        checked = _as_date(raw_checked)
-        if checked is None and raw_checked != "unknown":
-            self.problem(
-                file,
-                f"{label}: checked_on must be the date someone read the source "
-                "(YYYY-MM-DD), or unknown",
-            )
-        review_by = _as_date(entry.get("review_by"))
-        if review_by is None:
-            self.problem(file, f"{label}: review_by must be a date (YYYY-MM-DD)")
-        if checked and review_by and review_by <= checked:
-            self.problem(file, f"{label}: review_by must be after checked_on")
-        status = entry.get("status")
-        if status not in FACT_STATUSES:
-            self.problem(file, f"{label}: status must be one of {', '.join(FACT_STATUSES)}")
-        confidence = entry.get("confidence")
-        if confidence is not None and confidence not in CONFIDENCE:
-            self.problem(file, f"{label}: confidence must be one of {', '.join(CONFIDENCE)}")
-        own: dict[str, date | None] = {}
-        for key in ("effective_on", "expires_on"):
-            own[key] = _as_date(entry.get(key))
-            if entry.get(key) is not None and own[key] is None:
-                self.problem(file, f"{label}: {key} must be a date (YYYY-MM-DD)")
-        if len(self.problems) > before or review_by is None:
-            return None
-        return Fact(
-            id=str(name),
-            summary=entry["summary"].strip(),
-            source=entry["source"].strip(),
-            source_date=None if source_date == "undated" else _as_date(source_date),
-            checked_on=checked,
-            review_by=review_by,
-            status=str(status),
-            effective_on=own["effective_on"],
-            expires_on=own["expires_on"],
-            confidence=confidence,
-        )
 
     # -------------------------------------------------------- lessons, guide
 
@@ -513,11 +401,10 @@ class _Reader:
         slug: str,
         languages: tuple[str, ...],
         targets: dict[str, set[str]],
-        regimes: frozenset[str] | None = None,
+        regimes: list[str] | None = None,
     ) -> Module | None:
-        folder = self.root / "modules" / slug
-        if not folder.is_dir():
-            self.problem(folder, "module listed in course.yaml has no directory")
+        folder = self._folder("modules", slug, "module listed in course.yaml")
+        if folder is None:
             return None
         before = len(self.problems)
         lessons = self._texts(folder, languages, targets, lesson=True)
@@ -527,6 +414,7 @@ class _Reader:
         }
         self._stray_languages(folder, languages)
         self._longest_answers(folder, questions, quiz)
+        self._served_quizzes(folder / "quiz.yaml", questions, regimes)
         if len(self.problems) > before:
             return None
         return Module(
@@ -534,7 +422,7 @@ class _Reader:
             lessons=MappingProxyType(lessons),
             questions=questions,
             quiz=MappingProxyType({k: MappingProxyType(v) for k, v in quiz.items()}),
-            regimes=regimes,
+            regimes=frozenset(regimes) if regimes else None,
         )
 
     def _longest_answers(
@@ -548,28 +436,49 @@ class _Reader:
         for lang, texts in quiz.items():
             if not questions or any(q.id not in texts for q in questions):
                 continue
-            longest = [
-                len(texts[q.id].options[q.answer])
-                > max(
-                    (len(o) for n, o in enumerate(texts[q.id].options) if n != q.answer),
-                    default=0,
-                )
-                for q in questions
-                if q.answer < len(texts[q.id].options)
-            ]
-            if longest and all(longest):
+            if all(_longest(texts[q.id].options, q.answer) for q in questions):
                 self.problem(
                     folder / f"quiz.{lang}.yaml",
                     "the right answer is the longest option in every question: make some "
                     "distractors as long as the answer",
                 )
 
+    def _served_quizzes(
+        self, file: Path, questions: tuple[Question, ...], regimes: list[str] | None
+    ) -> None:
+        """Every regime taught the module is asked enough questions."""
+        if not questions:
+            return
+        for regime in regimes or REGIMES:
+            served = [q for q in questions if q.for_regime(regime)]
+            if len(served) < MIN_SERVED_QUESTIONS:
+                self.problem(
+                    file,
+                    f"only {len(served)} question(s) are asked of {regime} "
+                    f"(at least {MIN_SERVED_QUESTIONS}): give fewer questions regimes",
+                )
+
+    def _repeated_questions(self, modules: Iterator[Module]) -> None:
+        """The same question (per language, case, spaces and punctuation aside) in two
+        modules teaches nothing new the second time: refused."""
+        seen: dict[tuple[str, str], str] = {}
+        for module in modules:
+            for lang, texts in module.quiz.items():
+                for qid, text in texts.items():
+                    key = (lang, _normalised(text.text))
+                    first = seen.setdefault(key, f"{module.slug}/{qid}")
+                    if first != f"{module.slug}/{qid}":
+                        self.problem(
+                            self.root / "modules" / module.slug / f"quiz.{lang}.yaml",
+                            f"question {qid!r} repeats question {first} word for word: "
+                            "ask something new or drop one",
+                        )
+
     def _section(
         self, slug: str, languages: tuple[str, ...], targets: dict[str, set[str]]
     ) -> GuideSection | None:
-        folder = self.root / "guide" / slug
-        if not folder.is_dir():
-            self.problem(folder, "section listed in guide/guide.yaml has no directory")
+        folder = self._folder("guide", slug, "section listed in guide/guide.yaml")
+        if folder is None:
             return None
         before = len(self.problems)
         texts = self._texts(folder, languages, targets, lesson=False)
@@ -577,6 +486,13 @@ class _Reader:
         if len(self.problems) > before:
             return None
         return GuideSection(slug=slug, texts=MappingProxyType(texts))
+
+    def _folder(self, kind: str, slug: str, what: str) -> Path | None:
+        folder = self.root / kind / slug
+        if not folder.is_dir():
+            self.problem(folder, f"{what} has no directory")
+            return None
+        return folder
 
     def _stray_languages(self, folder: Path, languages: tuple[str, ...]) -> None:
         for child in sorted(folder.iterdir()):
@@ -603,33 +519,35 @@ class _Reader:
                 if text is not None:
                     texts[lang] = text
         reference = DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in marks else next(iter(marks), None)
-        if reference is None:
-            return texts
-        ref_file = f"{reference}.md"
-        for lang, pages in marks.items():
-            if lang == reference:
-                continue
-            file = folder / f"{lang}.md"
-            want = marks[reference]
-            if len(pages) != len(want):
-                self.problem(file, f"has {len(pages)} page(s) but {ref_file} has {len(want)}")
-                continue
-            for number, (have, ref) in enumerate(zip(pages, want, strict=True), start=1):
-                if have != ref:
-                    missing = sorted((ref - have).elements())
-                    extra = sorted((have - ref).elements())
-                    detail = "; ".join(
-                        part
-                        for part in (
-                            f"missing {', '.join(missing)}" if missing else "",
-                            f"not in {ref_file}: {', '.join(extra)}" if extra else "",
-                        )
-                        if part
-                    )
-                    self.problem(
-                        file, f"page {number}: fact marks differ from {ref_file} ({detail})"
+        if reference is not None:
+            for lang, pages in marks.items():
+                if lang != reference:
+                    self._same_marks(
+                        folder / f"{lang}.md", pages, f"{reference}.md", marks[reference]
                     )
         return texts
+
+    def _same_marks(
+        self, file: Path, pages: list[Counter[str]], ref_file: str, want: list[Counter[str]]
+    ) -> None:
+        """The translation has the reference's pages and, page by page, its fact marks."""
+        if len(pages) != len(want):
+            self.problem(file, f"has {len(pages)} page(s) but {ref_file} has {len(want)}")
+            return
+        for number, (have, ref) in enumerate(zip(pages, want, strict=True), start=1):
+            if have == ref:
+                continue
+            missing = sorted((ref - have).elements())
+            extra = sorted((have - ref).elements())
+            detail = "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"not in {ref_file}: {', '.join(extra)}" if extra else "",
+                )
+                if part
+            )
+            self.problem(file, f"page {number}: fact marks differ from {ref_file} ({detail})")
 
     def _markdown(
         self, file: Path, targets: dict[str, set[str]], *, lesson: bool
@@ -643,6 +561,31 @@ class _Reader:
         title, body, offset = self._front_matter(file, source)
         for line, message in render.lint(body):
             self.problem(file, message, line + offset)
+        for line, message in render.regime_problems(body, REGIMES):
+            self.problem(file, message, line + offset)
+        found = self._links(file, body, offset, targets)
+        pages = render.split_pages(body)
+        rendered = self._pages(file, title, pages, lesson=lesson)
+        last_reviewed = None
+        if lesson or any(link.scheme == "fact" for link in found):
+            last_reviewed = self._sources(file, body, offset, lesson=lesson, found=found)
+            self._discussed_only(file, body, offset, found)
+        if lesson:
+            words = render.count_words(body)
+            low, high = LESSON_WORDS
+            if not low <= words <= high:
+                self.problem(file, f"lesson has {words} words (must be {low}-{high})")
+        marks = [
+            Counter(link.ref for link in render.links(page) if link.scheme == "fact")
+            for page in pages
+        ]
+        if len(self.problems) > before:
+            return None, marks
+        return Text(title=title, pages=tuple(rendered), last_reviewed=last_reviewed), marks
+
+    def _links(
+        self, file: Path, body: str, offset: int, targets: dict[str, set[str]]
+    ) -> list[render.Link]:
         found = render.links(body)
         for link in found:
             reason = render.link_problem(link)
@@ -650,7 +593,11 @@ class _Reader:
                 reason = f"broken link: no {link.scheme} {link.ref!r}"
             if reason:
                 self.problem(file, reason, link.line + offset)
-        pages = render.split_pages(body)
+        return found
+
+    def _pages(self, file: Path, title: str, pages: list[str], *, lesson: bool) -> list[Page]:
+        """The pages rendered, each checked against the length of one message (one screen
+        for a guide page)."""
         rendered: list[Page] = []
         for number, page in enumerate(pages, start=1):
             if not page.strip():
@@ -669,24 +616,9 @@ class _Reader:
                     f"page {number} is {len(html)} characters after rendering "
                     f"(limit {GUIDE_PAGE_LIMIT} for a guide page); split it with <!-- page -->",
                 )
-            rendered.append(Page(markdown=page, html=html))
-        has_facts = any(link.scheme == "fact" for link in found)
-        last_reviewed = None
-        if lesson or has_facts:
-            last_reviewed = self._sources(file, body, offset, lesson=lesson, found=found)
-            self._discussed_only(file, body, offset, found)
-        if lesson:
-            words = render.count_words(body)
-            low, high = LESSON_WORDS
-            if not low <= words <= high:
-                self.problem(file, f"lesson has {words} words (must be {low}-{high})")
-        marks = [
-            Counter(link.ref for link in render.links(page) if link.scheme == "fact")
-            for page in pages
-        ]
-        if len(self.problems) > before:
-            return None, marks
-        return Text(title=title, pages=tuple(rendered), last_reviewed=last_reviewed), marks
+            parts = tuple(Part(markdown=m, regimes=r) for r, m in render.regime_blocks(page))
+            rendered.append(Page(markdown=page, html=html, parts=parts))
+        return rendered
 
     def _front_matter(self, file: Path, source: str) -> tuple[str, str, int]:
         """(title, body, number of lines before the body)."""
@@ -700,12 +632,13 @@ class _Reader:
         except yaml.YAMLError:
             self.problem(file, "front matter is not valid YAML", 2)
             return "", source[m.end() :], offset
-        if not isinstance(data, dict) or not _nonempty_str(data.get("title")):
-            self.problem(file, "front matter needs a non-empty title", 2)
+        try:
+            front = schema.FrontMatter.model_validate(data)
+        except ValidationError as exc:
+            for message in schema.messages(exc):
+                self.problem(file, f"front matter: {message}", 2)
             return "", source[m.end() :], offset
-        for key in sorted(set(data) - {"title"}, key=str):
-            self.problem(file, f"front matter holds title only, not {key!r}", 2)
-        return str(data["title"]).strip(), source[m.end() :], offset
+        return front.title, source[m.end() :], offset
 
     def _discussed_only(self, file: Path, body: str, offset: int, found: list[render.Link]) -> None:
         """A bill, draft or proposal may be marked only under the 'changes being discussed'
@@ -714,7 +647,7 @@ class _Reader:
         lines = body.splitlines()
         for link in found:
             fact = self.facts.get(link.ref) if link.scheme == "fact" else None
-            if fact is None or fact.status == "law":
+            if fact is None or fact.status == FactStatus.law:
                 continue
             heading = next(
                 (
@@ -754,7 +687,6 @@ class _Reader:
                 len(lines) + offset if lines else None,
             )
             return None
-        reviewed = expected
         heading = max((i for i, line in enumerate(lines) if line.startswith("## ")), default=None)
         listed = heading is not None and any(
             re.match(r"\s*(?:[-*+]|\d+[.)])\s+\S", line) for line in lines[heading + 1 : -1]
@@ -765,132 +697,103 @@ class _Reader:
                 f"{what} needs a sources section: a '## ' heading (e.g. Sources, in the "
                 "file's language) with a list of laws and services, before the last line",
             )
-        return reviewed
+        return expected
 
     # ---------------------------------------------------------------- quiz
 
     def _quiz(self, file: Path) -> tuple[tuple[Question, ...], dict[str, int | None]]:
         """Valid questions, and every id declared with its option count (None if invalid),
         so that the language files are compared with what the author meant."""
-        data = self._yaml(file)
-        if data is None:
-            return (), {}
-        if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-            self.problem(file, "must be a mapping with a list under questions")
-            return (), {}
-        items = data["questions"]
-        low, high = QUESTIONS
-        if not low <= len(items) <= high:
-            self.problem(file, f"has {len(items)} questions (must be {low}-{high})")
+        key = self._model(file, schema.QuizKey, self._yaml(file))
         questions: list[Question] = []
         declared: dict[str, int | None] = {}
-        for n, item in enumerate(items, start=1):
-            if not isinstance(item, dict):
-                self.problem(file, f"question #{n}: must be a mapping")
-                continue
-            qid = item.get("id")
-            label = f"question {qid!r}" if isinstance(qid, str) else f"question #{n}"
-            for key in sorted(set(item) - _QUESTION_KEYS, key=str):
-                self.problem(file, f"{label}: unknown field {key!r}")
-            options, answer = item.get("options"), item.get("answer")
-            if not isinstance(qid, str) or not re.fullmatch(r"[a-z0-9_-]{1,32}", qid):
-                self.problem(file, f"{label}: id must be short lower-case text, like q1")
-            elif qid in declared:
+        for n, item in enumerate(key.questions if key else [], start=1):
+            qid = item.get("id") if isinstance(item, dict) else None
+            label = f"question {qid!r}: " if isinstance(qid, str) else f"question #{n}: "
+            if isinstance(qid, str) and qid in declared:
                 self.problem(file, f"duplicate question id {qid!r}")
-            elif not _is_int(options) or not OPTIONS[0] <= options <= OPTIONS[1]:
-                declared[qid] = None
-                self.problem(
-                    file, f"{label}: options must be a number from {OPTIONS[0]} to {OPTIONS[1]}"
+                continue
+            options = item.get("options") if isinstance(item, dict) else None
+            if isinstance(qid, str):
+                declared[qid] = (
+                    options if schema.OPTIONS[0] <= _int(options) <= OPTIONS[1] else None
                 )
-            elif not _is_int(answer) or not 0 <= answer < options:
-                declared[qid] = options
+            parsed = self._model(file, schema.QuestionKey, item, label)
+            if parsed is not None:
+                questions.append(self._question(file, parsed, label))
+        return tuple(questions), declared
+
+    def _question(self, file: Path, key: schema.QuestionKey, label: str) -> Question:
+        for fid in key.facts:
+            fact = self.facts.get(fid)
+            if fact is None:
+                self.problem(file, f"{label}facts: no fact {fid!r}")
+            elif fact.status != FactStatus.law:
                 self.problem(
                     file,
-                    f"{label}: answer {answer!r} is out of range "
-                    f"(zero-based index of one of {options} options)",
+                    f"{label}tests fact {fid}, a {fact.status}: quizzes test the law in force, "
+                    "never bills, drafts or proposals",
                 )
-            else:
-                declared[qid] = options
-                questions.append(Question(id=qid, options=options, answer=answer))
-        return tuple(questions), declared
+        return Question(
+            id=key.id,
+            options=key.options,
+            answer=key.answer,
+            regimes=frozenset(key.regimes) if key.regimes else None,
+            facts=tuple(key.facts),
+        )
 
     def _quiz_texts(self, file: Path, declared: dict[str, int | None]) -> dict[str, QuestionText]:
         data = self._yaml(file)
         if data is None:
             return {}
-        if not isinstance(data, dict) or not isinstance(data.get("questions"), dict):
-            self.problem(file, "must be a mapping of question ids under questions")
+        listing = self._model(file, schema.QuizTexts, data)
+        if listing is None:
             return {}
         texts: dict[str, QuestionText] = {}
-        given = data["questions"]
+        given = listing.questions
         for qid, count in declared.items():
             if qid not in given:
                 self.problem(file, f"question {qid!r} is missing")
                 continue
-            entry = given[qid]
-            if not isinstance(entry, dict):
-                self.problem(file, f"question {qid!r}: must be a mapping")
+            entry = self._model(file, schema.QuestionTexts, given[qid], f"question {qid!r}: ")
+            if entry is None:
                 continue
-            for key in sorted(set(entry) - _TEXT_KEYS, key=str):
-                self.problem(file, f"question {qid!r}: unknown field {key!r}")
-            text, options, explanation = (entry.get(k) for k in ("text", "options", "explanation"))
-            ok = True
-            for key, value in (("text", text), ("explanation", explanation)):
-                if not _nonempty_str(value):
-                    self.problem(file, f"question {qid!r}: {key} is missing or empty")
-                    ok = False
-            if not isinstance(options, list) or not all(_nonempty_str(o) for o in options):
-                self.problem(file, f"question {qid!r}: options must be a list of texts")
-                ok = False
-            elif count is not None and len(options) != count:
+            if count is not None and len(entry.options) != count:
                 self.problem(
                     file,
-                    f"question {qid!r}: has {len(options)} options but quiz.yaml says {count}",
+                    f"question {qid!r}: has {len(entry.options)} options "
+                    f"but quiz.yaml says {count}",
                 )
-                ok = False
-            if ok and any(
-                _BILL_WORDS.search(str(t)) for t in (text, explanation, *(options or ()))
-            ):
-                self.problem(
-                    file,
-                    f"question {qid!r} is about a bill or draft: quizzes test the law in force; "
-                    "mention bills only in a lesson's changes-under-discussion section",
-                )
-                ok = False
-            if ok:
-                texts[qid] = QuestionText(
-                    text=str(text).strip(),
-                    options=tuple(str(o).strip() for o in options or ()),
-                    explanation=str(explanation).strip(),
-                )
+                continue
+            texts[qid] = QuestionText(
+                text=entry.text, options=tuple(entry.options), explanation=entry.explanation
+            )
         for qid in given:
             if qid not in declared:
                 self.problem(file, f"question {qid!r} is not in quiz.yaml")
         return texts
 
 
+def _longest(options: tuple[str, ...], answer: int) -> bool:
+    """Whether the right option is strictly longer than every other."""
+    if answer >= len(options):
+        return False
+    others = [len(o) for n, o in enumerate(options) if n != answer]
+    return len(options[answer]) > max(others, default=0)
+
+
+def _normalised(text: str) -> str:
+    """A question's words for comparison: case, punctuation and spacing aside."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
 def _title_html(title: str) -> str:
     """How the bot opens a lesson's first message: the title in bold, a blank line."""
     return f"<b>{render.to_html(title)}</b>\n\n"
-
-
-def _nonempty_str(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _ISO_DATE.match(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def _display(path: Path) -> str:

@@ -40,6 +40,28 @@ class CourseAttempt(SQLModel, table=True):
     )
 
 
+class CourseAnswer(SQLModel, table=True):
+    """An answer checked on its own, part of the attempt in progress: once given it cannot be
+    changed, and the attempt is scored from these when the last question is answered."""
+
+    __tablename__ = "course_answer"
+    __table_args__ = (
+        UniqueConstraint(
+            "person_id", "module", "course_version", "question_id", name="uq_course_answer"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id")
+    module: str = Field(max_length=64)
+    course_version: int
+    question_id: str = Field(max_length=32)
+    chosen: int
+    answered_at: datetime = Field(
+        default_factory=clock.now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
 class CourseCompletion(SQLModel, table=True):
     """A person completed a version of the course. Never removed by a later version."""
 
@@ -157,6 +179,33 @@ class QuestionResult(BaseModel):
     explanation: str
 
 
+class AnswerIn(BaseModel):
+    chosen: StrictInt = PField(ge=0, le=49, description="The chosen option (0-based)")
+
+
+class AnswerFeedback(Served):
+    """Whether one answer is right, the right option and why, given as soon as it is
+    answered. The answer is kept: answering again gives the same feedback for the first
+    answer, and a whole attempt for this module must agree with it."""
+
+    module: str
+    question: str = PField(description="The question's id")
+    chosen: int = PField(description="The option recorded for this question (0-based)")
+    already_answered: bool = PField(
+        description="True when the question had been answered before in this attempt: the "
+        "first answer counts, and `chosen` is that one"
+    )
+    correct: bool
+    answer: int = PField(description="The right option (0-based)")
+    explanation: str
+    answered: int = PField(description="Questions of the attempt in progress answered so far")
+    questions: int = PField(description="Questions in the quiz served to this person")
+    result: AttemptResult | None = PField(
+        default=None,
+        description="The scored attempt, when this answer was the last one",
+    )
+
+
 class CompletionOut(BaseModel):
     course_version: int
     completed_at: datetime
@@ -226,3 +275,6 @@ def completion_out(row: CourseCompletion) -> CompletionOut:
         completed_at=row.completed_at,
         completed_on=row.completed_at.astimezone(clock.LEGAL_ZONE).date(),
     )
+
+
+AnswerFeedback.model_rebuild()

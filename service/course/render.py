@@ -16,6 +16,10 @@ from typing import TypeGuard
 from urllib.parse import urlsplit
 
 PAGE_MARKER = re.compile(r"^[ \t]*<!--\s*page\s*-->[ \t]*$", re.MULTILINE)
+# A block served only to some regimes: `<!-- regimes: patent_worker, visa_worker -->` ...
+# `<!-- /regimes -->`, each marker on a line of its own, inside one page.
+REGIMES_OPEN = re.compile(r"^[ \t]*<!--\s*regimes:(?P<list>[^>]*?)-->[ \t]*$")
+REGIMES_CLOSE = re.compile(r"^[ \t]*<!--\s*/regimes\s*-->[ \t]*$")
 INTERNAL_SCHEMES = ("fact", "module", "guide")
 
 _LINK = r"\[(?P<text>[^\]\n]+)\]\((?P<target>[^)\s]*)\)"
@@ -50,11 +54,69 @@ def split_pages(body: str) -> list[str]:
     return [page.strip("\n") for page in PAGE_MARKER.split(body)]
 
 
+def _is_marker(line: str) -> bool:
+    return bool(PAGE_MARKER.match(line) or REGIMES_OPEN.match(line) or REGIMES_CLOSE.match(line))
+
+
+def regime_blocks(page: str) -> list[tuple[frozenset[str] | None, str]]:
+    """A page cut into runs: (None, text for everyone) and (regimes, text only for them),
+    markers removed. An unclosed block runs to the end of the page (the check reports it)."""
+    runs: list[tuple[frozenset[str] | None, list[str]]] = [(None, [])]
+    for line in page.splitlines():
+        if m := REGIMES_OPEN.match(line):
+            runs.append((_regime_list(m["list"]), []))
+        elif REGIMES_CLOSE.match(line):
+            runs.append((None, []))
+        else:
+            runs[-1][1].append(line)
+    return [
+        (regimes, "\n".join(lines).strip("\n")) for regimes, lines in runs if "".join(lines).strip()
+    ]
+
+
+def regime_problems(body: str, known: tuple[str, ...]) -> list[tuple[int, str]]:
+    """(line, problem) for regime blocks that are unclosed, nested, span a page marker or
+    name an unknown regime."""
+    problems: list[tuple[int, str]] = []
+    opened: int | None = None
+    for number, line in enumerate(body.splitlines(), start=1):
+        if m := REGIMES_OPEN.match(line):
+            if opened is not None:
+                problems.append((number, "regime blocks cannot be nested: close the one above"))
+            opened = number
+            listed = _regime_list(m["list"])
+            unknown = sorted(listed - set(known))
+            if not listed or unknown:
+                problems.append(
+                    (
+                        number,
+                        f"regimes block names {', '.join(unknown) or 'no regime'}; "
+                        f"known regimes: {', '.join(known)}",
+                    )
+                )
+        elif REGIMES_CLOSE.match(line):
+            if opened is None:
+                problems.append((number, "<!-- /regimes --> closes no block"))
+            opened = None
+        elif PAGE_MARKER.match(line) and opened is not None:
+            problems.append((opened, "regime block is not closed before the page marker"))
+            opened = None
+    if opened is not None:
+        problems.append((opened, "regime block is not closed with <!-- /regimes -->"))
+    return problems
+
+
+def _regime_list(text: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
+
+
 def to_html(markdown: str) -> str:
-    """One page of the dialect as Telegram-safe HTML."""
+    """One page of the dialect as Telegram-safe HTML (regime markers left out)."""
     out: list[str] = []
     for raw in markdown.splitlines():
         line = raw.rstrip()
+        if _is_marker(line):
+            continue
         if not line.strip():
             if out and out[-1] != "":
                 out.append("")
@@ -74,7 +136,7 @@ def to_html(markdown: str) -> str:
 
 def to_plain(markdown: str) -> str:
     """The words a reader sees (markup, link targets and page markers removed)."""
-    text = PAGE_MARKER.sub(" ", markdown)
+    text = "\n".join(line for line in markdown.splitlines() if not _is_marker(line))
     text = _LINK_ONLY.sub(lambda m: m["text"], text)
     text = text.replace("**", "")
     lines = []
@@ -120,10 +182,10 @@ def lint(markdown: str) -> list[tuple[int, str]]:
     """(line, problem) for syntax the dialect does not allow or could not read."""
     problems = []
     for number, line in enumerate(markdown.splitlines(), start=1):
-        if PAGE_MARKER.match(line):
+        if _is_marker(line):
             continue
         if _RAW_HTML.search(line):
-            problems.append((number, "raw HTML is not allowed (only the page marker)"))
+            problems.append((number, "raw HTML is not allowed (only the page and regimes markers)"))
         if "![" in line:
             problems.append((number, "images are not allowed"))
         if _TABLE_ROW.match(line):

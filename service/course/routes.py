@@ -25,6 +25,8 @@ from service.api.deps import (
 from service.core.problems import PROBLEM_RESPONSES
 from service.course import service as course_service
 from service.course.models import (
+    AnswerFeedback,
+    AnswerIn,
     AttemptIn,
     AttemptResult,
     CourseOutline,
@@ -134,6 +136,47 @@ async def create_attempt(
             ),
         )
         return course_service.attempt_result(course=course, recorded=recorded, fallback=fallback)
+
+    return await uow.run(work)
+
+
+@router.post(
+    "/persons/{person_id}/course/modules/{slug}/questions/{question_id}/answer",
+    response_model=AnswerFeedback,
+)
+async def answer_question(
+    person_id: uuid.UUID,
+    slug: Slug,
+    question_id: Annotated[str, Path(max_length=32)],
+    body: AnswerIn,
+    uow: Annotated[UnitOfWork, Authorize(Action.course_attempt, Owner.person)],
+    course: CourseDep,
+    wanted: LanguageDep,
+    policy: PolicyDep,
+) -> AnswerFeedback:
+    """Answer one question of the quiz served to the person (by their latest card's regime)
+    and learn at once whether it is right, the right option and why. The first answer to a
+    question is kept (asking again repeats its feedback) and a whole attempt must agree with
+    it, so the feedback cannot be used to pick answers; the last answer scores and records
+    the attempt (`result`)."""
+
+    def work(session: Session, principal: Principal) -> AnswerFeedback:
+        language, fallback = course.pick_language(wanted)
+        answered = course_service.answer_question(
+            session=session,
+            course=course,
+            person_id=person_id,
+            slug=slug,
+            question_id=question_id,
+            chosen=body.chosen,
+            language=language,
+            regime=course_service.person_regime(
+                session=session, policy=policy, person_id=person_id
+            ),
+        )
+        return course_service.answer_feedback(
+            course=course, slug=slug, answered=answered, language=language, fallback=fallback
+        )
 
     return await uow.run(work)
 

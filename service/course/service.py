@@ -22,10 +22,12 @@ from service.cards.models import Card, Person
 from service.checklist import service as checklist
 from service.checklist.policy import Policy
 from service.core import clock
-from service.core.errors import NotFound, field_error
-from service.course.content import Course, Module, Text
+from service.core.errors import Conflict, NotFound, field_error
+from service.course.content import Course, Module, Question, Text
 from service.course.models import (
+    AnswerFeedback,
     AttemptResult,
+    CourseAnswer,
     CourseAttempt,
     CourseCompletion,
     CourseOutline,
@@ -57,11 +59,26 @@ class Score:
     score: float
     passed: bool
     right: tuple[bool, ...]  # per question, in the order served
+    asked: tuple[Question, ...] = ()  # the questions scored, in the order served
 
 
-def score_answers(*, module: Module, answers: list[int], pass_mark: float) -> Score:
-    """Score chosen option indices (one per question, in served order) against the key."""
-    questions = module.questions
+def served_questions(
+    module: Module, regime: str | None, answers: int | None = None
+) -> tuple[Question, ...]:
+    """The questions a person of ``regime`` is asked. A client that was served the whole quiz
+    (it asked without a card) and answers every question is scored on the whole quiz."""
+    asked = module.questions_for(regime)
+    if answers is not None and answers != len(asked) and answers == len(module.questions):
+        return module.questions
+    return asked
+
+
+def score_answers(
+    *, module: Module, answers: list[int], pass_mark: float, regime: str | None = None
+) -> Score:
+    """Score chosen option indices (one per question served to ``regime``, in served order)
+    against the key."""
+    questions = served_questions(module, regime, len(answers))
     if len(answers) != len(questions):
         raise field_error(
             "answers", f"give {len(questions)} answers, one per question (got {len(answers)})"
@@ -80,6 +97,7 @@ def score_answers(*, module: Module, answers: list[int], pass_mark: float) -> Sc
         score=round(float(share), 4),
         passed=share >= Fraction(str(pass_mark)),
         right=right,
+        asked=questions,
     )
 
 
@@ -116,7 +134,15 @@ def record_attempt(
     # filter by card shows every module); it is just not needed for completion.
     module = module_or_404(course, slug)
     _lock_person(session=session, person_id=person_id)
-    score = score_answers(module=module, answers=answers, pass_mark=course.pass_mark)
+    score = score_answers(module=module, answers=answers, pass_mark=course.pass_mark, regime=regime)
+    _keep_given_answers(
+        session=session,
+        person_id=person_id,
+        module=module,
+        version=course.version,
+        score=score,
+        answers=answers,
+    )
     attempt = CourseAttempt(
         person_id=person_id,
         module=module.slug,
@@ -146,6 +172,128 @@ def record_attempt(
         number=int(number),
         score=score,
         completion=latest_completion(session=session, person_id=person_id),
+    )
+
+
+def _answers_in_progress(
+    *, session: Session, person_id: uuid.UUID, module: str, version: int
+) -> dict[str, CourseAnswer]:
+    rows = session.exec(
+        select(CourseAnswer).where(
+            CourseAnswer.person_id == person_id,
+            CourseAnswer.module == module,
+            CourseAnswer.course_version == version,
+        )
+    ).all()
+    return {row.question_id: row for row in rows}
+
+
+def _keep_given_answers(
+    *,
+    session: Session,
+    person_id: uuid.UUID,
+    module: Module,
+    version: int,
+    score: Score,
+    answers: list[int],
+) -> None:
+    """An answer already checked one at a time (its right option shown) cannot change in
+    the whole attempt; the attempt in progress ends with it."""
+    given = _answers_in_progress(
+        session=session, person_id=person_id, module=module.slug, version=version
+    )
+    for question, chosen in zip(score.asked, answers, strict=True):
+        row = given.get(question.id)
+        if row is not None and row.chosen != chosen:
+            raise Conflict(
+                f"question {question.id!r} was already answered with option {row.chosen}, "
+                "and its answer shown; the attempt must keep that answer",
+                reason="answer-given",
+            )
+    for row in given.values():
+        session.delete(row)
+
+
+@dataclass(frozen=True)
+class Answered:
+    question: Question
+    chosen: int
+    repeated: bool  # answered before: the first answer stands
+    answered: int  # questions of the attempt in progress answered, this one included
+    questions: int  # questions served
+    recorded: Recorded | None  # the scored attempt, when this was the last answer
+
+
+def answer_question(
+    *,
+    session: Session,
+    course: Course,
+    person_id: uuid.UUID,
+    slug: str,
+    question_id: str,
+    chosen: int,
+    language: str,
+    regime: str | None = None,
+) -> Answered:
+    """Record one answer of the attempt in progress (the first answer to a question stands);
+    the last one scores and records the attempt."""
+    module = module_or_404(course, slug)
+    asked = module.questions_for(regime)
+    question = next((q for q in asked if q.id == question_id), None)
+    if question is None:
+        raise NotFound("no such question in the quiz served to this person")
+    if not 0 <= chosen < question.options:
+        raise field_error("chosen", f"must be an option index from 0 to {question.options - 1}")
+    _lock_person(session=session, person_id=person_id)
+    given = _answers_in_progress(
+        session=session, person_id=person_id, module=module.slug, version=course.version
+    )
+    row = given.get(question.id)
+    repeated = row is not None
+    if row is None:
+        row = CourseAnswer(
+            person_id=person_id,
+            module=module.slug,
+            course_version=course.version,
+            question_id=question.id,
+            chosen=chosen,
+        )
+        session.add(row)
+        session.flush()
+        given[question.id] = row
+    recorded = None
+    if all(q.id in given for q in asked):
+        recorded = record_attempt(
+            session=session,
+            course=course,
+            person_id=person_id,
+            slug=module.slug,
+            answers=[given[q.id].chosen for q in asked],
+            language=language,
+            regime=regime,
+        )
+    return Answered(question, row.chosen, repeated, len(given), len(asked), recorded)
+
+
+def answer_feedback(
+    *, course: Course, slug: str, answered: Answered, language: str, fallback: bool
+) -> AnswerFeedback:
+    module = module_or_404(course, slug)
+    question = answered.question
+    return AnswerFeedback(
+        **served(course, language, fallback),
+        module=module.slug,
+        question=question.id,
+        chosen=answered.chosen,
+        already_answered=answered.repeated,
+        correct=answered.chosen == question.answer,
+        answer=question.answer,
+        explanation=module.quiz[language][question.id].explanation,
+        answered=answered.answered,
+        questions=answered.questions,
+        result=attempt_result(course=course, recorded=answered.recorded, fallback=fallback)
+        if answered.recorded
+        else None,
     )
 
 
@@ -367,8 +515,8 @@ def outline(
                 slug=m.slug,
                 position=n,
                 title=m.lessons[language].title,
-                pages=len(m.lessons[language].pages),
-                questions=len(m.questions),
+                pages=len(m.lessons[language].pages_for(regime)),
+                questions=len(m.questions_for(regime)),
             )
             for n, m in enumerate(course.modules_for(regime), start=1)
         ],
@@ -393,10 +541,10 @@ def module_content(
         title=lesson.title,
         last_reviewed=lesson.last_reviewed,
         pass_mark=course.pass_mark,
-        pages=_pages(lesson),
+        pages=_pages(lesson, regime),
         questions=[
             QuestionOut(id=q.id, text=texts[q.id].text, options=list(texts[q.id].options))
-            for q in module.questions
+            for q in module.questions_for(regime)
         ],
     )
 
@@ -427,10 +575,11 @@ def guide_content(*, course: Course, slug: str, language: str, fallback: bool) -
     )
 
 
-def _pages(text: Text) -> list[PageOut]:
+def _pages(text: Text, regime: str | None = None) -> list[PageOut]:
+    """The pages for ``regime`` (sections for other regimes left out; no regime: all shown)."""
     return [
         PageOut(number=n, html=p.html, markdown=p.markdown)
-        for n, p in enumerate(text.pages, start=1)
+        for n, p in enumerate(text.pages_for(regime), start=1)
     ]
 
 
@@ -456,7 +605,7 @@ def attempt_result(*, course: Course, recorded: Recorded, fallback: bool) -> Att
                 answer=q.answer,
                 explanation=texts[q.id].explanation,
             )
-            for q, chosen, right in zip(module.questions, attempt.answers, score.right, strict=True)
+            for q, chosen, right in zip(score.asked, attempt.answers, score.right, strict=True)
         ],
         course_completed=recorded.completion is not None,
         completion=completion_out(recorded.completion) if recorded.completion else None,

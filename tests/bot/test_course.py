@@ -102,8 +102,10 @@ async def test_a_quiz_passed_with_explanations(tg: BotUnderTest, service: Servic
     await take_quiz(chat, answer_key("arriving-legally"))
     result = chat.last.body
     assert "Result: 5 of 5 right." in result and "Passed!" in result
-    # Each question named, right; explanations are kept for the ones missed.
-    assert result.count("✅") == 5 and "✅ 1. Who usually files the arrival notice" in result
+    # The last answer's feedback, then each question named with its right answer.
+    assert result.startswith("✅ Right!")
+    assert result.count("✅") == 1 + 5 and "✅ 1. Who usually files the arrival notice" in result
+    assert result.count("Right answer: ") == 5
     assert "🔁 Try again" not in chat.buttons()
     [card] = cards_of(service, chat)
     progress = service.api("GET", f"/api/v1/persons/{card['person_id']}/course").json()
@@ -119,7 +121,7 @@ async def test_a_failed_quiz_can_be_retried(tg: BotUnderTest):
     result = chat.last.body
     assert "Result: 0 of 5 right." in result
     assert "Not passed yet: you need 4 right answers out of 5." in result
-    assert result.count("❌") == 5
+    assert result.count("❌") == 1 + 5  # the last answer's feedback, then the five results
     assert {"🔁 Try again", "📖 Read the lesson again"} <= set(chat.buttons())
     await chat.press("Try again")
     assert "Question 1 of 5" in chat.last.body
@@ -190,9 +192,11 @@ async def test_a_family_sees_each_persons_progress(tg: BotUnderTest):
 
 def _shown_question(body: str) -> tuple[str, list[str]]:
     """The question's text and its numbered options, as on the screen."""
-    blocks = html.unescape(body).split("\n\n")
-    options = [line.split(". ", 1)[1] for line in blocks[2].split("\n")]
-    return blocks[1], options
+    blocks = html.unescape(body).split(
+        "\n\n"
+    )  # (feedback on the last answer,) title, text, options
+    options = [line.split(". ", 1)[1] for line in blocks[-1].split("\n")]
+    return blocks[-2], options
 
 
 async def test_the_quiz_teaches_and_a_retry_is_shuffled(tg: BotUnderTest):
@@ -226,3 +230,36 @@ async def test_the_quiz_teaches_and_a_retry_is_shuffled(tg: BotUnderTest):
     assert "Passed!" in chat.last.body  # the shuffled answers were mapped back
     assert sorted(q for q, _ in shown) == sorted(q for q, _ in authored)
     assert shown != authored  # another order of questions or options
+
+
+async def test_each_answer_is_marked_and_explained_at_once(tg: BotUnderTest, service: Service):
+    chat = tg.chat("en")
+    await register(chat)
+    slug = "arriving-legally"
+    key = answer_key(slug)
+    texts = yaml.safe_load((COURSE / "modules" / slug / "quiz.en.yaml").read_text())["questions"]
+    ids = [
+        q["id"]
+        for q in yaml.safe_load((COURSE / "modules" / slug / "quiz.yaml").read_text())["questions"]
+    ]
+    await open_quiz(chat, 2)
+    first = texts[ids[0]]
+    wrong = (key[0] + 1) % len(first["options"])
+    await chat.press(str(wrong + 1), exact=True)
+    screen = html.unescape(chat.last.body)
+    assert screen.startswith("❌ Not right.")
+    assert f"Right answer: <b>{first['options'][key[0]]}</b>" in screen
+    assert first["explanation"] in screen
+    assert "Question 2 of 5" in screen  # the next question below, on the same message
+    await chat.press(str(key[1] + 1), exact=True)
+    screen = html.unescape(chat.last.body)
+    assert screen.startswith("✅ Right!") and texts[ids[1]]["explanation"] in screen
+    assert "Right answer" not in screen.split("Question 3 of 5")[0]
+    # Each answer is kept by the service as it is given.
+    [card] = cards_of(service, chat)
+    again = service.api(
+        "POST",
+        f"/api/v1/persons/{card['person_id']}/course/modules/{slug}/questions/{ids[0]}/answer",
+        json={"chosen": key[0]},
+    ).json()
+    assert again["already_answered"] is True and again["chosen"] == wrong

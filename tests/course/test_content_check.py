@@ -120,6 +120,15 @@ def _make_answers_longest(module: Path, lang: str) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
+def _copy_question(d: Path, source: tuple[str, str], target: tuple[str, str], lang: str) -> None:
+    """Give a question of one module the text of a question of another."""
+    texts = yaml.safe_load((d / f"modules/{source[0]}/quiz.{lang}.yaml").read_text("utf-8"))
+    path = d / f"modules/{target[0]}/quiz.{lang}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["questions"][target[1]]["text"] = texts["questions"][source[1]]["text"].upper() + " "
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
 Corruption = Callable[[Path], None]
 
 CASES: dict[str, tuple[Corruption, str, str]] = {
@@ -195,7 +204,7 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
     "fact without review date": (
         lambda d: _regex(d / "facts/everyday-life.yaml", r"^    review_by: .*\n", ""),
         "facts/everyday-life.yaml",
-        "review_by must be a date",
+        "review_by is missing",
     ),
     "fact without source": (
         lambda d: _regex(d / "facts/guide.yaml", r"^    source: .*\n", ""),
@@ -215,7 +224,7 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
     "version not a number": (
         lambda d: _edit(d / "course.yaml", "version: 1", 'version: "one"'),
         "course.yaml",
-        "version: must be a whole number",
+        "version must be a whole number",
     ),
     "bad review status": (
         lambda d: _edit(d / "course.yaml", "  tg: draft", "  tg: checked"),
@@ -286,7 +295,7 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
     "fact without a status": (
         lambda d: _edit(d / "facts/guide.yaml", "    status: law\n", ""),
         "facts/guide.yaml",
-        "status must be one of law, bill, draft, proposal",
+        "status is missing",
     ),
     "fact with a made-up check date": (
         lambda d: _edit(d / "facts/guide.yaml", "checked_on: unknown", "checked_on: recently"),
@@ -310,7 +319,68 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
     "front matter without title": (
         lambda d: _regex(d / "guide/transport/uz.md", r"^title: .*$", "name: x"),
         "guide/transport/uz.md",
-        "front matter needs a non-empty title",
+        "front matter: title is missing",
+    ),
+    "fact with a made-up status": (
+        lambda d: _edit(d / "facts/guide.yaml", "    status: law\n", "    status: rumour\n", 1),
+        "facts/guide.yaml",
+        "status must be one of law, bill, draft, proposal",
+    ),
+    "unknown field in a fact": (
+        lambda d: _edit(
+            d / "facts/guide.yaml", "    status: law\n", "    status: law\n    note: x\n", 1
+        ),
+        "facts/guide.yaml",
+        "unknown field 'note'",
+    ),
+    "question repeated across modules": (
+        lambda d: _copy_question(d, ("housing", "q1"), ("money", "q2"), "en"),
+        "modules/money/quiz.en.yaml",
+        "question 'q2' repeats question housing/q1 word for word",
+    ),
+    "question for an unknown regime": (
+        lambda d: _edit(
+            d / "modules/health/quiz.yaml", "options:", "regimes: [tourist]\n    options:", 1
+        ),
+        "modules/health/quiz.yaml",
+        "must be one of the regimes",
+    ),
+    "quiz testing a bill": (
+        lambda d: _edit(
+            d / "modules/housing/quiz.yaml",
+            "options:",
+            "facts: [housing-registration-fine-bill]\n    options:",
+            1,
+        ),
+        "modules/housing/quiz.yaml",
+        "tests fact housing-registration-fine-bill, a bill",
+    ),
+    "too few questions left for a regime": (
+        lambda d: _regex(
+            d / "modules/the-law/quiz.yaml",
+            r"options:",
+            "regimes: [student]\n    options:",
+            count=0,
+        ),
+        "modules/the-law/quiz.yaml",
+        "question(s) are asked of eaeu_worker",
+    ),
+    "regime block not closed": (
+        lambda d: _edit(
+            d / "modules/money/en.md", "\n## ", "\n<!-- regimes: patent_worker -->\n## ", 1
+        ),
+        "modules/money/en.md",
+        "regime block is not closed",
+    ),
+    "regime block for an unknown regime": (
+        lambda d: _edit(
+            d / "modules/money/ru.md",
+            "\n## ",
+            "\n<!-- regimes: tourist -->\nТекст.\n<!-- /regimes -->\n## ",
+            1,
+        ),
+        "modules/money/ru.md",
+        "regimes block names tourist",
     ),
     "unlisted module directory": (
         lambda d: shutil.copytree(d / "modules/housing", d / "modules/housing-old"),

@@ -3,10 +3,15 @@ the patent module when the client asks by card, and complete the course without 
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
+import pytest
+
 from service.checklist import policy as policies
+from service.core.config import get_settings
 from service.course import content
+from service.course import service as course_service
 from tests.factories import attempt, card_payload, consented_bot, right_answers
 
 
@@ -76,3 +81,70 @@ def test_eaeu_worker_is_not_taught_patents_and_completes_without_them(
     assert progress["completed"] is True
     extra = attempt(client, bot, person, "work-permit", right_answers(course.module("work-permit")))
     assert extra.status_code == 201 and extra.json()["passed"] is True
+
+
+PATENT_ONLY = "Patent holders only: a line for them."
+
+
+@pytest.fixture(scope="module")
+def sectioned(tmp_path_factory: pytest.TempPathFactory) -> content.Course:
+    """The real course with a patent-only block in every language of `money` and its first
+    question asked of patent workers only."""
+    root = tmp_path_factory.mktemp("content") / content.COURSE_DIR_NAME
+    shutil.copytree(get_settings().content_dir / content.COURSE_DIR_NAME, root)
+    for lang in content.REQUIRED_LANGUAGES:
+        path = root / "modules/money" / f"{lang}.md"
+        text = path.read_text(encoding="utf-8")
+        block = f"\n<!-- regimes: patent_worker -->\n{PATENT_ONLY}\n<!-- /regimes -->\n\n## "
+        path.write_text(text.replace("\n## ", block, 1), encoding="utf-8")
+    quiz = root / "modules/money/quiz.yaml"
+    quiz.write_text(
+        quiz.read_text(encoding="utf-8").replace(
+            "options:", "regimes: [patent_worker]\n    options:", 1
+        ),
+        encoding="utf-8",
+    )
+    return content.load(root)
+
+
+def test_a_regime_block_is_served_only_to_its_regime(sectioned: content.Course) -> None:
+    def shown(regime: str | None) -> str:
+        module = course_service.module_content(
+            course=sectioned, slug="money", language="en", fallback=False, regime=regime
+        )
+        return "\n".join(p.html + p.markdown for p in module.pages)
+
+    assert PATENT_ONLY in shown("patent_worker")
+    assert PATENT_ONLY not in shown("eaeu_worker")
+    everyone = shown(None)  # no card: everything, the block shown, its markers not
+    assert PATENT_ONLY in everyone
+    lesson = sectioned.module("money").lessons["en"]  # type: ignore[union-attr]
+    assert all("<!--" not in p.html for p in lesson.pages)
+
+
+def test_questions_for_one_regime_are_asked_and_scored_only_for_it(
+    sectioned: content.Course,
+) -> None:
+    module = sectioned.module("money")
+    assert module is not None
+    first = module.questions[0]
+    for regime, asked in (("patent_worker", True), ("eaeu_worker", False), (None, True)):
+        served = course_service.module_content(
+            course=sectioned, slug="money", language="ru", fallback=False, regime=regime
+        )
+        assert (first.id in [q.id for q in served.questions]) is asked
+    eaeu = module.questions_for("eaeu_worker")
+    assert len(eaeu) == len(module.questions) - 1
+    score = course_service.score_answers(
+        module=module, answers=[q.answer for q in eaeu], pass_mark=0.75, regime="eaeu_worker"
+    )
+    assert score.questions == len(eaeu) and score.correct == len(eaeu)
+    assert [q.id for q in score.asked] == [q.id for q in eaeu]
+    # A client served the whole quiz (no card) that answers all of it is scored on all of it.
+    whole = course_service.score_answers(
+        module=module,
+        answers=[q.answer for q in module.questions],
+        pass_mark=0.75,
+        regime="eaeu_worker",
+    )
+    assert whole.questions == len(module.questions)
