@@ -142,14 +142,6 @@ _DOC_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{5,20}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def transliterable(name: str) -> bool:
-    """Whether the service can spell a name in Latin letters itself (Cyrillic or Latin)."""
-    letters = [c for c in name if unicodedata.category(c) in ("Lu", "Ll", "Lt", "Lo")]
-    return bool(letters) and all(
-        unicodedata.name(c, "").startswith(("LATIN", "CYRILLIC")) for c in letters
-    )
-
-
 def is_latin(value: str) -> bool:
     """Whether a name is in the ICAO Latin letters the card prints (A-Z, space, hyphen)."""
     return bool(_LATIN_RE.match(value))
@@ -321,6 +313,36 @@ def _choice_step(name: str, field: str, choices: Mapping[str, str], group: str =
     )
 
 
+def _code_step(
+    name: str, field: str, check: Callable[[str], str], find: Callable[[str], list[str]]
+) -> Step:
+    """A country or a region: a code from a button, or a typed name (asked back when it
+    matches several)."""
+    unknown = ("country" if name == "citizenship" else name) + "_unknown"
+    return Step(
+        name,
+        field,
+        name,
+        lambda v, _d, _t: check(v),
+        read=lambda text, _t: _one(find(text), unknown),
+        button=str,
+        echo=True,
+    )
+
+
+def _date_step(name: str, field: str, check: Callable[[date, Draft, date], date]) -> Step:
+    """A date of the stay: typed, or one of the quick dates offered as buttons."""
+    return Step(
+        name,
+        field,
+        "stay",
+        check,
+        read=lambda text, _t: parse_date(text),
+        button=_iso_date,
+        echo=True,
+    )
+
+
 def _name_step(name: str, field: str, *, skip: Skip = "never", after: str | None = None) -> Step:
     latin = name.endswith("_latin")
     check = check_latin if latin else check_name
@@ -341,15 +363,7 @@ STEPS: tuple[Step, ...] = (
         echo=True,
     ),
     _choice_step("sex", "holder.sex", reference.SEXES),
-    Step(
-        "citizenship",
-        "holder.citizenship",
-        "citizenship",
-        lambda v, _d, _t: check_country(v),
-        read=lambda text, _t: _one(reference.find_countries(text), "country_unknown"),
-        button=str,
-        echo=True,
-    ),
+    _code_step("citizenship", "holder.citizenship", check_country, reference.find_countries),
     _choice_step("document_type", "holder.document.type", reference.DOCUMENT_TYPES, "document"),
     Step(
         "document_number",
@@ -365,36 +379,12 @@ STEPS: tuple[Step, ...] = (
         lambda v, _d, _t: check_document_number(v, "visa_number"),
         skip="optional",
     ),
-    Step(
-        "stay_from",
-        "planned_stay.from",
-        "stay",
-        check_stay_from,
-        read=lambda text, _t: parse_date(text),
-        button=_iso_date,
-        echo=True,
-    ),
-    Step(
-        "stay_until",
-        "planned_stay.until",
-        "stay",
-        check_stay_until,
-        read=lambda text, _t: parse_date(text),
-        button=_iso_date,
-        echo=True,
-    ),
+    _date_step("stay_from", "planned_stay.from", check_stay_from),
+    _date_step("stay_until", "planned_stay.until", check_stay_until),
     _choice_step("host_kind", "host.kind", reference.HOST_KINDS, "host"),
     Step("host_name", "host.name", "host", _text_up_to(200, unknowable=True), skip="unknown"),
     Step("host_address", "host.address", "host", _text_up_to(300, unknowable=True), skip="unknown"),
-    Step(
-        "region",
-        "region",
-        "region",
-        lambda v, _d, _t: check_region(v),
-        read=lambda text, _t: _one(reference.find_regions(text), "region_unknown"),
-        button=str,
-        echo=True,
-    ),
+    _code_step("region", "region", check_region, reference.find_regions),
     Step("occupation", "occupation", "occupation", _text_up_to(120), skip="optional"),
 )
 BY_NAME: dict[str, Step] = {s.name: s for s in STEPS}

@@ -25,8 +25,8 @@ from aiogram.fsm.state import State, StatesGroup, StatesGroupMeta
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 from aiogram.utils.i18n import I18n
 
-from bot import forms, keyboards, latin, people, texts
-from bot.api import Conflict, InvalidInput, Profile, ServiceClient
+from bot import forms, keyboards, people, texts
+from bot.api import Conflict, InvalidInput, Profile, ServiceClient, ServiceUnavailable
 from bot.callbacks import ChoiceCB, ConfirmCB, ConsentCB, MenuCB, PageCB
 from bot.config import BotSettings
 from bot.handlers.common import chat_message, drop_buttons, replace, stale
@@ -243,7 +243,7 @@ async def _whom(message: Message, user: User, value: str, form: Form) -> None:
             return
     draft = await form.draft()
     draft.whom = "family" if value == "family" else "self"
-    await _goto(message, form, forms.first_step(), draft)
+    await _ask(message, form, forms.first_step(), draft, move=True)
 
 
 async def repeat_question(
@@ -355,34 +355,27 @@ async def _advance(
     draft.answer(step, value)
     form.touch(draft)
     if step in forms.LATIN_STEP:  # the Latin form of the name, to show at its own step
-        _spell(draft, forms.LATIN_STEP[step], value)
+        await _spell(form, draft, forms.LATIN_STEP[step], value)
     following = forms.next_step(step, draft)
     if following is None:
         draft.return_to = None
         await _confirm(message, form, draft)
         return
-    await _goto(message, form, following, draft, intro=intro)
+    await _ask(message, form, following, draft, intro=intro, move=True)
 
 
-def _spell(draft: forms.Draft, latin_step: str, name: str | None) -> None:
-    spelt = latin.to_icao_latin(name) if name and forms.transliterable(name) else ""
-    if forms.is_latin(spelt):
+async def _spell(form: Form, draft: forms.Draft, latin_step: str, name: str | None) -> None:
+    """Ask the service how the card will spell the name in Latin letters (one definition
+    of the spelling: the service's); without an answer, the holder types it."""
+    draft.latin.pop(latin_step, None)
+    if not name:
+        return
+    try:
+        spelt = await form.api.latin_form(name)
+    except (ServiceUnavailable, InvalidInput):
+        return
+    if spelt and forms.is_latin(spelt):
         draft.latin[latin_step] = spelt
-    else:
-        draft.latin.pop(latin_step, None)
-
-
-async def _goto(
-    message: Message,
-    form: Form,
-    step: str,
-    draft: forms.Draft,
-    *,
-    error: forms.Invalid | None = None,
-    intro: str | None = None,
-) -> None:
-    await form.save(draft, STEP_STATES[step])
-    await _ask(message, form, step, draft, error=error, intro=intro)
 
 
 async def _ask(
@@ -393,7 +386,11 @@ async def _ask(
     *,
     error: forms.Invalid | None = None,
     intro: str | None = None,
+    move: bool = False,
 ) -> None:
+    """Ask the question of ``step``; ``move``: the flow moves to that step (kept first)."""
+    if move:
+        await form.save(draft, STEP_STATES[step])
     await _send_question(
         message, form.state, step, draft, form.language, form.today(), error=error, intro=intro
     )
@@ -467,7 +464,7 @@ async def edit(callback: CallbackQuery, callback_data: ConfirmCB, form: Form) ->
     first, last = group
     draft = await form.draft()
     draft.return_to = last
-    await _goto(message, form, first, draft)
+    await _ask(message, form, first, draft, move=True)
 
 
 async def submit(callback: CallbackQuery, form: Form) -> None:
@@ -482,7 +479,7 @@ async def submit(callback: CallbackQuery, form: Form) -> None:
         await callback.answer()
         step, error = problem
         draft.return_to = step
-        await _goto(message, form, step, draft, error=error)
+        await _ask(message, form, step, draft, error=error, move=True)
         return
     if draft.idempotency_key is None:
         draft.idempotency_key = str(uuid.uuid4())
@@ -520,7 +517,7 @@ async def _refused(
     intro = texts.document_taken() if isinstance(exc, Conflict) else texts.refused_by_registry()
     draft.return_to = step
     draft.idempotency_key = None
-    await _goto(message, form, step, draft, intro=intro)
+    await _ask(message, form, step, draft, intro=intro, move=True)
 
 
 def _step(state: str | None) -> str | None:
