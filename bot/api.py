@@ -100,6 +100,10 @@ class Card(_Out):
     region: str
 
 
+class LatinForm(_Out):
+    name_latin: str | None = None
+
+
 class CardPage(_Out):
     items: list[Card]
     next_cursor: str | None = None
@@ -359,6 +363,11 @@ class ServiceClient:
     async def create_card(self, body: dict[str, Any], *, idempotency_key: str) -> Card:
         headers = {"Idempotency-Key": idempotency_key}
         return await self._json(Card, "POST", "/cards", json=body, headers=headers)
+
+    async def latin_form(self, name: str) -> str | None:
+        """The Latin form a card would print for a name (None: it has to be typed)."""
+        answer = await self._json(LatinForm, "POST", "/reference/latin", json={"name": name})
+        return answer.name_latin
 
     async def list_cards(self, telegram_user_id: int) -> list[Card]:
         cards: list[Card] = []

@@ -1,77 +1,41 @@
-"""The migration card as a step-by-step form: the steps, their checks, the request body.
+"""The migration card as a step-by-step form, declared once.
+
+``STEPS`` is the form: each :class:`Step` names its answer, the field of the service's
+``POST /cards`` body it fills, how a typed answer and a pressed button are read, the check
+every answer passes (again just before sending), whether it may be skipped, and which edit
+button of the confirmation screen asks it again. The handlers' states, the re-check, the
+request body and the mapping of the service's field errors back to a step all derive from
+it. :class:`Draft` is the registration in progress as kept in the FSM storage.
 
 Plain functions without Telegram, so tests can call them directly. The checks mirror the
 service's (the service has the last word: its 422 answers lead back to the step concerned).
-Answers are kept as JSON-ready values (dates as ISO strings) in the FSM data.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from bot import dates, latin, reference
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-STEPS = (
-    "surname",
-    "given_names",
-    "surname_latin",
-    "given_names_latin",
-    "date_of_birth",
-    "sex",
-    "citizenship",
-    "document_type",
-    "document_number",
-    "purpose",
-    "visa_number",
-    "stay_from",
-    "stay_until",
-    "host_kind",
-    "host_name",
-    "host_address",
-    "region",
-    "occupation",
-)
-# Steps answered only with buttons; the value sets are the service's enums.
-CHOICES: dict[str, dict[str, str]] = {
-    "sex": reference.SEXES,
-    "document_type": reference.DOCUMENT_TYPES,
-    "purpose": reference.PURPOSES,
-    "host_kind": reference.HOST_KINDS,
-}
-# What the confirmation screen's edit buttons restart: the first and the last step.
-EDIT_GROUPS: dict[str, tuple[str, str]] = {
-    "names": ("surname", "given_names_latin"),
-    "date_of_birth": ("date_of_birth", "date_of_birth"),
-    "sex": ("sex", "sex"),
-    "citizenship": ("citizenship", "citizenship"),
-    "document": ("document_type", "document_number"),
-    "purpose": ("purpose", "purpose"),  # the visa is its own edit: not asked again for nothing
-    "visa": ("visa_number", "visa_number"),
-    "stay": ("stay_from", "stay_until"),
-    "host": ("host_kind", "host_address"),
-    "region": ("region", "region"),
-    "occupation": ("occupation", "occupation"),
-}
+from bot import dates, reference
+
 SKIP = "-"  # skip an optional answer; on a Latin-letters step: "the Latin form shown is right"
 TYPE = "type"  # on a Latin-letters step: "I will type it myself"
 KEEP = "="  # editing from the confirmation screen: keep the current answer
-# Answers a worker may not know yet: "skip" saves them as unknown (never as free text).
-UNKNOWABLE = ("host_name", "host_address")
+WHOM = ("self", "family")
+MAX_STAY_DAYS = 5 * 366
+MAX_ADVANCE_DAYS = 366
 # "I don't know" typed in one of the six languages: asked back, never kept as the answer.
 _DONT_KNOW = re.compile(
     r"(не\s*знаю|незнаю|bilmayman|bilmadim|намедонам|билбейм|білмеймін|"
     r"don'?t\s*know|do\s*not\s*know|unknown|не\s*известно|неизвестно)",
     re.IGNORECASE,
 )
-RETURN_KEY = "_return"  # the step after which an edit goes back to the confirmation screen
-WHOM_KEY = "_whom"  # "self" (the account holder) or "family" (a family member)
-WHOM = ("self", "family")
-MAX_STAY_DAYS = 5 * 366
-MAX_ADVANCE_DAYS = 366
 
 
 @dataclass
@@ -92,68 +56,81 @@ class Ambiguous(Exception):
     candidates: list[str]
 
 
-# ------------------------------------------------------------------------------ order
+# ------------------------------------------------------------------------------ the draft
 
 
-def is_family(data: dict[str, Any]) -> bool:
-    """The card being filled in is a family member's: questions say "their", not "your"."""
-    return data.get(WHOM_KEY) == "family"
+class Answers(BaseModel):
+    """The card's answers so far (personal data). None: not answered, or skipped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    surname: str | None = None
+    given_names: str | None = None
+    surname_latin: str | None = None
+    given_names_latin: str | None = None
+    date_of_birth: date | None = None
+    sex: str | None = None
+    citizenship: str | None = None
+    document_type: str | None = None
+    document_number: str | None = None
+    purpose: str | None = None
+    visa_number: str | None = None
+    stay_from: date | None = None
+    stay_until: date | None = None
+    host_kind: str | None = None
+    host_name: str | None = None
+    host_address: str | None = None
+    region: str | None = None
+    occupation: str | None = None
 
 
-def applies(step: str, data: dict[str, Any]) -> bool:
-    if step == "given_names_latin":
-        return bool(data.get("given_names"))
-    return True
+class Draft(BaseModel):
+    """A registration in progress, as the FSM storage keeps it (JSON, cleared at the end)."""
 
+    model_config = ConfigDict(extra="forbid")
 
-def can_skip(step: str, data: dict[str, Any]) -> bool:
-    if step in ("given_names", "visa_number", "occupation", *UNKNOWABLE):
-        return True
-    if step in _LATIN_OF:
-        return latin_of(step, data) is not None
-    return False
+    expires: float = 0.0  # epoch seconds: older answers are deleted, whatever the storage
+    whom: Literal["self", "family"] | None = None
+    answers: Answers = Field(default_factory=Answers)
+    skipped: set[str] = Field(default_factory=set)  # answered "none" or "not known yet"
+    latin: dict[str, str] = Field(default_factory=dict)  # Latin forms to show, by Latin step
+    return_to: str | None = None  # editing: the step after which the summary comes back
+    idempotency_key: str | None = None  # one per request body: a repeated press repeats it
+    prompt: int | None = None  # the message id of the question asked last (its buttons go)
 
+    @classmethod
+    def load(cls, data: Mapping[str, Any]) -> Draft:
+        """The draft in the FSM data; a shape from an older version starts afresh."""
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError:
+            return cls()
 
-_LATIN_OF = {"surname_latin": "surname", "given_names_latin": "given_names"}
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
 
+    @property
+    def family(self) -> bool:
+        """The card is a family member's: questions say "their", not "your"."""
+        return self.whom == "family"
 
-def latin_of(step: str, data: dict[str, Any]) -> str | None:
-    """The Latin form the card will print for a name (shown for confirmation), if the name
-    can be spelt in Latin letters automatically."""
-    name = data.get(_LATIN_OF.get(step, ""))
-    if not name or not transliterable(name):
-        return None
-    spelt = latin.to_icao_latin(name)
-    return spelt if _LATIN_RE.match(spelt) else None
+    def value(self, step: str) -> Any:
+        return getattr(self.answers, step)
 
+    def answered(self, step: str) -> bool:
+        return self.value(step) is not None or step in self.skipped
 
-def can_keep(step: str, data: dict[str, Any]) -> bool:
-    """Editing a part of the card: its current answer can be kept as it is (a Latin form is
-    shown again instead, since the name it spells may have changed)."""
-    return RETURN_KEY in data and data.get(step) is not None and step not in _LATIN_OF
+    def answer(self, step: str, value: Any) -> None:
+        setattr(self.answers, step, value)
+        if value is None:
+            self.skipped.add(step)
+        else:
+            self.skipped.discard(step)
+        self.idempotency_key = None  # another body: another request
 
-
-def first_step() -> str:
-    return STEPS[0]
-
-
-def next_step(step: str, data: dict[str, Any]) -> str | None:
-    """The step after ``step``, or None when the confirmation screen comes next."""
-    index = STEPS.index(step)
-    until = data.get(RETURN_KEY)
-    limit = STEPS.index(until) if until in STEPS else len(STEPS) - 1
-    for candidate in STEPS[index + 1 : limit + 1]:
-        if applies(candidate, data):
-            return candidate
-    return None
-
-
-def missing_step(data: dict[str, Any]) -> str | None:
-    """The first step not yet answered (a skipped optional answer counts as answered)."""
-    for step in STEPS:
-        if applies(step, data) and step not in data:
-            return step
-    return None
+    def forget(self, step: str) -> None:
+        setattr(self.answers, step, None)
+        self.skipped.discard(step)
 
 
 # ------------------------------------------------------------------------------ checks
@@ -163,15 +140,11 @@ _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’ʻʼ.-][^\W\d_]+)*\.?$")
 _LATIN_RE = re.compile(r"^[A-Z]+(?:[ -][A-Z]+)*$")
 _DOC_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{5,20}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-_TEXT_LIMITS = {"host_name": 200, "host_address": 300, "occupation": 120}
 
 
-def transliterable(name: str) -> bool:
-    """Whether the service can spell a name in Latin letters itself (Cyrillic or Latin)."""
-    letters = [c for c in name if unicodedata.category(c) in ("Lu", "Ll", "Lt", "Lo")]
-    return bool(letters) and all(
-        unicodedata.name(c, "").startswith(("LATIN", "CYRILLIC")) for c in letters
-    )
+def is_latin(value: str) -> bool:
+    """Whether a name is in the ICAO Latin letters the card prints (A-Z, space, hyphen)."""
+    return bool(_LATIN_RE.match(value))
 
 
 def _text(value: str, limit: int) -> str:
@@ -226,17 +199,17 @@ def check_birth_date(value: date, today: date) -> date:
     return value
 
 
-def check_stay_from(value: date, data: dict[str, Any], today: date) -> date:
-    born = data.get("date_of_birth")
-    if born and value < date.fromisoformat(born):
+def check_stay_from(value: date, draft: Draft, today: date) -> date:
+    born = draft.answers.date_of_birth
+    if born and value < born:
         raise Invalid("stay_before_birth")
     if value > today + timedelta(days=MAX_ADVANCE_DAYS):
         raise Invalid("stay_too_far")
     return value
 
 
-def check_stay_until(value: date, data: dict[str, Any], today: date) -> date:
-    start = date.fromisoformat(data["stay_from"]) if data.get("stay_from") else today
+def check_stay_until(value: date, draft: Draft, today: date) -> date:
+    start = draft.answers.stay_from or today
     if value < start:
         raise Invalid("stay_until_before_from")
     if value < today:
@@ -262,31 +235,243 @@ def check_region(code: str) -> str:
     return code
 
 
-def parse_text(step: str, text: str, data: dict[str, Any], today: date) -> Any:
-    """A typed answer to ``step``, checked; raises Invalid or Ambiguous."""
-    if step in CHOICES:
+def _one(candidates: list[str], unknown: str) -> str:
+    """The one code a typed name matched (Russia only when nothing else matched)."""
+    if not candidates:
+        raise Invalid(unknown)
+    if "RUS" in candidates and len(candidates) > 1:
+        candidates = [c for c in candidates if c != "RUS"]
+    if len(candidates) > 1:
+        raise Ambiguous(candidates[:12])
+    return candidates[0]
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid("use_buttons") from None
+
+
+def _no_typing(_text: str, _today: date) -> Any:
+    raise Invalid("use_buttons")
+
+
+def _as_typed(text: str, _today: date) -> str:
+    return text
+
+
+def _text_up_to(limit: int, *, unknowable: bool = False) -> Callable[[Any, Draft, date], str]:
+    def check(value: Any, _draft: Draft, _today: date) -> str:
+        if unknowable and _DONT_KNOW.search(str(value)):
+            raise Invalid("dont_know")
+        return _text(str(value), limit)
+
+    return check
+
+
+def _choice(choices: Mapping[str, str]) -> Callable[[Any, Draft, date], str]:
+    def check(value: Any, _draft: Draft, _today: date) -> str:
+        if value not in choices:
+            raise Invalid("use_buttons")
+        return str(value)
+
+    return check
+
+
+# ------------------------------------------------------------------------------ the steps
+
+Skip = Literal["never", "optional", "unknown", "latin"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of the form.
+
+    ``skip``: "optional" may be skipped; "unknown" may be answered "I don't know yet" (kept
+    as not known, never as text); "latin" may be confirmed as the Latin form shown.
+    """
+
+    name: str
+    field: str  # where the answer goes in the POST /cards body ("holder.document.number")
+    group: str  # the confirmation screen's edit button that asks it again
+    check: Callable[[Any, Draft, date], Any]  # a value read → the answer kept; or Invalid
+    read: Callable[[str, date], Any] = _as_typed  # a typed answer → a value to check
+    button: Callable[[str], Any] | None = None  # a button's value → a value to check
+    choices: Mapping[str, str] | None = None  # answered with these buttons only
+    skip: Skip = "never"
+    echo: bool = False  # a typed answer is shown back as read ("✔️ Date of birth: …")
+    after: str | None = None  # asked only when this answer is not empty
+
+    def applies(self, draft: Draft) -> bool:
+        return self.after is None or bool(draft.value(self.after))
+
+
+def _choice_step(name: str, field: str, choices: Mapping[str, str], group: str = "") -> Step:
+    return Step(
+        name, field, group or name, _choice(choices), read=_no_typing, button=str, choices=choices
+    )
+
+
+def _code_step(
+    name: str, field: str, check: Callable[[str], str], find: Callable[[str], list[str]]
+) -> Step:
+    """A country or a region: a code from a button, or a typed name (asked back when it
+    matches several)."""
+    unknown = ("country" if name == "citizenship" else name) + "_unknown"
+    return Step(
+        name,
+        field,
+        name,
+        lambda v, _d, _t: check(v),
+        read=lambda text, _t: _one(find(text), unknown),
+        button=str,
+        echo=True,
+    )
+
+
+def _date_step(name: str, field: str, check: Callable[[date, Draft, date], date]) -> Step:
+    """A date of the stay: typed, or one of the quick dates offered as buttons."""
+    return Step(
+        name,
+        field,
+        "stay",
+        check,
+        read=lambda text, _t: parse_date(text),
+        button=_iso_date,
+        echo=True,
+    )
+
+
+def _name_step(name: str, field: str, *, skip: Skip = "never", after: str | None = None) -> Step:
+    latin = name.endswith("_latin")
+    check = check_latin if latin else check_name
+    return Step(name, field, "names", lambda v, _d, _t: check(v), skip=skip, after=after)
+
+
+STEPS: tuple[Step, ...] = (
+    _name_step("surname", "holder.surname"),
+    _name_step("given_names", "holder.given_names", skip="optional"),
+    _name_step("surname_latin", "holder.surname_latin", skip="latin"),
+    _name_step("given_names_latin", "holder.given_names_latin", skip="latin", after="given_names"),
+    Step(
+        "date_of_birth",
+        "holder.date_of_birth",
+        "date_of_birth",
+        lambda v, _d, today: check_birth_date(v, today),
+        read=lambda text, today: parse_date(text, birth_today=today),
+        echo=True,
+    ),
+    _choice_step("sex", "holder.sex", reference.SEXES),
+    _code_step("citizenship", "holder.citizenship", check_country, reference.find_countries),
+    _choice_step("document_type", "holder.document.type", reference.DOCUMENT_TYPES, "document"),
+    Step(
+        "document_number",
+        "holder.document.number",
+        "document",
+        lambda v, _d, _t: check_document_number(v),
+    ),
+    _choice_step("purpose", "purpose", reference.PURPOSES),
+    Step(
+        "visa_number",
+        "visa_number",
+        "visa",  # its own edit: editing the purpose does not ask for the visa again
+        lambda v, _d, _t: check_document_number(v, "visa_number"),
+        skip="optional",
+    ),
+    _date_step("stay_from", "planned_stay.from", check_stay_from),
+    _date_step("stay_until", "planned_stay.until", check_stay_until),
+    _choice_step("host_kind", "host.kind", reference.HOST_KINDS, "host"),
+    Step("host_name", "host.name", "host", _text_up_to(200, unknowable=True), skip="unknown"),
+    Step("host_address", "host.address", "host", _text_up_to(300, unknowable=True), skip="unknown"),
+    _code_step("region", "region", check_region, reference.find_regions),
+    Step("occupation", "occupation", "occupation", _text_up_to(120), skip="optional"),
+)
+BY_NAME: dict[str, Step] = {s.name: s for s in STEPS}
+NAMES: tuple[str, ...] = tuple(BY_NAME)
+# The confirmation screen's edit buttons: each asks again its steps, first to last.
+EDIT_GROUPS: dict[str, tuple[str, str]] = {}
+for _step in STEPS:
+    _first = EDIT_GROUPS.get(_step.group, (_step.name, _step.name))[0]
+    EDIT_GROUPS[_step.group] = (_first, _step.name)
+# The Latin-letters step of each native name: the Latin form shown is confirmed there.
+LATIN_STEP = {"surname": "surname_latin", "given_names": "given_names_latin"}
+
+
+def step(name: str) -> Step:
+    return BY_NAME[name]
+
+
+# ------------------------------------------------------------------------------ order
+
+
+def first_step() -> str:
+    return STEPS[0].name
+
+
+def next_step(name: str, draft: Draft) -> str | None:
+    """The step after ``name``, or None when the confirmation screen comes next."""
+    index = NAMES.index(name)
+    limit = NAMES.index(draft.return_to) if draft.return_to in BY_NAME else len(STEPS) - 1
+    for candidate in STEPS[index + 1 : limit + 1]:
+        if candidate.applies(draft):
+            return candidate.name
+    return None
+
+
+def missing_step(draft: Draft) -> str | None:
+    """The first step not yet answered (a skipped optional answer counts as answered)."""
+    for s in STEPS:
+        if s.applies(draft) and not draft.answered(s.name):
+            return s.name
+    return None
+
+
+def latin_of(name: str, draft: Draft) -> str | None:
+    """The Latin form the card will print for a name, shown for confirmation, if known."""
+    return draft.latin.get(name) if BY_NAME[name].skip == "latin" else None
+
+
+def can_skip(name: str, draft: Draft) -> bool:
+    kind = BY_NAME[name].skip
+    if kind == "latin":
+        return latin_of(name, draft) is not None
+    return kind != "never"
+
+
+def can_keep(name: str, draft: Draft) -> bool:
+    """Editing a part of the card: its current answer can be kept as it is (a Latin form is
+    shown again instead, since the name it spells may have changed)."""
+    return (
+        draft.return_to is not None
+        and draft.value(name) is not None
+        and BY_NAME[name].skip != "latin"
+    )
+
+
+# ------------------------------------------------------------------------------ answers
+
+
+def parse_text(name: str, text: str, draft: Draft, today: date) -> Any:
+    """A typed answer to step ``name``, checked; raises Invalid or Ambiguous."""
+    s = BY_NAME[name]
+    return s.check(s.read(text, today), draft, today)
+
+
+def parse_choice(name: str, value: str, draft: Draft, today: date) -> Any:
+    """A button's answer to step ``name``: a code, a quick date, keep, or skip."""
+    s = BY_NAME[name]
+    if value == KEEP:
+        if not can_keep(name, draft):
+            raise Invalid("use_buttons")
+        return draft.value(name)
+    if value == SKIP:
+        if not can_skip(name, draft):
+            raise Invalid("required")
+        return latin_of(name, draft)
+    if s.button is None:
         raise Invalid("use_buttons")
-    if step in ("surname", "given_names"):
-        return check_name(text)
-    if step in ("surname_latin", "given_names_latin"):
-        return check_latin(text)
-    if step == "date_of_birth":
-        return check_birth_date(parse_date(text, birth_today=today), today).isoformat()
-    if step == "stay_from":
-        return check_stay_from(parse_date(text), data, today).isoformat()
-    if step == "stay_until":
-        return check_stay_until(parse_date(text), data, today).isoformat()
-    if step == "document_number":
-        return check_document_number(text)
-    if step == "visa_number":
-        return check_document_number(text, "visa_number")
-    if step == "citizenship":
-        return _one(reference.find_countries(text), check_country, "country_unknown")
-    if step == "region":
-        return _one(reference.find_regions(text), check_region, "region_unknown")
-    if step in UNKNOWABLE and _DONT_KNOW.search(text):
-        raise Invalid("dont_know")
-    return _text(text, _TEXT_LIMITS.get(step, 200))
+    return s.check(s.button(value), draft, today)
 
 
 def _plain(text: str) -> str:
@@ -305,129 +490,44 @@ def match_label(text: str, labels: dict[str, str]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _one(candidates: list[str], check: Any, unknown: str) -> str:
-    if not candidates:
-        raise Invalid(unknown)
-    if "RUS" in candidates and len(candidates) > 1:
-        candidates = [c for c in candidates if c != "RUS"]
-    if len(candidates) > 1:
-        raise Ambiguous(candidates[:12])
-    return str(check(candidates[0]))
-
-
-def parse_choice(step: str, value: str, data: dict[str, Any], today: date) -> Any:
-    """A button's answer to ``step``: a code from the lists, a quick date, or a skip."""
-    if value == KEEP:
-        if not can_keep(step, data):
-            raise Invalid("use_buttons")
-        return data[step]
-    if value == SKIP:
-        if not can_skip(step, data):
-            raise Invalid("required")
-        return latin_of(step, data) if step in _LATIN_OF else None
-    if step in CHOICES:
-        if value not in CHOICES[step]:
-            raise Invalid("use_buttons")
-        return value
-    if step == "citizenship":
-        return check_country(value)
-    if step == "region":
-        return check_region(value)
-    if step in ("stay_from", "stay_until"):
-        return parse_text(step, value, data, today)
-    raise Invalid("use_buttons")
-
-
-def recheck(data: dict[str, Any], today: date) -> tuple[str, Invalid] | None:
+def recheck(draft: Draft, today: date) -> tuple[str, Invalid] | None:
     """Check every answer again (time passes, edits change what others depend on)."""
-    for step in STEPS:
-        if not applies(step, data):
+    for s in STEPS:
+        if not s.applies(draft):
             continue
-        value = data.get(step)
+        value = draft.value(s.name)
         if value is None:
-            if step not in data or not can_skip(step, data):
-                return step, Invalid("required")
+            if not draft.answered(s.name) or not can_skip(s.name, draft):
+                return s.name, Invalid("required")
             continue
         try:
-            if step in CHOICES or step in ("citizenship", "region"):
-                parse_choice(step, str(value), data, today)
-            elif step in ("date_of_birth", "stay_from", "stay_until"):
-                parse_text(step, date.fromisoformat(value).strftime("%d.%m.%Y"), data, today)
-            else:
-                parse_text(step, str(value), data, today)
+            s.check(value, draft, today)
         except Invalid as exc:
-            return step, exc
+            return s.name, exc
     return None
 
 
 # ------------------------------------------------------------------------------ request
 
 
-def to_body(data: dict[str, Any], *, language: str, telegram_user_id: int) -> dict[str, Any]:
-    """The POST /cards body from the answers."""
-    holder: dict[str, Any] = {
-        "surname": data["surname"],
-        "date_of_birth": data["date_of_birth"],
-        "sex": data["sex"],
-        "citizenship": data["citizenship"],
-        "document": {"type": data["document_type"], "number": data["document_number"]},
-    }
-    for key in ("given_names", "surname_latin", "given_names_latin"):
-        if data.get(key) and applies(key, data):
-            holder[key] = data[key]
-    body: dict[str, Any] = {
-        "holder": holder,
-        "purpose": data["purpose"],
-        "planned_stay": {"from": data["stay_from"], "until": data["stay_until"]},
-        "host": {"kind": data["host_kind"]},
-        "region": data["region"],
-        "language": language,
-        "telegram_user_id": telegram_user_id,
-    }
-    for key, step in (("name", "host_name"), ("address", "host_address")):
-        if data.get(step):  # unknown yet: left out, never sent as text
-            body["host"][key] = data[step]
-    if data.get("visa_number"):
-        body["visa_number"] = data["visa_number"]
-    if data.get("occupation"):
-        body["occupation"] = data["occupation"]
+def to_body(draft: Draft, *, language: str, telegram_user_id: int) -> dict[str, Any]:
+    """The POST /cards body: each answer given at its step's field (an unknown one is left
+    out, never sent as text)."""
+    body: dict[str, Any] = {"language": language, "telegram_user_id": telegram_user_id}
+    for s in STEPS:
+        value = draft.value(s.name)
+        if value is None or not s.applies(draft):
+            continue
+        *parents, last = s.field.split(".")
+        node = body
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value.isoformat() if isinstance(value, date) else value
     return body
 
 
-_API_FIELDS = {
-    "holder.surname": "surname",
-    "holder.given_names": "given_names",
-    "holder.surname_latin": "surname_latin",
-    "holder.given_names_latin": "given_names_latin",
-    "holder.date_of_birth": "date_of_birth",
-    "holder.sex": "sex",
-    "holder.citizenship": "citizenship",
-    "holder.document.type": "document_type",
-    "holder.document.number": "document_number",
-    "holder.document": "document_number",
-    "purpose": "purpose",
-    "visa_number": "visa_number",
-    "planned_stay.from": "stay_from",
-    "planned_stay.until": "stay_until",
-    "planned_stay": "stay_until",
-    "host.kind": "host_kind",
-    "host.name": "host_name",
-    "host.address": "host_address",
-    "region": "region",
-    "occupation": "occupation",
-}
-
-
-def step_for_api_field(field_name: str, reason: str) -> str:
-    """The step that holds a field the service refused (whole-object errors by their text)."""
-    if field_name in _API_FIELDS:
-        return _API_FIELDS[field_name]
-    if "given_names_latin" in reason:
-        return "given_names_latin"
-    if "surname_latin" in reason:
-        return "surname_latin"
-    if field_name.startswith("holder"):
-        return "surname"
-    if "date_of_birth" in reason or "planned_stay" in reason:
-        return "stay_from"
-    return "surname"
+def step_for_api_field(path: str) -> str:
+    """The step that holds a field the service refused: its own, or the last one inside
+    an object refused as a whole ("planned_stay" → stay_until)."""
+    inside = [s.name for s in STEPS if s.field == path or s.field.startswith(path + ".")]
+    return inside[-1] if inside else STEPS[0].name

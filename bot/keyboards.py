@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -115,48 +114,54 @@ def whom() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def step(step: str, data: dict[str, Any], language: str, today: date) -> InlineKeyboardMarkup:
-    """Buttons for a registration step (choices, quick dates, skip); cancel on every step."""
+def step(step: str, draft: forms.Draft, language: str, today: date) -> InlineKeyboardMarkup:
+    """Buttons for a registration step (keep, choices, quick dates, skip); cancel on every
+    step."""
     rows: list[list[InlineKeyboardButton]] = []
-    if forms.can_keep(step, data):  # editing: the current answer in one tap
-        current = texts.answer_value(step, data[step], language)
+    if forms.can_keep(step, draft):  # editing: the current answer in one tap
+        current = texts.answer_value(step, draft.value(step), language)
         keep = _("↩️ Keep: {value}").format(value=_short(current, 30))
         rows.append([_button(keep, ChoiceCB(field=step, value=forms.KEEP))])
-    if step in forms.CHOICES:
+    rows += _answers(step, draft, language, today)
+    skip = texts.skip_label(step, draft)
+    if skip is not None:
+        rows.append([_button(skip, ChoiceCB(field=step, value=forms.SKIP))])
+    if forms.latin_of(step, draft) is not None:
+        rows.append([_button(_("✏️ I'll type it"), ChoiceCB(field=step, value=forms.TYPE))])
+    rows.append([_cancel()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _answers(
+    step: str, draft: forms.Draft, language: str, today: date
+) -> list[list[InlineKeyboardButton]]:
+    """The answers a step offers as buttons: its choices, common ones, or quick dates."""
+    choices = forms.step(step).choices
+    if choices is not None:
         buttons = [
-            _button(_(text), ChoiceCB(field=step, value=code))
-            for code, text in forms.CHOICES[step].items()
+            _button(_(text), ChoiceCB(field=step, value=code)) for code, text in choices.items()
         ]
-        rows += _rows(buttons, 2)
-    elif step == "citizenship":
+        return _rows(buttons, 2)
+    if step == "citizenship":
         buttons = [
             _button(reference.country_name(code, language), ChoiceCB(field=step, value=code))
             for code in reference.COMMON_CITIZENSHIPS
         ]
-        rows += _rows(buttons, 3)
-    elif step == "region":
+        return _rows(buttons, 3)
+    if step == "region":
         buttons = [
             _button(reference.region_name(code), ChoiceCB(field=step, value=code))
             for code in reference.COMMON_REGIONS
         ]
-        rows += _rows(buttons, 2)
-        rows.append([_button(_("All regions…"), PageCB(field=step, page=0))])
-    elif step in ("stay_from", "stay_until"):
-        rows.append(
+        return [*_rows(buttons, 2), [_button(_("All regions…"), PageCB(field=step, page=0))]]
+    if step in ("stay_from", "stay_until"):
+        return [
             [
                 _button(text, ChoiceCB(field=step, value=day.isoformat()))
-                for text, day in _quick_dates(step, data, today)
+                for text, day in _quick_dates(step, draft, today)
             ]
-        )
-    if forms.latin_of(step, data) is not None:
-        rows.append([_button(_("✅ Correct"), ChoiceCB(field=step, value=forms.SKIP))])
-        rows.append([_button(_("✏️ I'll type it"), ChoiceCB(field=step, value=forms.TYPE))])
-    elif step in forms.UNKNOWABLE:
-        rows.append([_button(_("🤷 I don't know yet"), ChoiceCB(field=step, value=forms.SKIP))])
-    elif forms.can_skip(step, data):
-        rows.append([_button(_("Skip"), ChoiceCB(field=step, value=forms.SKIP))])
-    rows.append([_cancel()])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+        ]
+    return []
 
 
 def cancel_only() -> InlineKeyboardMarkup:
@@ -167,11 +172,10 @@ def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
-def _quick_dates(step: str, data: dict[str, Any], today: date) -> list[tuple[str, date]]:
+def _quick_dates(step: str, draft: forms.Draft, today: date) -> list[tuple[str, date]]:
     if step == "stay_from":
         return [(_("Today"), today), (_("Tomorrow"), today + timedelta(days=1))]
-    start = date.fromisoformat(data["stay_from"]) if data.get("stay_from") else today
-    start = max(start, today)
+    start = max(draft.answers.stay_from or today, today)
     return [
         (_("{days} days").format(days=days), start + timedelta(days=days)) for days in (30, 90, 365)
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -81,7 +82,7 @@ COMMON_REGIONS = {
 }
 
 
-def label(table: dict[str, str], code: str) -> str:
+def label(table: Mapping[str, str], code: str) -> str:
     """The translated label of a code, or the code itself when it is not in the table."""
     return _(table[code]) if code in table else code
 

@@ -50,6 +50,7 @@ from service.proofs.recorder import ScanRecorder
 from service.proofs.routes import public_router as proofs_public_router
 from service.proofs.routes import router as proofs_router
 from service.proofs.service import ProofCache
+from service.reference.routes import router as reference_router
 from service.stats import quotas as stats_quotas
 from service.stats import rollup
 from service.stats.routes import router as stats_router
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(webhooks_router)
     app.include_router(privacy_router)
     app.include_router(stats_router)
+    app.include_router(reference_router)
     if telegram is not None:
         # A route, not a mount: a mount answers its bare path with a redirect to path + "/",
         # and Telegram does not follow redirects.

@@ -22,6 +22,7 @@ from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.core import clock, i18n
+from service.core.errors import FieldValueError
 from service.core.ids import uuid7
 from service.core.types import UTCDateTime
 from service.reference.codes import (
@@ -338,7 +339,7 @@ class CardCreate(_Input):
     @model_validator(mode="after")
     def _check(self) -> CardCreate:
         if self.planned_stay.from_ < self.holder.date_of_birth:
-            raise ValueError("planned_stay.from is before date_of_birth")
+            raise FieldValueError("planned_stay.from", "is before holder.date_of_birth")
         return self
 
 

@@ -118,3 +118,13 @@ class ServiceBusy(OnboardError):
 def field_error(field: str, reason: str) -> InvalidInput:
     """An InvalidInput naming one field, in the same shape as request validation errors."""
     return InvalidInput(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+class FieldValueError(ValueError):
+    """A model-level check about one field (pydantic reports it at the model's place):
+    ``path`` is that field's place inside the model ("planned_stay.from"), added to the
+    error's location in problem+json so clients map it by field, never by its wording."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(reason)
+        self.path = path

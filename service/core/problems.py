@@ -14,7 +14,13 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.core import i18n
-from service.core.errors import PROBLEM_BASE, OnboardError, ServiceBusy, TooManyRequests
+from service.core.errors import (
+    PROBLEM_BASE,
+    FieldValueError,
+    OnboardError,
+    ServiceBusy,
+    TooManyRequests,
+)
 from service.core.i18n import N_
 
 PROBLEM_TYPE = "application/problem+json"
@@ -72,6 +78,15 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts).replace("from_", "from") or "body"
 
 
+def _location(err: dict[str, Any]) -> str:
+    """The field an error is about; a model-level check names its field itself."""
+    loc = tuple(err.get("loc", ()))
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldValueError):
+        loc += tuple(cause.path.split("."))
+    return _field_name(loc)
+
+
 def _reason(err: dict[str, Any]) -> str:
     msg = str(err.get("msg", "is invalid"))
     return msg.removeprefix("Value error, ")
@@ -89,9 +104,7 @@ async def _on_onboard_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": _field_name(tuple(e.get("loc", ()))), "reason": _reason(e)} for e in exc.errors()
-    ]
+    errors = [{"field": _location(e), "reason": _reason(e)} for e in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
     return problem_response(
         422,

@@ -143,3 +143,16 @@ def to_icao_latin(name: str, *, strict: bool = False) -> str:
         raise NoLatinForm(sorted(set(lost)))
     text = re.sub(r"\s+", " ", "".join(out))
     return re.sub(r"-{2,}", "-", text).strip(" -")
+
+
+LATIN_MAX = 100  # the card's column for a Latin name
+
+
+def printed_latin(name: str) -> str | None:
+    """The Latin form a card prints for a name given without one: complete, or None when a
+    letter has no Latin form here (or it is too long), and the holder must give it."""
+    try:
+        latin = to_icao_latin(name, strict=True)
+    except NoLatinForm:
+        return None
+    return latin if latin and len(latin) <= LATIN_MAX else None

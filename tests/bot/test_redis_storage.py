@@ -77,7 +77,7 @@ async def test_answers_live_in_redis_with_a_ttl(
     assert any(k.endswith(":default:data") for k in keys)
     assert all(0 < ttl <= TTL for ttl in keys.values())
     state, data = await under_test.fsm(chat)
-    assert state == "Registration:sex" and data["surname"] == "Каримов"
+    assert state == "Registration:sex" and data["answers"]["surname"] == "Каримов"
     await chat.say("/cancel")
     assert not await keys_of(redis_client, prefix, chat.user_id)
 

@@ -111,7 +111,7 @@ async def test_each_step_explains_what_is_wrong(tg: BotUnderTest, step: str, bad
     assert reply.startswith("⚠️ ") and reason in reply
     assert question.split("\n\n")[-1].split("\n")[0] in reply  # and the question again
     assert (await tg.fsm(chat))[0] == f"Registration:{step}"
-    assert step not in (await tg.fsm(chat))[1]
+    assert step not in (await tg.fsm(chat))[1].get("answers", {})
 
 
 async def test_a_stay_that_has_already_ended(tg: BotUnderTest):
@@ -239,7 +239,7 @@ async def test_unfinished_answers_expire(tg: BotUnderTest):
     await start_registration(chat)
     await fill_until(chat, stop="sex")
     context = tg.dispatcher.fsm.get_context(tg.bot, chat.user_id, chat.user_id)
-    await context.update_data(_expires=time.time() - 1)
+    await context.update_data(expires=time.time() - 1)
     await chat.press("Male")
     assert "deleted after a long pause" in chat.text()
     assert await tg.fsm(chat) == (None, {})
@@ -256,7 +256,7 @@ async def test_a_name_matching_several_countries(tg: BotUnderTest):
     assert {"South Korea", "North Korea"} <= set(chat.buttons())
     await chat.press("South Korea")
     assert "Which identity document" in chat.last.body
-    assert (await tg.fsm(chat))[1]["citizenship"] == "KOR"
+    assert (await tg.fsm(chat))[1]["answers"]["citizenship"] == "KOR"
 
 
 async def test_typed_country_and_region_names(tg: BotUnderTest, service: Service):
@@ -297,7 +297,7 @@ async def test_the_list_of_all_regions(tg: BotUnderTest):
     first = chat.buttons()[0]
     await chat.press(first)
     assert "Your occupation" in chat.last.body
-    assert (await tg.fsm(chat))[1]["region"].startswith("RU-")
+    assert (await tg.fsm(chat))[1]["answers"]["region"].startswith("RU-")
 
 
 async def test_a_button_from_another_step_is_stale(tg: BotUnderTest, fake):
@@ -308,7 +308,7 @@ async def test_a_button_from_another_step_is_stale(tg: BotUnderTest, fake):
     answer = fake.calls_of("answerCallbackQuery")[-1].params
     assert answer["text"] == "This button is out of date. Please use the latest message."
     state, data = await tg.fsm(chat)
-    assert state == "Registration:citizenship" and data["sex"] == "M"
+    assert state == "Registration:citizenship" and data["answers"]["sex"] == "M"
 
 
 async def test_a_button_of_a_finished_registration_is_stale(tg: BotUnderTest, fake):
@@ -396,7 +396,7 @@ async def test_a_document_registered_to_someone_else(tg: BotUnderTest, service: 
     assert "already registered with other personal data" in second.last.body
     assert "series and number" in second.last.body
     state, data = await tg.fsm(second)
-    assert state == "Registration:document_number" and data["surname"] == "Иванов"
+    assert state == "Registration:document_number" and data["answers"]["surname"] == "Иванов"
     await second.say(document_number())
     assert "Please check your card:" in second.last.body  # straight back to the summary
     await second.press("Confirm")

@@ -89,7 +89,7 @@ async def test_registration_survives_the_service_going_down(
     await chat.press("Confirm")
     assert chat.last.body == LATER_EN + ". Your answers are kept."
     state, data = await via_proxy.fsm(chat)
-    assert state == "Registration:confirm" and data["surname"] == "Каримов"
+    assert state == "Registration:confirm" and data["answers"]["surname"] == "Каримов"
     assert not cards_of(service, chat)
     proxy.trouble.status = None
     await chat.press_data(summary.buttons()[0]["callback_data"], summary)  # the same Confirm

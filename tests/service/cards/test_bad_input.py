@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import func, select
 
 from service.cards.models import Card, Person
+from service.core import clock
 from tests.factories import DELETE, card_payload
 
 PROBLEM = "application/problem+json"
@@ -64,11 +67,26 @@ def test_stay_end_before_start(client, actors) -> None:
     ]
 
 
+def test_a_model_level_check_names_its_field(client, actors) -> None:
+    """The arrival before the birth is checked on the whole card, and still reported at the
+    field to change, so that clients (the bot) map it by field, never by its wording."""
+    today = clock.today()
+    born, arrived = today - timedelta(days=30), today - timedelta(days=40)
+    body = card_payload(
+        **{"holder.date_of_birth": born.isoformat(), "planned_stay.from": arrived.isoformat()}
+    )
+    r = client.post("/api/v1/cards", json=body, headers=actors["admin"])
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+    errors = r.json()["errors"]
+    assert errors == [{"field": "planned_stay.from", "reason": "is before holder.date_of_birth"}]
+
+
 def test_name_without_latin_form_needs_one(client, actors) -> None:
     r = client.post(
         "/api/v1/cards", json=card_payload(**{"holder.surname": "王"}), headers=actors["admin"]
     )
     assert r.status_code == 422 and "surname_latin" in r.json()["detail"]
+    assert [e["field"] for e in r.json()["errors"]] == ["holder.surname_latin"]
     ok = card_payload(**{"holder.surname": "王", "holder.surname_latin": "WANG"})
     assert client.post("/api/v1/cards", json=ok, headers=actors["admin"]).status_code == 201
 

@@ -1,0 +1,105 @@
+"""Texts every feature uses: formatting of values, the menu, errors, languages."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from bot.i18n import _
+
+
+def escape_html(value: object) -> str:
+    return escape(str(value), quote=False)
+
+
+def fmt_date(iso: str | date | None) -> str:
+    if not iso:
+        return "—"
+    value = date.fromisoformat(iso) if isinstance(iso, str) else iso
+    return value.strftime("%d.%m.%Y")
+
+
+def greeting() -> str:
+    return _(
+        "Hello! I am the Onboard bot. I help you register your electronic migration card, "
+        "learn the rules of life and work in Russia, and show a QR code to officers."
+    )
+
+
+def help_text() -> str:
+    return "\n".join(
+        [
+            _("What I can do:"),
+            "/register — " + _("fill in the migration card"),
+            "/card — " + _("your cards and QR codes"),
+            "/checklist — " + _("what is due after arrival, and by when"),
+            "/course — " + _("the adaptation course"),
+            "/guide — " + _("the guide to rules of behaviour"),
+            "/language — " + _("change the language"),
+            "/cancel — " + _("stop filling in the card and delete the answers"),
+            "/help — " + _("this list"),
+        ]
+    )
+
+
+def commands() -> list[tuple[str, str]]:
+    """The command menu: (command, description) in the current language."""
+    return [
+        ("start", _("Start")),
+        ("register", _("Fill in the migration card")),
+        ("card", _("My cards and QR codes")),
+        ("checklist", _("Deadlines after arrival")),
+        ("course", _("Adaptation course")),
+        ("guide", _("Guide to rules of behaviour")),
+        ("language", _("Change the language")),
+        ("help", _("Help")),
+        ("cancel", _("Cancel")),
+    ]
+
+
+def reply_labels() -> dict[str, str]:
+    """The persistent keyboard's buttons by action: the QR first, the same in every language."""
+    return {
+        "card": "🪪 QR",
+        "checklist": _("📋 Deadlines"),
+        "course": _("📚 Course"),
+        "guide": _("🧭 Guide"),
+        "help": _("❓ Help"),
+    }
+
+
+def not_understood() -> str:
+    return _("Sorry, I did not understand. Use the menu buttons or /help.")
+
+
+def try_later() -> str:
+    return _("The registry is not answering right now. Please try again in a few minutes.")
+
+
+def answers_kept() -> str:
+    return _("Your answers are kept.")
+
+
+def went_wrong() -> str:
+    return _("Sorry, something went wrong on my side. Please try again.")
+
+
+def too_fast() -> str:
+    return _("Too many messages at once. Please wait a moment.")
+
+
+def stale_button() -> str:
+    return _("This button is out of date. Please use the latest message.")
+
+
+def choose_language() -> str:
+    return _("Choose your language:")
+
+
+def language_set() -> str:
+    # TRANSLATORS: name the language of this catalogue ("I will speak Uzbek with you").
+    return _("Done: I will speak English with you.")
+
+
+def main_menu() -> str:
+    return _("What would you like to do?")
