@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, text
@@ -30,6 +31,7 @@ from service.cards.models import (
     EventKind,
     ExitIn,
     ExtendIn,
+    HolderIn,
     HolderOut,
     HostOut,
     Person,
@@ -39,6 +41,7 @@ from service.cards.models import (
 )
 from service.core import changes, clock
 from service.core.errors import Conflict, IllegalTransition, NotFound, field_error
+from service.core.ids import uuid7
 from service.webhooks import outbox
 from service.webhooks.models import EventType
 
@@ -153,19 +156,84 @@ def _refuse_second_open_card(*, session: Session, person: Person) -> None:
 
 
 def _new_person(data: CardCreate) -> Person:
-    h = data.holder
-    return Person(
-        surname=h.surname,
-        given_names=h.given_names,
-        surname_latin=h.surname_latin,
-        given_names_latin=h.given_names_latin,
-        date_of_birth=h.date_of_birth,
-        sex=h.sex.value,
-        citizenship=h.citizenship,
-        document_type=h.document.type.value,
-        document_number=h.document.number,
-        language=data.language,
+    return Person(**person_row(holder_columns(data.holder), language=data.language))
+
+
+# The holder rules and row builders, shared by the registry and the archive import.
+
+OPEN_STATUSES = _OPEN
+HOLDER_COLUMNS = (
+    "surname", "given_names", "surname_latin", "given_names_latin", "date_of_birth", "sex",
+    "citizenship", "document_type", "document_number",
+)  # fmt: skip
+
+
+def holder_columns(h: HolderIn) -> dict[str, Any]:
+    """A validated holder as the person table's columns."""
+    return {
+        "surname": h.surname, "given_names": h.given_names, "surname_latin": h.surname_latin,
+        "given_names_latin": h.given_names_latin, "date_of_birth": h.date_of_birth,
+        "sex": h.sex.value, "citizenship": h.citizenship, "document_type": h.document.type.value,
+        "document_number": h.document.number,
+    }  # fmt: skip
+
+
+def document_key(holder: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What identifies a holder: the document (citizenship, type, number)."""
+    return (holder["citizenship"], holder["document_type"], holder["document_number"])
+
+
+def same_holder(stored: Mapping[str, Any], holder: Mapping[str, Any]) -> bool:
+    """Whether a registered person (columns) is the holder described: names compared without
+    case, date of birth and sex exactly. Another person with the same document is refused."""
+    return (
+        (stored["surname"] or "").casefold() == (holder["surname"] or "").casefold()
+        and (stored["given_names"] or "").casefold() == (holder["given_names"] or "").casefold()
+        and stored["date_of_birth"] == holder["date_of_birth"]
+        and stored["sex"] == holder["sex"]
     )
+
+
+def person_row(
+    holder: Mapping[str, Any], *, language: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """A new person's row from the holder's columns."""
+    return {
+        "id": uuid7(),
+        **{c: holder[c] for c in HOLDER_COLUMNS},
+        "language": language,
+        "created_at": now or clock.now(),
+        "erased_at": None,
+    }
+
+
+def card_row(
+    card: Mapping[str, Any],
+    *,
+    person_id: uuid.UUID,
+    serial: int,
+    status: Status,
+    actor: str,
+    created_at: datetime | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """A new card's row: ``card`` holds the card's own columns (purpose ... exit_point;
+    those missing are None), the rest is decided by who issues it."""
+    now = now or clock.now()
+    row = {c: card.get(c) for c in _CARD_COLUMNS}
+    row |= {
+        "id": uuid7(), "number": numbers.generate(), "serial": serial, "person_id": person_id,
+        "status": status.value, "stay_until": card["planned_until"], "revoked_reason": None,
+        "created_at": created_at or now, "updated_at": now, "created_by": actor,
+    }  # fmt: skip
+    return row
+
+
+_CARD_COLUMNS = (
+    "purpose", "visa_number", "planned_from", "planned_until", "host_kind", "host_name",
+    "host_address", "region", "occupation", "telegram_user_id", "entered_on", "entry_point",
+    "exited_on", "exit_point",
+)  # fmt: skip
 
 
 _NEXT_SERIAL = text("UPDATE card_serial SET next_value = next_value + 1 RETURNING next_value - 1")
@@ -200,34 +268,23 @@ def reserve_serials(session: Session, count: int) -> list[int]:
 
 
 def _new_card(data: CardCreate, *, person_id: uuid.UUID, actor: str, serial: int) -> Card:
+    columns = {
+        "purpose": data.purpose.value, "visa_number": data.visa_number,
+        "planned_from": data.planned_stay.from_, "planned_until": data.planned_stay.until,
+        "host_kind": data.host.kind.value, "host_name": data.host.name,
+        "host_address": data.host.address, "region": data.region,
+        "occupation": data.occupation, "telegram_user_id": data.telegram_user_id,
+    }  # fmt: skip
     return Card(
-        number=numbers.generate(),
-        serial=serial,
-        person_id=person_id,
-        status=Status.pending_entry.value,
-        purpose=data.purpose.value,
-        visa_number=data.visa_number,
-        planned_from=data.planned_stay.from_,
-        planned_until=data.planned_stay.until,
-        stay_until=data.planned_stay.until,
-        host_kind=data.host.kind.value,
-        host_name=data.host.name,
-        host_address=data.host.address,
-        region=data.region,
-        occupation=data.occupation,
-        telegram_user_id=data.telegram_user_id,
-        created_by=actor,
+        **card_row(
+            columns, person_id=person_id, serial=serial, status=Status.pending_entry, actor=actor
+        )
     )
 
 
 def _same_holder(person: Person, data: CardCreate) -> bool:
-    h = data.holder
-    return (
-        (person.surname or "").casefold() == h.surname.casefold()
-        and (person.given_names or "").casefold() == (h.given_names or "").casefold()
-        and person.date_of_birth == h.date_of_birth
-        and person.sex == h.sex.value
-    )
+    stored = {c: getattr(person, c) for c in ("surname", "given_names", "date_of_birth", "sex")}
+    return same_holder(stored, holder_columns(data.holder))
 
 
 # ------------------------------------------------------------------------- lifecycle
