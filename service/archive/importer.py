@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from service.archive import staging
 from service.archive.models import COLUMNS, ArchiveImport
 from service.archive.validate import RowValidator, paper_day
 from service.archive.validate import reason as validate_reason
@@ -40,7 +41,7 @@ from service.cards.service import (
     same_holder,
 )
 from service.core import clock
-from service.core.db import bulk_insert, copy_insert, transaction
+from service.core.db import bulk_insert, transaction
 from service.stats import rollup
 
 BATCH = 2000
@@ -199,8 +200,7 @@ class _Plan:
 
     people: list[Row] = field(default_factory=list)
     cards: list[Row] = field(default_factory=list)
-    events: list[Row] = field(default_factory=list)
-    imports: list[Row] = field(default_factory=list)
+    archive_ids: list[str] = field(default_factory=list)
     source: str = ""
 
 
@@ -220,12 +220,18 @@ def _write_batch(
         return
     for card, serial in zip(plan.cards, reserve_serials(session, len(plan.cards)), strict=True):
         card["serial"] = serial
-    # PostgreSQL: COPY (psycopg 3) into the tables; SQLite: executemany.
-    insert = copy_insert if pg else bulk_insert
-    insert(session, Person.__table__, plan.people)  # type: ignore[attr-defined]
-    insert(session, Card.__table__, plan.cards)  # type: ignore[attr-defined]
-    insert(session, CardEvent.__table__, plan.events)  # type: ignore[attr-defined]
-    insert(session, ArchiveImport.__table__, plan.imports)  # type: ignore[attr-defined]
+    if pg:  # one COPY into a staging table, then INSERT ... SELECT into each table
+        staging.write(
+            session, people=plan.people, cards=plan.cards, archive_ids=plan.archive_ids,
+            source=plan.source,
+        )  # fmt: skip
+    else:  # executemany, table by table
+        events, imports = _events_and_imports(plan)
+        for table, rows in (
+            (Person, plan.people), (Card, plan.cards), (CardEvent, events),
+            (ArchiveImport, imports),
+        ):  # fmt: skip
+            bulk_insert(session, table.__table__, rows)  # type: ignore[attr-defined, union-attr]
     rollup.add_backdated(session=session, card_ids=[c["id"] for c in plan.cards])
     result.imported += len(plan.cards)
 
@@ -316,21 +322,26 @@ def _add_card(
         created_at=paper_date(row), now=now,
     )  # fmt: skip
     plan.cards.append(card)
-    # One event per imported card; the paper record's dates travel in its data.
-    history: dict[str, Any] = {"source": "paper archive", "archive_id": row["archive_id"]}
-    if row["entered_on"]:
-        history["entered_on"] = row["entered_on"].isoformat()
-    if row["exited_on"]:
-        history["exited_on"] = row["exited_on"].isoformat()
-    plan.events.append(_event(card["id"], EventKind.created, actor, now, history))
-    plan.imports.append(
-        {
-            "archive_id": row["archive_id"],
-            "card_id": card["id"],
-            "source": plan.source,
-            "imported_at": now,
-        }
-    )
+    plan.archive_ids.append(row["archive_id"])
+
+
+def _events_and_imports(plan: _Plan) -> tuple[list[Row], list[Row]]:
+    """SQLite: each card's "created" event (the paper record's dates travel in its data) and
+    its archive record. (On PostgreSQL the server builds them from the staging table.)"""
+    events, imports = [], []
+    for card, archive_id in zip(plan.cards, plan.archive_ids, strict=True):
+        history: dict[str, Any] = {"source": "paper archive", "archive_id": archive_id}
+        if card["entered_on"]:
+            history["entered_on"] = card["entered_on"].isoformat()
+        if card["exited_on"]:
+            history["exited_on"] = card["exited_on"].isoformat()
+        at = card["updated_at"]
+        events.append(_event(card["id"], EventKind.created, card["created_by"], at, history))
+        imports.append(
+            {"archive_id": archive_id, "card_id": card["id"], "source": plan.source,
+             "imported_at": at}
+        )  # fmt: skip
+    return events, imports
 
 
 def paper_date(row: Row) -> datetime:
