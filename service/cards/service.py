@@ -10,12 +10,12 @@ import base64
 import binascii
 import uuid
 from collections.abc import Mapping
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, text
+from sqlalchemy import ColumnElement, and_, func, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -62,11 +62,14 @@ def effective_status(card: Card, today: date | None = None) -> Status:
 def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card, Person]:
     """Create (or reuse, by document) the holder and a new card in pending_entry.
 
-    Person, card and first event go to the database in one flush inside a savepoint. If it
-    hits a unique index (the same document registered at the same moment by another request,
-    or a card-number collision) the savepoint is undone and the attempt repeated: the second
-    time the holder is found and a new number drawn.
+    If a write hits a unique index (the same document registered at the same moment by
+    another request, or a card-number collision) the attempt is repeated: the second time
+    the holder is found and a new number drawn. PostgreSQL: the rows are written with
+    ``ON CONFLICT DO NOTHING`` (no savepoint, no aborted transaction) and the card's serial
+    is drawn from the sequence by its own INSERT. SQLite undoes just the failed statement by
+    itself (its writers are serialised, see core.db).
     """
+    pg = session.get_bind().dialect.name == "postgresql"
     for _attempt in range(_ISSUE_ATTEMPTS):
         person = _find_holder(session=session, data=data)
         is_new = person is None
@@ -75,40 +78,50 @@ def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card,
         else:
             _refuse_second_open_card(session=session, person=person)
             person.language = data.language
-        card = _new_card(data, person_id=person.id, actor=actor, serial=_next_serial(session))
-        event = CardEvent(
-            card_id=card.id,
-            kind=EventKind.created.value,
-            actor=actor,
-            data={"purpose": card.purpose, "region": card.region},
+            if session.is_modified(person):
+                session.flush()
+        card = _new_card(
+            data, person_id=person.id, actor=actor, serial=0 if pg else _next_serial(session)
         )
-        try:
-            with _savepoint(session):
-                if is_new:
-                    _insert(session, person)
-                elif session.is_modified(person):
-                    session.flush()
-                _insert(session, card)
-                _insert(session, event)
-                changes.mark(session)
-                outbox.emit(
-                    session,
-                    EventType.card_created,
-                    outbox.card_event(card, status=Status.pending_entry.value),
-                )
-        except IntegrityError:
+        if not _write_new(session, person if is_new else None, card, pg=pg):
             continue
+        _insert(session, CardEvent(
+            card_id=card.id, kind=EventKind.created.value, actor=actor,
+            data={"purpose": card.purpose, "region": card.region},
+        ))  # fmt: skip
+        changes.mark(
+            session, created=(card.serial, card.id, card.number, card.status, card.stay_until)
+        )
+        outbox.emit(session, EventType.card_created, outbox.card_event(card, status=card.status))
         return card, person
     raise Conflict("could not register the card because of concurrent changes; try again")
 
 
-def _savepoint(session: Session) -> AbstractContextManager[object]:
-    """A savepoint to retry in. SQLite undoes just the failed statement by itself (its
-    writers are serialised, see core.db), so it needs none; PostgreSQL aborts the whole
-    transaction on an error unless a savepoint catches it."""
-    if session.get_bind().dialect.name == "sqlite":
-        return nullcontext()
-    return session.begin_nested()
+def _write_new(session: Session, person: Person | None, card: Card, *, pg: bool) -> bool:
+    """INSERT the new holder (if any) and the card; False when a unique index refused one."""
+    if not pg:
+        try:
+            if person is not None:
+                _insert(session, person)
+            _insert(session, card)
+        except IntegrityError:
+            return False
+        return True
+    if person is not None and _insert_new(session, person) is None:
+        return False
+    serial = _insert_new(session, card, serial=True)
+    if serial is None:
+        return False
+    card.serial = int(serial)
+    return True
+
+
+def _values(row: SQLModel) -> dict[str, Any]:
+    table = row.__table__  # type: ignore[attr-defined]
+    values = {c.key: getattr(row, c.key) for c in table.columns}
+    if values.get("id") is None:
+        values.pop("id", None)
+    return values
 
 
 def _insert(session: Session, row: SQLModel) -> None:
@@ -116,11 +129,19 @@ def _insert(session: Session, row: SQLModel) -> None:
 
     The object stays outside the session: it is the returned value, not a tracked row.
     """
+    session.execute(row.__table__.insert(), _values(row))  # type: ignore[attr-defined]
+
+
+def _insert_new(session: Session, row: SQLModel, *, serial: bool = False) -> Any:
+    """PostgreSQL: INSERT unless a unique index already holds its value; the new row's id
+    (or, with ``serial``, the serial drawn from ``card_serial_seq``), None when refused."""
     table = row.__table__  # type: ignore[attr-defined]
-    values = {c.key: getattr(row, c.key) for c in table.columns}
-    if values.get("id") is None:
-        values.pop("id", None)
-    session.execute(table.insert(), values)
+    values = _values(row)
+    if serial:
+        values["serial"] = func.nextval("card_serial_seq")
+    returned = table.c.serial if serial else table.c.id
+    stmt = pg_insert(table).values(values).on_conflict_do_nothing().returning(returned)
+    return session.execute(stmt).scalar()
 
 
 def _find_holder(*, session: Session, data: CardCreate) -> Person | None:
