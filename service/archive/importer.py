@@ -12,6 +12,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as day_time
@@ -26,13 +27,21 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from service.archive.models import COLUMNS, ArchiveImport, ArchiveRow
-from service.cards import numbers
+from service.archive import staging
+from service.archive.models import COLUMNS, ArchiveImport
+from service.archive.validate import RowValidator, paper_day
+from service.archive.validate import reason as validate_reason
 from service.cards.models import Card, CardEvent, EventKind, Person, Status
-from service.cards.service import reserve_serials
+from service.cards.service import (
+    OPEN_STATUSES,
+    card_row,
+    document_key,
+    person_row,
+    reserve_serials,
+    same_holder,
+)
 from service.core import clock
-from service.core.db import bulk_insert, copy_insert, transaction
-from service.core.ids import uuid7
+from service.core.db import bulk_insert, transaction
 from service.stats import rollup
 
 BATCH = 2000
@@ -46,7 +55,6 @@ _OPEN_PG = text(
     "SELECT DISTINCT person_id FROM card WHERE person_id = ANY(CAST(:ids AS uuid[])) "
     "AND status IN ('pending_entry', 'active')"
 )
-_OPEN = (Status.pending_entry.value, Status.active.value)
 
 
 class ImportFileError(ValueError):
@@ -64,18 +72,27 @@ class ImportResult:
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv.reader(fh)
         try:
-            header = [h.strip() for h in (reader.fieldnames or [])]
+            header = [h.strip() for h in next(reader, [])]
             missing = [c for c in COLUMNS if c not in header]
-            unknown = [c for c in header if c not in COLUMNS]
+            unknown = [c for c in header if c and c not in COLUMNS]
             if missing or unknown:
                 raise ImportFileError(
                     f"{path}: columns missing {missing or 'none'}, unknown {unknown or 'none'}; "
                     "see docs/import.md"
                 )
-            for row in reader:
-                yield reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+            names = [h or None for h in header]
+            width = len(names)
+            for values in reader:
+                if not values:
+                    continue  # a blank line, as csv.DictReader skips it
+                if len(values) < width:
+                    values += [""] * (width - len(values))
+                yield (
+                    reader.line_num,
+                    {k: v.strip() for k, v in zip(names, values, strict=False) if k},
+                )
         # Past this point nothing can be read reliably: stop with the place, not a traceback.
         # Batches before it are written; after the file is fixed a re-run adds only the rest.
         except UnicodeDecodeError:
@@ -86,50 +103,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             ) from None
 
 
-def _parse(raw: dict[str, str]) -> ArchiveRow:
-    def opt(name: str) -> str | None:
-        return raw[name] or None
-
-    return ArchiveRow.model_validate({
-        "archive_id": raw["archive_id"],
-        "holder": {
-            "surname": raw["surname"], "given_names": opt("given_names"),
-            "surname_latin": opt("surname_latin"), "given_names_latin": opt("given_names_latin"),
-            "date_of_birth": raw["date_of_birth"], "sex": raw["sex"],
-            "citizenship": raw["citizenship"],
-            "document": {"type": raw["document_type"], "number": raw["document_number"]},
-        },
-        "purpose": raw["purpose"], "visa_number": opt("visa_number"),
-        "planned_from": raw["planned_from"], "planned_until": raw["planned_until"],
-        "host": {"kind": raw["host_kind"], "name": raw["host_name"],
-                 "address": raw["host_address"]},
-        "region": raw["region"], "occupation": opt("occupation"),
-        "entered_on": opt("entered_on"), "entry_point": opt("entry_point"),
-        "exited_on": opt("exited_on"), "exit_point": opt("exit_point"),
-    })  # fmt: skip
-
-
-def _reason(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:3]:
-        where = ".".join(str(p) for p in err["loc"] if p not in ("holder", "document")) or "row"
-        parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
-    return "; ".join(parts)
-
-
-def _key(row: ArchiveRow) -> tuple[str, str, str]:
-    h = row.holder
-    return (h.citizenship, h.document.type.value, h.document.number)
-
-
-def _same(person: dict[str, Any], row: ArchiveRow) -> bool:
-    h = row.holder
-    return (
-        (person["surname"] or "").casefold() == h.surname.casefold()
-        and (person["given_names"] or "").casefold() == (h.given_names or "").casefold()
-        and person["date_of_birth"] == h.date_of_birth
-        and person["sex"] == h.sex.value
-    )
+Row = dict[str, Any]  # a validated row: column → value (see validate.RowValidator)
 
 
 def import_file(
@@ -141,8 +115,42 @@ def import_file(
 ) -> ImportResult:
     result = ImportResult()
     started = time.perf_counter()
+    # One thread writes a batch while this one reads and validates the next: the database
+    # and Python work at the same time (the writer waits on the server without the GIL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as writer:
+        pending: Future[None] | None = None
+        try:
+            for batch in _batches(_valid_rows(path, result), batch_size):
+                if pending is not None:
+                    pending.result()
+                    if progress:
+                        progress(result.rows - len(batch))
+                pending = writer.submit(_write, engine, batch, result, source=path.name)
+        finally:
+            if pending is not None:
+                pending.result()  # what was read before a broken line is written
+    if progress:
+        progress(result.rows)
+    result.bad.sort()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _batches(rows: Iterator[tuple[int, Row]], size: int) -> Iterator[list[tuple[int, Row]]]:
+    batch: list[tuple[int, Row]] = []
+    for item in rows:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _valid_rows(path: Path, result: ImportResult) -> Iterator[tuple[int, Row]]:
+    """The file's good rows with their line; the bad ones go into ``result.bad``."""
+    validate = RowValidator()
     seen: dict[str, int] = {}
-    batch: list[tuple[int, ArchiveRow]] = []
     previous = 1  # the header's line
     for line, raw in _rows(path):
         result.rows += 1
@@ -154,33 +162,20 @@ def import_file(
             result.bad.append((first, raw.get("archive_id", ""), reason))
             continue
         try:
-            row = _parse(raw)
+            row = validate(raw)
         except ValidationError as exc:
-            result.bad.append((line, raw.get("archive_id", ""), _reason(exc)))
+            result.bad.append((line, raw.get("archive_id", ""), validate_reason(exc)))
             continue
-        if row.archive_id in seen:
-            result.bad.append(
-                (line, row.archive_id, f"archive_id repeats line {seen[row.archive_id]}")
-            )
+        archive_id = row["archive_id"]
+        if archive_id in seen:
+            result.bad.append((line, archive_id, f"archive_id repeats line {seen[archive_id]}"))
             continue
-        seen[row.archive_id] = line
-        batch.append((line, row))
-        if len(batch) >= batch_size:
-            _write(engine, batch, result, source=path.name)
-            batch = []
-            if progress:
-                progress(result.rows)
-    if batch:
-        _write(engine, batch, result, source=path.name)
-    if progress:
-        progress(result.rows)
-    result.bad.sort()
-    result.seconds = time.perf_counter() - started
-    return result
+        seen[archive_id] = line
+        yield line, row
 
 
 def _write(
-    engine: Engine, batch: list[tuple[int, ArchiveRow]], result: ImportResult, *, source: str
+    engine: Engine, batch: list[tuple[int, Row]], result: ImportResult, *, source: str
 ) -> None:
     for attempt in range(3):
         partial = ImportResult()
@@ -199,169 +194,161 @@ def _write(
         return
 
 
+@dataclass
+class _Plan:
+    """What one batch writes."""
+
+    people: list[Row] = field(default_factory=list)
+    cards: list[Row] = field(default_factory=list)
+    archive_ids: list[str] = field(default_factory=list)
+    source: str = ""
+
+
 def _write_batch(
-    session: Session, batch: list[tuple[int, ArchiveRow]], result: ImportResult, *, source: str
+    session: Session, batch: list[tuple[int, Row]], result: ImportResult, *, source: str
 ) -> None:
-    ids = [row.archive_id for _, row in batch]
     pg = session.get_bind().dialect.name == "postgresql"
-    if pg:  # one array parameter instead of thousands of bound values
-        done = set(session.execute(_DONE_PG, {"ids": ids}).scalars())
-    else:
-        done = set(
-            session.exec(
-                select(ArchiveImport.archive_id).where(col(ArchiveImport.archive_id).in_(ids))
-            ).all()
-        )
-    todo = [(line, row) for line, row in batch if row.archive_id not in done]
+    done = _already_imported(session, [row["archive_id"] for _, row in batch], pg=pg)
+    todo = [(line, row) for line, row in batch if row["archive_id"] not in done]
     result.already_imported += len(batch) - len(todo)
     if not todo:
         return
-    keys = {_key(row) for _, row in todo}
-    people: dict[tuple[str, str, str], dict[str, Any]] = {}
-    table = Person.__table__  # type: ignore[attr-defined]
-    wanted = tuple_(table.c.citizenship, table.c.document_type, table.c.document_number)
-    columns = (
-        "id",
-        "surname",
-        "given_names",
-        "date_of_birth",
-        "sex",
-        "citizenship",
-        "document_type",
-        "document_number",
-    )
+    people = _registered(session, {document_key(row) for _, row in todo}, pg=pg)
+    open_holders = _with_open_card(session, [p["id"] for p in people.values()], pg=pg)
+    plan = _plan(todo, people, open_holders, result, source=source)
+    if not plan.cards:
+        return
+    for card, serial in zip(plan.cards, reserve_serials(session, len(plan.cards)), strict=True):
+        card["serial"] = serial
+    if pg:  # one COPY into a staging table, then INSERT ... SELECT into each table
+        staging.write(
+            session, people=plan.people, cards=plan.cards, archive_ids=plan.archive_ids,
+            source=plan.source,
+        )  # fmt: skip
+    else:  # executemany, table by table
+        events, imports = _events_and_imports(plan)
+        for table, rows in (
+            (Person, plan.people), (Card, plan.cards), (CardEvent, events),
+            (ArchiveImport, imports),
+        ):  # fmt: skip
+            bulk_insert(session, table.__table__, rows)  # type: ignore[attr-defined, union-attr]
+    rollup.add_backdated(session=session, card_ids=[c["id"] for c in plan.cards])
+    result.imported += len(plan.cards)
+
+
+def _already_imported(session: Session, ids: list[str], *, pg: bool) -> set[str]:
+    if pg:  # one array parameter instead of thousands of bound values
+        return set(session.execute(_DONE_PG, {"ids": ids}).scalars())
+    stmt = select(ArchiveImport.archive_id).where(col(ArchiveImport.archive_id).in_(ids))
+    return set(session.exec(stmt).all())
+
+
+_PERSON_COLUMNS = ("id", "surname", "given_names", "date_of_birth", "sex", "citizenship",
+                   "document_type", "document_number")  # fmt: skip
+
+
+def _registered(
+    session: Session, keys: set[tuple[str, str, str]], *, pg: bool
+) -> dict[tuple[str, str, str], Row]:
+    """The persons already registered with these documents, by document."""
     if pg:
         c, t, n = (list(x) for x in zip(*keys, strict=True))
         found = session.execute(_PEOPLE_PG, {"c": c, "t": t, "n": n}).mappings()
     else:
-        found = session.execute(
-            sa_select(*(table.c[name] for name in columns)).where(wanted.in_(list(keys)))
-        ).mappings()
-    for p in found:
-        people[(p["citizenship"], p["document_type"], p["document_number"])] = dict(p)
-    holder_ids = [p["id"] for p in people.values()]
-    if not holder_ids:
-        open_holders: set[uuid.UUID] = set()
-    elif pg:
-        open_holders = set(session.execute(_OPEN_PG, {"ids": holder_ids}).scalars())
-    else:
-        open_holders = set(
-            session.exec(
-                select(Card.person_id).where(
-                    col(Card.person_id).in_(holder_ids), col(Card.status).in_(_OPEN)
-                )
-            ).all()
-        )
+        table = Person.__table__  # type: ignore[attr-defined]
+        wanted = tuple_(table.c.citizenship, table.c.document_type, table.c.document_number)
+        stmt = sa_select(*(table.c[name] for name in _PERSON_COLUMNS))
+        found = session.execute(stmt.where(wanted.in_(list(keys)))).mappings()
+    people = [dict(p) for p in found]
+    return {document_key(p): p for p in people}
 
+
+def _with_open_card(session: Session, holder_ids: list[uuid.UUID], *, pg: bool) -> set[uuid.UUID]:
+    if not holder_ids:
+        return set()
+    if pg:
+        return set(session.execute(_OPEN_PG, {"ids": holder_ids}).scalars())
+    stmt = select(Card.person_id).where(
+        col(Card.person_id).in_(holder_ids), col(Card.status).in_(OPEN_STATUSES)
+    )
+    return set(session.exec(stmt).all())
+
+
+def _plan(
+    todo: list[tuple[int, Row]],
+    people: dict[tuple[str, str, str], Row],
+    open_holders: set[uuid.UUID],
+    result: ImportResult,
+    *,
+    source: str,
+) -> _Plan:
+    """The holder rules of the registry, row by row in file order (a row may use the person
+    an earlier row of the batch registered)."""
+    plan = _Plan(source=source[:200])
     now = clock.now()
     actor = f"import:{source}"[:120]
-    new_people: list[dict[str, Any]] = []
-    cards: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    imports: list[dict[str, Any]] = []
     for line, row in todo:
-        key = _key(row)
+        key = document_key(row)
         person = people.get(key)
-        if person is not None and not _same(person, row):
-            result.bad.append((line, row.archive_id, "document is registered to another holder"))
+        if person is not None and not same_holder(person, row):
+            result.bad.append((line, row["archive_id"], "document is registered to another holder"))
             continue
         if person is None:
-            h = row.holder
-            person = {
-                "id": uuid7(),
-                "surname": h.surname,
-                "given_names": h.given_names,
-                "surname_latin": h.surname_latin,
-                "given_names_latin": h.given_names_latin,
-                "date_of_birth": h.date_of_birth,
-                "sex": h.sex.value,
-                "citizenship": h.citizenship,
-                "document_type": h.document.type.value,
-                "document_number": h.document.number,
-                "language": "ru",
-                "created_at": now,
-                "erased_at": None,
-            }
-            people[key] = person
-            new_people.append(person)
-        status = (
-            Status.closed
-            if row.exited_on
-            else Status.active
-            if row.entered_on
-            else Status.pending_entry
-        ).value
-        if status in _OPEN:
+            person = people[key] = person_row(row, language="ru", now=now)
+            plan.people.append(person)
+        status = _status(row)
+        if status.value in OPEN_STATUSES:
             if person["id"] in open_holders:
-                result.bad.append((line, row.archive_id, "the holder already has an open card"))
+                result.bad.append((line, row["archive_id"], "the holder already has an open card"))
                 continue
             open_holders.add(person["id"])
-        card_id = uuid7()
-        cards.append(
-            {
-                "id": card_id,
-                "number": numbers.generate(),
-                "serial": 0,
-                "person_id": person["id"],
-                "status": status,
-                "purpose": row.purpose.value,
-                "visa_number": row.visa_number,
-                "planned_from": row.planned_from,
-                "planned_until": row.planned_until,
-                "stay_until": row.planned_until,
-                "host_kind": row.host.kind.value,
-                "host_name": row.host.name,
-                "host_address": row.host.address,
-                "region": row.region,
-                "occupation": row.occupation,
-                "telegram_user_id": None,
-                "entered_on": row.entered_on,
-                "entry_point": row.entry_point,
-                "exited_on": row.exited_on,
-                "exit_point": row.exit_point,
-                "revoked_reason": None,
-                # Statistics count a paper card on its own date (paper_date); the import time is
-                # kept in archive_import.imported_at and the "created" event.
-                "created_at": paper_date(row),
-                "updated_at": now,
-                "created_by": actor,
-            }
-        )
-        # One event per imported card; the paper record's dates travel in its data.
-        history: dict[str, Any] = {"source": "paper archive", "archive_id": row.archive_id}
-        if row.entered_on:
-            history["entered_on"] = row.entered_on.isoformat()
-        if row.exited_on:
-            history["exited_on"] = row.exited_on.isoformat()
-        events.append(_event(card_id, EventKind.created, actor, now, history))
+        _add_card(plan, row, person_id=person["id"], status=status, actor=actor, now=now)
+    return plan
+
+
+def _status(row: Row) -> Status:
+    if row["exited_on"]:
+        return Status.closed
+    return Status.active if row["entered_on"] else Status.pending_entry
+
+
+def _add_card(
+    plan: _Plan, row: Row, *, person_id: uuid.UUID, status: Status, actor: str, now: datetime
+) -> None:
+    # Statistics count a paper card on its own date (paper_date); the import time is kept in
+    # archive_import.imported_at and the "created" event.
+    card = card_row(
+        row, person_id=person_id, serial=0, status=status, actor=actor,
+        created_at=paper_date(row), now=now,
+    )  # fmt: skip
+    plan.cards.append(card)
+    plan.archive_ids.append(row["archive_id"])
+
+
+def _events_and_imports(plan: _Plan) -> tuple[list[Row], list[Row]]:
+    """SQLite: each card's "created" event (the paper record's dates travel in its data) and
+    its archive record. (On PostgreSQL the server builds them from the staging table.)"""
+    events, imports = [], []
+    for card, archive_id in zip(plan.cards, plan.archive_ids, strict=True):
+        history: dict[str, Any] = {"source": "paper archive", "archive_id": archive_id}
+        if card["entered_on"]:
+            history["entered_on"] = card["entered_on"].isoformat()
+        if card["exited_on"]:
+            history["exited_on"] = card["exited_on"].isoformat()
+        at = card["updated_at"]
+        events.append(_event(card["id"], EventKind.created, card["created_by"], at, history))
         imports.append(
-            {
-                "archive_id": row.archive_id,
-                "card_id": card_id,
-                "source": source[:200],
-                "imported_at": now,
-            }
-        )
-    if not cards:
-        return
-    for card, serial in zip(cards, reserve_serials(session, len(cards)), strict=True):
-        card["serial"] = serial
-    # PostgreSQL: COPY (psycopg 3) into the tables; SQLite: executemany.
-    insert = copy_insert if pg else bulk_insert
-    insert(session, Person.__table__, new_people)  # type: ignore[attr-defined]
-    insert(session, Card.__table__, cards)  # type: ignore[attr-defined]
-    insert(session, CardEvent.__table__, events)  # type: ignore[attr-defined]
-    insert(session, ArchiveImport.__table__, imports)  # type: ignore[attr-defined]
-    rollup.add_backdated(session=session, card_ids=[c["id"] for c in cards])
-    result.imported += len(cards)
+            {"archive_id": archive_id, "card_id": card["id"], "source": plan.source,
+             "imported_at": at}
+        )  # fmt: skip
+    return events, imports
 
 
-def paper_date(row: ArchiveRow) -> datetime:
+def paper_date(row: Row) -> datetime:
     """When a paper card happened: issued at the border on entry, so its entry date, else the
     planned start of the stay. The card has a date, not a time: noon in Moscow, the same day
     in UTC and in Moscow."""
-    day = row.entered_on or row.planned_from
-    return datetime.combine(day, day_time(12), tzinfo=clock.LEGAL_ZONE)
+    return datetime.combine(paper_day(row), day_time(12), tzinfo=clock.LEGAL_ZONE)
 
 
 def _event(

@@ -66,21 +66,39 @@ class ArchiveRow(BaseModel):
 
     @model_validator(mode="after")
     def _dates(self) -> ArchiveRow:
-        today = clock.today()
-        if self.planned_until < self.planned_from:
-            raise ValueError("planned_until is before planned_from")
-        if self.planned_from < self.holder.date_of_birth:
-            raise ValueError("planned_from is before date_of_birth")
-        if self.entered_on is not None and self.entered_on > today:
-            raise ValueError("entered_on is in the future")
-        if self.exited_on is not None:
-            if self.entered_on is None:
-                raise ValueError("exited_on is given without entered_on")
-            if self.exited_on < self.entered_on:
-                raise ValueError("exited_on is before entered_on")
-            if self.exited_on > today:
-                raise ValueError("exited_on is in the future")
+        check_dates(
+            planned_from=self.planned_from,
+            planned_until=self.planned_until,
+            date_of_birth=self.holder.date_of_birth,
+            entered_on=self.entered_on,
+            exited_on=self.exited_on,
+        )
         return self
 
 
-__all__ = ["ArchiveImport", "ArchiveRow", "COLUMNS", "DocumentIn"]
+def check_dates(
+    *,
+    planned_from: date,
+    planned_until: date,
+    date_of_birth: date,
+    entered_on: date | None,
+    exited_on: date | None,
+) -> None:
+    """The rules across a paper card's dates (``ValueError`` naming the one broken)."""
+    today = clock.today()
+    if planned_until < planned_from:
+        raise ValueError("planned_until is before planned_from")
+    if planned_from < date_of_birth:
+        raise ValueError("planned_from is before date_of_birth")
+    if entered_on is not None and entered_on > today:
+        raise ValueError("entered_on is in the future")
+    if exited_on is not None:
+        if entered_on is None:
+            raise ValueError("exited_on is given without entered_on")
+        if exited_on < entered_on:
+            raise ValueError("exited_on is before entered_on")
+        if exited_on > today:
+            raise ValueError("exited_on is in the future")
+
+
+__all__ = ["ArchiveImport", "ArchiveRow", "COLUMNS", "DocumentIn", "check_dates"]

@@ -201,7 +201,7 @@ def _latin(value: str) -> str:
     return value
 
 
-def _derived_latin(native: str, native_field: str) -> str:
+def derived_latin(native: str, native_field: str) -> str:
     """The ICAO Latin form of a native name, complete or refused: never a letter lost."""
     try:
         latin = to_icao_latin(native, strict=True)
@@ -298,7 +298,7 @@ class HolderIn(_Input):
         native = info.data.get(native_field)
         if not native:  # no given names; or the native name was invalid (reported already)
             return None
-        return _derived_latin(native, native_field)
+        return derived_latin(native, native_field)
 
 
 class StayIn(_Input):

@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, text
+from sqlalchemy import ColumnElement, and_, func, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -30,6 +31,7 @@ from service.cards.models import (
     EventKind,
     ExitIn,
     ExtendIn,
+    HolderIn,
     HolderOut,
     HostOut,
     Person,
@@ -39,6 +41,7 @@ from service.cards.models import (
 )
 from service.core import changes, clock
 from service.core.errors import Conflict, IllegalTransition, NotFound, field_error
+from service.core.ids import uuid7
 from service.webhooks import outbox
 from service.webhooks.models import EventType
 
@@ -59,11 +62,14 @@ def effective_status(card: Card, today: date | None = None) -> Status:
 def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card, Person]:
     """Create (or reuse, by document) the holder and a new card in pending_entry.
 
-    Person, card and first event go to the database in one flush inside a savepoint. If it
-    hits a unique index (the same document registered at the same moment by another request,
-    or a card-number collision) the savepoint is undone and the attempt repeated: the second
-    time the holder is found and a new number drawn.
+    If a write hits a unique index (the same document registered at the same moment by
+    another request, or a card-number collision) the attempt is repeated: the second time
+    the holder is found and a new number drawn. PostgreSQL: the rows are written with
+    ``ON CONFLICT DO NOTHING`` (no savepoint, no aborted transaction) and the card's serial
+    is drawn from the sequence by its own INSERT. SQLite undoes just the failed statement by
+    itself (its writers are serialised, see core.db).
     """
+    pg = session.get_bind().dialect.name == "postgresql"
     for _attempt in range(_ISSUE_ATTEMPTS):
         person = _find_holder(session=session, data=data)
         is_new = person is None
@@ -72,40 +78,50 @@ def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card,
         else:
             _refuse_second_open_card(session=session, person=person)
             person.language = data.language
-        card = _new_card(data, person_id=person.id, actor=actor, serial=_next_serial(session))
-        event = CardEvent(
-            card_id=card.id,
-            kind=EventKind.created.value,
-            actor=actor,
-            data={"purpose": card.purpose, "region": card.region},
+            if session.is_modified(person):
+                session.flush()
+        card = _new_card(
+            data, person_id=person.id, actor=actor, serial=0 if pg else _next_serial(session)
         )
-        try:
-            with _savepoint(session):
-                if is_new:
-                    _insert(session, person)
-                elif session.is_modified(person):
-                    session.flush()
-                _insert(session, card)
-                _insert(session, event)
-                changes.mark(session)
-                outbox.emit(
-                    session,
-                    EventType.card_created,
-                    outbox.card_event(card, status=Status.pending_entry.value),
-                )
-        except IntegrityError:
+        if not _write_new(session, person if is_new else None, card, pg=pg):
             continue
+        _insert(session, CardEvent(
+            card_id=card.id, kind=EventKind.created.value, actor=actor,
+            data={"purpose": card.purpose, "region": card.region},
+        ))  # fmt: skip
+        changes.mark(
+            session, created=(card.serial, card.id, card.number, card.status, card.stay_until)
+        )
+        outbox.emit(session, EventType.card_created, outbox.card_event(card, status=card.status))
         return card, person
     raise Conflict("could not register the card because of concurrent changes; try again")
 
 
-def _savepoint(session: Session) -> AbstractContextManager[object]:
-    """A savepoint to retry in. SQLite undoes just the failed statement by itself (its
-    writers are serialised, see core.db), so it needs none; PostgreSQL aborts the whole
-    transaction on an error unless a savepoint catches it."""
-    if session.get_bind().dialect.name == "sqlite":
-        return nullcontext()
-    return session.begin_nested()
+def _write_new(session: Session, person: Person | None, card: Card, *, pg: bool) -> bool:
+    """INSERT the new holder (if any) and the card; False when a unique index refused one."""
+    if not pg:
+        try:
+            if person is not None:
+                _insert(session, person)
+            _insert(session, card)
+        except IntegrityError:
+            return False
+        return True
+    if person is not None and _insert_new(session, person) is None:
+        return False
+    serial = _insert_new(session, card, serial=True)
+    if serial is None:
+        return False
+    card.serial = int(serial)
+    return True
+
+
+def _values(row: SQLModel) -> dict[str, Any]:
+    table = row.__table__  # type: ignore[attr-defined]
+    values = {c.key: getattr(row, c.key) for c in table.columns}
+    if values.get("id") is None:
+        values.pop("id", None)
+    return values
 
 
 def _insert(session: Session, row: SQLModel) -> None:
@@ -113,11 +129,19 @@ def _insert(session: Session, row: SQLModel) -> None:
 
     The object stays outside the session: it is the returned value, not a tracked row.
     """
+    session.execute(row.__table__.insert(), _values(row))  # type: ignore[attr-defined]
+
+
+def _insert_new(session: Session, row: SQLModel, *, serial: bool = False) -> Any:
+    """PostgreSQL: INSERT unless a unique index already holds its value; the new row's id
+    (or, with ``serial``, the serial drawn from ``card_serial_seq``), None when refused."""
     table = row.__table__  # type: ignore[attr-defined]
-    values = {c.key: getattr(row, c.key) for c in table.columns}
-    if values.get("id") is None:
-        values.pop("id", None)
-    session.execute(table.insert(), values)
+    values = _values(row)
+    if serial:
+        values["serial"] = func.nextval("card_serial_seq")
+    returned = table.c.serial if serial else table.c.id
+    stmt = pg_insert(table).values(values).on_conflict_do_nothing().returning(returned)
+    return session.execute(stmt).scalar()
 
 
 def _find_holder(*, session: Session, data: CardCreate) -> Person | None:
@@ -153,19 +177,84 @@ def _refuse_second_open_card(*, session: Session, person: Person) -> None:
 
 
 def _new_person(data: CardCreate) -> Person:
-    h = data.holder
-    return Person(
-        surname=h.surname,
-        given_names=h.given_names,
-        surname_latin=h.surname_latin,
-        given_names_latin=h.given_names_latin,
-        date_of_birth=h.date_of_birth,
-        sex=h.sex.value,
-        citizenship=h.citizenship,
-        document_type=h.document.type.value,
-        document_number=h.document.number,
-        language=data.language,
+    return Person(**person_row(holder_columns(data.holder), language=data.language))
+
+
+# The holder rules and row builders, shared by the registry and the archive import.
+
+OPEN_STATUSES = _OPEN
+HOLDER_COLUMNS = (
+    "surname", "given_names", "surname_latin", "given_names_latin", "date_of_birth", "sex",
+    "citizenship", "document_type", "document_number",
+)  # fmt: skip
+
+
+def holder_columns(h: HolderIn) -> dict[str, Any]:
+    """A validated holder as the person table's columns."""
+    return {
+        "surname": h.surname, "given_names": h.given_names, "surname_latin": h.surname_latin,
+        "given_names_latin": h.given_names_latin, "date_of_birth": h.date_of_birth,
+        "sex": h.sex.value, "citizenship": h.citizenship, "document_type": h.document.type.value,
+        "document_number": h.document.number,
+    }  # fmt: skip
+
+
+def document_key(holder: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What identifies a holder: the document (citizenship, type, number)."""
+    return (holder["citizenship"], holder["document_type"], holder["document_number"])
+
+
+def same_holder(stored: Mapping[str, Any], holder: Mapping[str, Any]) -> bool:
+    """Whether a registered person (columns) is the holder described: names compared without
+    case, date of birth and sex exactly. Another person with the same document is refused."""
+    return (
+        (stored["surname"] or "").casefold() == (holder["surname"] or "").casefold()
+        and (stored["given_names"] or "").casefold() == (holder["given_names"] or "").casefold()
+        and stored["date_of_birth"] == holder["date_of_birth"]
+        and stored["sex"] == holder["sex"]
     )
+
+
+def person_row(
+    holder: Mapping[str, Any], *, language: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """A new person's row from the holder's columns."""
+    return {
+        "id": uuid7(),
+        **{c: holder[c] for c in HOLDER_COLUMNS},
+        "language": language,
+        "created_at": now or clock.now(),
+        "erased_at": None,
+    }
+
+
+def card_row(
+    card: Mapping[str, Any],
+    *,
+    person_id: uuid.UUID,
+    serial: int,
+    status: Status,
+    actor: str,
+    created_at: datetime | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """A new card's row: ``card`` holds the card's own columns (purpose ... exit_point;
+    those missing are None), the rest is decided by who issues it."""
+    now = now or clock.now()
+    row = {c: card.get(c) for c in _CARD_COLUMNS}
+    row |= {
+        "id": uuid7(), "number": numbers.generate(), "serial": serial, "person_id": person_id,
+        "status": status.value, "stay_until": card["planned_until"], "revoked_reason": None,
+        "created_at": created_at or now, "updated_at": now, "created_by": actor,
+    }  # fmt: skip
+    return row
+
+
+_CARD_COLUMNS = (
+    "purpose", "visa_number", "planned_from", "planned_until", "host_kind", "host_name",
+    "host_address", "region", "occupation", "telegram_user_id", "entered_on", "entry_point",
+    "exited_on", "exit_point",
+)  # fmt: skip
 
 
 _NEXT_SERIAL = text("UPDATE card_serial SET next_value = next_value + 1 RETURNING next_value - 1")
@@ -200,34 +289,23 @@ def reserve_serials(session: Session, count: int) -> list[int]:
 
 
 def _new_card(data: CardCreate, *, person_id: uuid.UUID, actor: str, serial: int) -> Card:
+    columns = {
+        "purpose": data.purpose.value, "visa_number": data.visa_number,
+        "planned_from": data.planned_stay.from_, "planned_until": data.planned_stay.until,
+        "host_kind": data.host.kind.value, "host_name": data.host.name,
+        "host_address": data.host.address, "region": data.region,
+        "occupation": data.occupation, "telegram_user_id": data.telegram_user_id,
+    }  # fmt: skip
     return Card(
-        number=numbers.generate(),
-        serial=serial,
-        person_id=person_id,
-        status=Status.pending_entry.value,
-        purpose=data.purpose.value,
-        visa_number=data.visa_number,
-        planned_from=data.planned_stay.from_,
-        planned_until=data.planned_stay.until,
-        stay_until=data.planned_stay.until,
-        host_kind=data.host.kind.value,
-        host_name=data.host.name,
-        host_address=data.host.address,
-        region=data.region,
-        occupation=data.occupation,
-        telegram_user_id=data.telegram_user_id,
-        created_by=actor,
+        **card_row(
+            columns, person_id=person_id, serial=serial, status=Status.pending_entry, actor=actor
+        )
     )
 
 
 def _same_holder(person: Person, data: CardCreate) -> bool:
-    h = data.holder
-    return (
-        (person.surname or "").casefold() == h.surname.casefold()
-        and (person.given_names or "").casefold() == (h.given_names or "").casefold()
-        and person.date_of_birth == h.date_of_birth
-        and person.sex == h.sex.value
-    )
+    stored = {c: getattr(person, c) for c in ("surname", "given_names", "date_of_birth", "sex")}
+    return same_holder(stored, holder_columns(data.holder))
 
 
 # ------------------------------------------------------------------------- lifecycle

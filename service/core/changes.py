@@ -19,28 +19,41 @@ from sqlmodel import Session
 
 log = logging.getLogger("onboard.changes")
 _FLAG = "onboard_cards_changed"
+_CREATED = "onboard_cards_created"
+# A card this process created: (serial, id, number, status, stay_until).
+Created = tuple[int, object, str, str, object]
 _lock = threading.Lock()
 # Weak references: an in-memory view that is dropped without unsubscribing (an app served
 # without its lifespan, in tests) stops being called instead of living on.
-_listeners: dict[str, list[weakref.WeakMethod[Callable[[], None]]]] = {}
+_listeners: dict[str, list[weakref.WeakMethod[Callable[..., None]]]] = {}
 
 
 def _key(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def mark(session: Session) -> None:
-    """Say that this transaction wrote a card event (called by the card service)."""
-    session.info[_FLAG] = True
+def mark(session: Session, created: Created | None = None) -> None:
+    """Say that this transaction wrote a card event (called by the card service).
+
+    ``created``: the event created this card, whose facts are all a view needs: it can put
+    them in place without reading the change feed (no query, no queue behind other
+    committers). Any other change is read from the feed."""
+    if created is None:
+        session.info[_FLAG] = True
+    else:
+        session.info.setdefault(_CREATED, []).append(created)
 
 
-def subscribe(engine: Engine, listener: Callable[[], None]) -> None:
+Listener = Callable[[list[Created], bool], None]  # (cards created, other changes made)
+
+
+def subscribe(engine: Engine, listener: Listener) -> None:
     """``listener``: a bound method (held weakly)."""
     with _lock:
         _listeners.setdefault(_key(engine), []).append(weakref.WeakMethod(listener))  # type: ignore[arg-type]
 
 
-def unsubscribe(engine: Engine, listener: Callable[[], None]) -> None:
+def unsubscribe(engine: Engine, listener: Listener) -> None:
     with _lock:
         found = _listeners.get(_key(engine), [])
         found[:] = [ref for ref in found if ref() is not None and ref() != listener]
@@ -48,7 +61,9 @@ def unsubscribe(engine: Engine, listener: Callable[[], None]) -> None:
 
 def committed(session: Session, engine: Engine) -> None:
     """Called by ``core.db.transaction`` after a commit; runs the listeners when marked."""
-    if not session.info.pop(_FLAG, False):
+    changed = bool(session.info.pop(_FLAG, False))
+    created: list[Created] = session.info.pop(_CREATED, None) or []
+    if not changed and not created:
         return
     with _lock:
         refs = _listeners.get(_key(engine), [])
@@ -58,7 +73,7 @@ def committed(session: Session, engine: Engine) -> None:
         if listener is None:
             continue
         try:
-            listener()
+            listener(created, changed)
         except Exception:
             # The background poll catches up; the committed change itself is safe.
             log.exception("a card-change listener failed")

@@ -31,6 +31,7 @@ import threading
 import time
 import uuid
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -153,10 +154,19 @@ class LiveCards:
         if self.as_of is None:
             self.load()
 
-    def after_commit(self) -> None:
+    def after_commit(self, created: Sequence[changes.Created] = (), changed: bool = True) -> None:
         """This process committed a card change: apply it before the request answers.
-        Committers arriving together are served by one read (each waits for a read that
-        began after its commit), so concurrent creations do not queue one query each."""
+        A new card is put in its empty slot as it is (a slot already filled was filled from
+        the feed, which is never older than the creation). Other changes are read from the
+        feed: committers arriving together are served by one read (each waits for a read
+        that began after its commit), so concurrent changes do not queue one query each."""
+        if created:
+            with self._lock:
+                for serial, card_id, number, status, stay in created:
+                    if serial >= self._size or self._status[serial] == 0:
+                        self._put(serial, card_id, number, status, stay)  # type: ignore[arg-type]
+        if not changed:
+            return
         with self._tickets:
             self._requested += 1
             mine = self._requested
