@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
 from sqlmodel import Session
@@ -31,7 +32,38 @@ from service.stats.service import (
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
 
+T = TypeVar("T")
 LangQuery = Annotated[Lang, Query(description="Language of the labels: ru (default) or en")]
+
+
+def _checked(start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise field_error("to", "is before from")
+
+
+def _months(from_: date | None, to: date | None) -> tuple[date, date]:
+    """The monthly range: the last twelve months when none is given, widened to whole months
+    (a month's cell is then the same in every range holding it, so two ranges cannot be
+    subtracted to reveal part of a month; see disclosure.py), at most MAX_MONTHS."""
+    first, last = default_range(clock.now().astimezone(MOSCOW).date())
+    start = from_ or (first if to is None else to.replace(day=1))
+    end = to or last
+    _checked(start, end)
+    start, end = start.replace(day=1), month_end(end)
+    if len(month_list(start, end)) > MAX_MONTHS:
+        raise field_error("to", f"is more than {MAX_MONTHS} months after from")
+    return start, end
+
+
+async def _answer(uow: UnitOfWork, count: Callable[..., T], **kwargs: Any) -> T:
+    """Run a statistics function in the unit of work with the disclosure settings."""
+    settings = uow.request.app.state.settings
+    disclosure = {"min_cell": settings.stats_min_cell, "round_base": settings.stats_round_base}
+
+    def work(session: Session, principal: Principal) -> T:
+        return count(session=session, **disclosure, **kwargs)
+
+    return await uow.run(work)
 
 
 @router.get("/stats/cards", response_model=CardStats, response_model_by_alias=True)
@@ -45,17 +77,8 @@ async def get_card_stats(
     """Cards registered in a date range by region, citizenship, purpose or occupation, each
     item `{code, label, count}`; cells under ONBOARD_STATS_MIN_CELL (10) are hidden and shown
     counts are rounded to ONBOARD_STATS_ROUND_BASE (5)."""
-    if from_ is not None and to is not None and to < from_:
-        raise field_error("to", "is before from")
-    settings = uow.request.app.state.settings
-
-    def work(session: Session, principal: Principal) -> CardStats:
-        return card_stats(
-            session=session, by=by, start=from_, end=to, lang=lang,
-            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
-        )  # fmt: skip
-
-    return await uow.run(work)
+    _checked(from_, to)
+    return await _answer(uow, card_stats, by=by, start=from_, end=to, lang=lang)
 
 
 @router.get("/stats/cards/monthly", response_model=MonthlyStats, response_model_by_alias=True)
@@ -74,27 +97,12 @@ async def get_monthly_stats(
     twelve months when no range is given; a range is widened to whole months. Optional
     filters (region, citizenship, purpose, occupation) narrow the cards counted. Same
     suppression and rounding as /stats/cards."""
-    first, last = default_range(clock.now().astimezone(MOSCOW).date())
-    start = from_ or (first if to is None else to.replace(day=1))
-    end = to or last
-    if end < start:
-        raise field_error("to", "is before from")
-    # Whole months only: a month's cell is then the same in every range holding it, so two
-    # ranges cannot be subtracted to reveal part of a month (see disclosure.py).
-    start, end = start.replace(day=1), month_end(end)
-    if len(month_list(start, end)) > MAX_MONTHS:
-        raise field_error("to", f"is more than {MAX_MONTHS} months after from")
-    settings = uow.request.app.state.settings
+    start, end = _months(from_, to)
     given = {"region": region, "citizenship": citizenship, "purpose": purpose}
     filters = {k: v for k, v in (given | {"occupation": occupation}).items() if v}
-
-    def work(session: Session, principal: Principal) -> MonthlyStats:
-        return monthly_stats(
-            session=session, by=by, start=start, end=end, lang=lang, filters=filters,
-            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
-        )  # fmt: skip
-
-    return await uow.run(work)
+    return await _answer(
+        uow, monthly_stats, by=by, start=start, end=end, lang=lang, filters=filters
+    )
 
 
 @router.get("/stats/outcomes", response_model=Outcomes)
@@ -107,16 +115,8 @@ async def get_outcomes(
     and revoked; for checklist obligations due within those stays: met on time, late, missed
     — each split by whether the holder had completed the course by the deadline. The answer's
     `note` says what this observational comparison can and cannot show."""
-    settings = uow.request.app.state.settings
     policy = uow.request.app.state.policy
-
-    def work(session: Session, principal: Principal) -> Outcomes:
-        return outcomes(
-            session=session, policy=policy, by=by, lang=lang,
-            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
-        )  # fmt: skip
-
-    return await uow.run(work)
+    return await _answer(uow, outcomes, policy=policy, by=by, lang=lang)
 
 
 @router.get("/stats/quotas", response_model=QuotaStats)
@@ -128,14 +128,6 @@ async def get_quotas(
     """Official regional quota and patent figures entered in content/policy/quotas/<year>.yaml
     (each with its source), beside the work cards registered in that year (Moscow time). Only
     regions with a figure are listed; none until a figure is entered."""
-    settings = uow.request.app.state.settings
     chosen = year or clock.now().astimezone(MOSCOW).year
     figures = uow.request.app.state.quotas.get(chosen, {})
-
-    def work(session: Session, principal: Principal) -> QuotaStats:
-        return quota_stats(
-            session=session, figures=figures, year=chosen, lang=lang,
-            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
-        )  # fmt: skip
-
-    return await uow.run(work)
+    return await _answer(uow, quota_stats, figures=figures, year=chosen, lang=lang)

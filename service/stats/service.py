@@ -164,6 +164,8 @@ def _monthly_counts(
     ``stats_monthly`` roll-up plus the changes since its last fold (cube.py)."""
     m0, m1 = f"{start.year:04d}-{start.month:02d}", f"{end.year:04d}-{end.month:02d}"
     wanted = {d: v.lower() if d == "occupation" else v for d, v in filters.items()}
+    if not set(wanted) <= set(rollup.DIMENSIONS):  # they become column names below
+        raise ValueError(f"unknown filters: {sorted(set(wanted) - set(rollup.DIMENSIONS))}")
     true: dict[str, dict[str, list[int]]] = {}
 
     def add(code: str, month: str, measure: str, n: int) -> None:
@@ -180,7 +182,7 @@ def _monthly_counts(
         rows = session.execute(text(sql + " GROUP BY 1, 2, 3"), {"m0": m0, "m1": m1} | wanted)
         for code, month, measure, n in rows.all():
             add(str(code), str(month), str(measure), int(n))
-    index = {d: i for i, d in enumerate(("region", "citizenship", "purpose", "occupation"), 2)}
+    index = {d: i for i, d in enumerate(rollup.DIMENSIONS, 2)}
     for key, n in delta.months.items():
         if n and m0 <= key[1] <= m1 and all(key[index[d]] == v for d, v in wanted.items()):
             add(key[index[by.value]], key[1], key[0], n)
