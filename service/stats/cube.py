@@ -371,9 +371,12 @@ _SOURCES = (
 
 
 def _through(session: Session, model: Any, at: Any, low: int, high: datetime) -> int:
-    """The highest id such that every row up to it is older than ``high`` (so committed)."""
+    """The highest id such that every row up to it is older than ``high`` (so committed). A
+    row stamped later than now plus the margin (a date in the future, entered by hand) was
+    not stamped by a transaction still open, and does not hold the others back."""
+    future = high + 2 * rollup.MARGIN
     newer = session.execute(
-        select(func.min(model.id)).where(model.id > low, col(at) > high)
+        select(func.min(model.id)).where(model.id > low, col(at) > high, col(at) <= future)
     ).scalar()
     if newer is not None:
         return int(newer) - 1
