@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     st.add_parser(
         "fold", help="add cards created up to 10 s ago to the daily roll-up (the API does it too)"
     ).set_defaults(func=_stats_fold)
+    st.add_parser(
+        "rebuild", help="compute the monthly and outcome roll-ups from every card again"
+    ).set_defaults(func=_stats_rebuild)
 
     users = sub.add_parser("users", help="accounts").add_subparsers()
     uc = users.add_parser("create", help="create an account")
@@ -423,11 +426,25 @@ def _migrate() -> None:
 
 
 def _stats_fold(args: argparse.Namespace) -> int:
+    from service.checklist import policy as policies
     from service.stats import rollup
 
+    policy = policies.load(get_settings().policy_dir or policies.DEFAULT_DIR)
     with transaction(get_engine()) as session:
-        folded = rollup.fold(session=session)
+        folded = rollup.fold(session=session, policy=policy)
     print(f"{folded} cards added to the statistics roll-up", file=sys.stderr)
+    return 0
+
+
+def _stats_rebuild(args: argparse.Namespace) -> int:
+    from service.checklist import policy as policies
+    from service.stats import cube, rollup
+
+    policy = policies.load(get_settings().policy_dir or policies.DEFAULT_DIR)
+    with transaction(get_engine()) as session:
+        rollup.watermark(session, for_update=True)  # the folds' lock
+        cards = cube.rebuild(session=session, policy=policy)
+    print(f"monthly and outcome roll-ups rebuilt from {cards} cards", file=sys.stderr)
     return 0
 
 

@@ -254,7 +254,7 @@ async def _follow_changes(app: FastAPI) -> None:
 
     def fold() -> None:
         with transaction(app.state.engine) as session:
-            rollup.fold(session=session)
+            rollup.fold(session=session, policy=app.state.policy)
 
     folded = time.monotonic()
     while True:

@@ -30,7 +30,8 @@ _TABLES = (
     "archive_import, webhook_delivery, webhook_endpoint, outbox_event, reminder_record, "
     "reminder_mute, checklist_done, telegram_profile, scan_event, card_event, course_answer, "
     "course_attempt, "
-    "course_completion, card, person, idempotency_record, api_key, app_user, card_stats_daily"
+    "course_completion, card, person, idempotency_record, api_key, app_user, card_stats_daily, "
+    "stats_monthly, stats_outcome, stats_card, stats_rollup_state"
 )
 
 

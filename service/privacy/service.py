@@ -106,6 +106,7 @@ def erase(*, session: Session, person_id: uuid.UUID) -> Person:
         # Statistics already rolled up count these cards' occupation; move them as below.
         rollup.forget_occupation(
             session=session,
+            card_ids=card_ids,
             cards=list(
                 session.exec(
                     select(Card.created_at, Card.occupation).where(col(Card.id).in_(card_ids))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column
@@ -28,4 +29,69 @@ class CardStatsState(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     folded_through: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    folded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+# --------------------------------------------------- monthly and outcome roll-ups (cube.py)
+
+
+class StatsMonthly(SQLModel, table=True):
+    """Cards issued (``measure`` 'issued', Moscow month of creation) and entries recorded
+    ('arrivals', month of the entry date) per month and combination of the four groupings."""
+
+    __tablename__ = "stats_monthly"
+
+    measure: str = Field(max_length=8, primary_key=True)
+    month: str = Field(max_length=7, primary_key=True)
+    region: str = Field(max_length=8, primary_key=True)
+    citizenship: str = Field(max_length=3, primary_key=True)
+    purpose: str = Field(max_length=16, primary_key=True)
+    occupation: str = Field(max_length=120, primary_key=True)
+    cards: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class StatsOutcome(SQLModel, table=True):
+    """Outcomes of ended stays (``kind`` 'card') and of their obligations ('obligation') per
+    citizenship, region and whether the course was completed by the deadline."""
+
+    __tablename__ = "stats_outcome"
+
+    kind: str = Field(max_length=12, primary_key=True)
+    citizenship: str = Field(max_length=3, primary_key=True)
+    region: str = Field(max_length=8, primary_key=True)
+    took: bool = Field(primary_key=True)
+    outcome: str = Field(max_length=16, primary_key=True)
+    n: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class StatsCard(SQLModel, table=True):
+    """What each card adds to ``stats_monthly`` and ``stats_outcome`` as last folded, so a
+    change is folded as the difference between its new and its counted contribution."""
+
+    __tablename__ = "stats_card"
+
+    card_id: uuid.UUID = Field(primary_key=True)
+    issued: str = Field(max_length=7)
+    entered: str | None = Field(default=None, max_length=7)
+    region: str = Field(max_length=8)
+    citizenship: str = Field(max_length=3)
+    purpose: str = Field(max_length=16)
+    occupation: str = Field(max_length=120)
+    outcome: str | None = Field(default=None, max_length=16)
+    took: bool = False
+    obligations: str = Field(default="", max_length=400)
+    recheck_on: date | None = Field(default=None, index=True)
+
+
+class StatsRollupState(SQLModel, table=True):
+    """One row (absent: nothing folded): the changes up to these ids are in the roll-ups,
+    computed with this policy version; ``checked_on`` is the day the facts were computed."""
+
+    __tablename__ = "stats_rollup_state"
+
+    id: int = Field(default=1, primary_key=True)
+    events_through: int = Field(sa_column=Column(BigInteger, nullable=False))
+    dones_through: int = Field(sa_column=Column(BigInteger, nullable=False))
+    completions_through: int = Field(sa_column=Column(BigInteger, nullable=False))
+    policy: str = Field(max_length=64)
     folded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

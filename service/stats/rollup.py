@@ -28,6 +28,8 @@ from sqlalchemy.sql.elements import SQLColumnExpression
 from sqlmodel import Session, col, select
 
 from service.cards.models import Card, Person
+from service.checklist import policy as checklist_policy
+from service.checklist.policy import Policy
 from service.core import clock
 from service.stats.models import CardStatsState
 
@@ -58,11 +60,15 @@ def _day(session: Session) -> ColumnElement[Any]:
     return func.date(col(Card.created_at))
 
 
-def fold(*, session: Session) -> int:
-    """Add the cards created since the watermark (up to a minute ago) to the roll-up;
-    returns how many cards were folded."""
+def fold(*, session: Session, policy: Policy | None = None) -> int:
+    """Add the cards created since the watermark (up to ten seconds ago) to the roll-up, and
+    the changes since the last fold to the monthly and outcome roll-ups (cube.py, with
+    ``policy``, by default the shipped one); returns how many cards were folded."""
     low = watermark(session, for_update=True)
     high = clock.now() - MARGIN
+    from service.stats import cube  # cube imports this module
+
+    cube.fold(session=session, policy=policy or checklist_policy.load())
     if low is not None and high <= low:
         return 0
     day = _day(session)
@@ -142,8 +148,18 @@ def add_backdated(*, session: Session, card_ids: list[Any]) -> None:
         _add(session, dimension, ((_as_date(d), str(k), int(n)) for d, k, n in rows))
 
 
-def forget_occupation(*, session: Session, cards: list[tuple[datetime, str | None]]) -> None:
-    """Erasure: cards (created_at, occupation) already folded move to "(not given)"."""
+def forget_occupation(
+    *,
+    session: Session,
+    cards: list[tuple[datetime, str | None]],
+    card_ids: list[Any] | None = None,
+) -> None:
+    """Erasure: cards (created_at, occupation) already folded move to "(not given)", here
+    and (``card_ids``) in the monthly roll-up."""
+    if card_ids:
+        from service.stats import cube
+
+        cube.forget(session=session, card_ids=card_ids)
     mark = watermark(session, for_update=True)
     if mark is None:
         return

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
 from sqlmodel import Session
@@ -11,6 +12,7 @@ from sqlmodel import Session
 from service.accounts.access import Action, Principal
 from service.api.deps import Authorize, PolicyDep, QuotasDep, SettingsDep, UnitOfWork
 from service.core import clock
+from service.core.config import Settings
 from service.core.errors import field_error
 from service.core.problems import PROBLEM_RESPONSES
 from service.stats.labels import Lang
@@ -31,7 +33,37 @@ from service.stats.service import (
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
 
+T = TypeVar("T")
 LangQuery = Annotated[Lang, Query(description="Language of the labels: ru (default) or en")]
+
+
+def _checked(start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise field_error("to", "is before from")
+
+
+def _months(from_: date | None, to: date | None) -> tuple[date, date]:
+    """The monthly range: the last twelve months when none is given, widened to whole months
+    (a month's cell is then the same in every range holding it, so two ranges cannot be
+    subtracted to reveal part of a month; see disclosure.py), at most MAX_MONTHS."""
+    first, last = default_range(clock.now().astimezone(MOSCOW).date())
+    start = from_ or (first if to is None else to.replace(day=1))
+    end = to or last
+    _checked(start, end)
+    start, end = start.replace(day=1), month_end(end)
+    if len(month_list(start, end)) > MAX_MONTHS:
+        raise field_error("to", f"is more than {MAX_MONTHS} months after from")
+    return start, end
+
+
+async def _answer(uow: UnitOfWork, settings: Settings, count: Callable[..., T], **kwargs: Any) -> T:
+    """Run a statistics function in the unit of work with the disclosure settings."""
+    disclosure = {"min_cell": settings.stats_min_cell, "round_base": settings.stats_round_base}
+
+    def work(session: Session, principal: Principal) -> T:
+        return count(session=session, **disclosure, **kwargs)
+
+    return await uow.run(work)
 
 
 @router.get("/stats/cards", response_model=CardStats, response_model_by_alias=True)
@@ -46,16 +78,8 @@ async def get_card_stats(
     """Cards registered in a date range by region, citizenship, purpose or occupation, each
     item `{code, label, count}`; cells under ONBOARD_STATS_MIN_CELL (10) are hidden and shown
     counts are rounded to ONBOARD_STATS_ROUND_BASE (5)."""
-    if from_ is not None and to is not None and to < from_:
-        raise field_error("to", "is before from")
-
-    def work(session: Session, principal: Principal) -> CardStats:
-        return card_stats(
-            session=session, by=by, start=from_, end=to, lang=lang,
-            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
-        )  # fmt: skip
-
-    return await uow.run(work)
+    _checked(from_, to)
+    return await _answer(uow, settings, card_stats, by=by, start=from_, end=to, lang=lang)
 
 
 @router.get("/stats/cards/monthly", response_model=MonthlyStats, response_model_by_alias=True)
@@ -75,26 +99,12 @@ async def get_monthly_stats(
     twelve months when no range is given; a range is widened to whole months. Optional
     filters (region, citizenship, purpose, occupation) narrow the cards counted. Same
     suppression and rounding as /stats/cards."""
-    first, last = default_range(clock.now().astimezone(MOSCOW).date())
-    start = from_ or (first if to is None else to.replace(day=1))
-    end = to or last
-    if end < start:
-        raise field_error("to", "is before from")
-    # Whole months only: a month's cell is then the same in every range holding it, so two
-    # ranges cannot be subtracted to reveal part of a month (see disclosure.py).
-    start, end = start.replace(day=1), month_end(end)
-    if len(month_list(start, end)) > MAX_MONTHS:
-        raise field_error("to", f"is more than {MAX_MONTHS} months after from")
+    start, end = _months(from_, to)
     given = {"region": region, "citizenship": citizenship, "purpose": purpose}
     filters = {k: v for k, v in (given | {"occupation": occupation}).items() if v}
-
-    def work(session: Session, principal: Principal) -> MonthlyStats:
-        return monthly_stats(
-            session=session, by=by, start=start, end=end, lang=lang, filters=filters,
-            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
-        )  # fmt: skip
-
-    return await uow.run(work)
+    return await _answer(
+        uow, settings, monthly_stats, by=by, start=start, end=end, lang=lang, filters=filters
+    )
 
 
 @router.get("/stats/outcomes", response_model=Outcomes)
@@ -109,14 +119,7 @@ async def get_outcomes(
     and revoked; for checklist obligations due within those stays: met on time, late, missed
     — each split by whether the holder had completed the course by the deadline. The answer's
     `note` says what this observational comparison can and cannot show."""
-
-    def work(session: Session, principal: Principal) -> Outcomes:
-        return outcomes(
-            session=session, policy=policy, by=by, lang=lang,
-            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
-        )  # fmt: skip
-
-    return await uow.run(work)
+    return await _answer(uow, settings, outcomes, policy=policy, by=by, lang=lang)
 
 
 @router.get("/stats/quotas", response_model=QuotaStats)
@@ -132,11 +135,4 @@ async def get_quotas(
     regions with a figure are listed; none until a figure is entered."""
     chosen = year or clock.now().astimezone(MOSCOW).year
     figures = quotas.get(chosen, {})
-
-    def work(session: Session, principal: Principal) -> QuotaStats:
-        return quota_stats(
-            session=session, figures=figures, year=chosen, lang=lang,
-            min_cell=settings.stats_min_cell, round_base=settings.stats_round_base,
-        )  # fmt: skip
-
-    return await uow.run(work)
+    return await _answer(uow, settings, quota_stats, figures=figures, year=chosen, lang=lang)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import func, literal_column
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from service.cards.models import Card, Person
 from service.core import clock
-from service.stats import rollup
+from service.stats import cube, rollup
 from service.stats.disclosure import protect
 from service.stats.labels import Lang, label
 
@@ -159,17 +157,63 @@ def default_range(today: date) -> tuple[date, date]:
     return date(y, m, 1), today
 
 
-def _issued_month(session: Session) -> ColumnElement[Any]:
-    if session.get_bind().dialect.name == "postgresql":
-        return literal_column("to_char(card.created_at AT TIME ZONE 'Europe/Moscow', 'YYYY-MM')")
-    # Moscow has kept UTC+3 all year since 26 October 2014.
-    return func.strftime("%Y-%m", col(Card.created_at), "+3 hours")
+def _monthly_counts(
+    session: Session, by: GroupBy, start: date, end: date, filters: dict[str, str]
+) -> dict[str, dict[str, list[int]]]:
+    """True counts per group, month and measure (issued, arrivals) in whole months, from the
+    ``stats_monthly`` roll-up plus the changes since its last fold (cube.py)."""
+    m0, m1 = f"{start.year:04d}-{start.month:02d}", f"{end.year:04d}-{end.month:02d}"
+    wanted = {d: v.lower() if d == "occupation" else v for d, v in filters.items()}
+    if not set(wanted) <= set(rollup.DIMENSIONS):  # they become column names below
+        raise ValueError(f"unknown filters: {sorted(set(wanted) - set(rollup.DIMENSIONS))}")
+    true: dict[str, dict[str, list[int]]] = {}
+
+    def add(code: str, month: str, measure: str, n: int) -> None:
+        cell = true.setdefault(code, {}).setdefault(month, [0, 0])
+        cell[0 if measure == "issued" else 1] += n
+
+    delta = cube.pending(session, None, clock.today())
+    if delta is None:
+        delta = cube.from_scratch(session, None, clock.today())
+    else:
+        sql = f"SELECT {by.value}, month, measure, SUM(cards) FROM stats_monthly"  # noqa: S608
+        sql += " WHERE month >= :m0 AND month <= :m1"
+        sql += "".join(f" AND {d} = :{d}" for d in wanted)  # names from GroupBy only
+        rows = session.execute(text(sql + " GROUP BY 1, 2, 3"), {"m0": m0, "m1": m1} | wanted)
+        for code, month, measure, n in rows.all():
+            add(str(code), str(month), str(measure), int(n))
+    index = {d: i for i, d in enumerate(rollup.DIMENSIONS, 2)}
+    for key, n in delta.months.items():
+        if n and m0 <= key[1] <= m1 and all(key[index[d]] == v for d, v in wanted.items()):
+            add(key[index[by.value]], key[1], key[0], n)
+    return true
 
 
-def _entered_month(session: Session) -> ColumnElement[Any]:
-    if session.get_bind().dialect.name == "postgresql":
-        return literal_column("to_char(card.entered_on, 'YYYY-MM')")
-    return func.strftime("%Y-%m", col(Card.entered_on))
+def _monthly_groups(
+    true: dict[str, dict[str, list[int]]], months: list[str], by: GroupBy, lang: Lang,
+    min_cell: int, round_base: int,
+) -> tuple[list[MonthlyGroup], int]:  # fmt: skip
+    """Each (group, month, measure) cell protected on its own; groups with a shown cell,
+    largest shown total first; and the number of hidden cells."""
+    suppressed = 0
+    groups: list[tuple[int, MonthlyGroup]] = []
+    for code, per_month in true.items():
+        cells = []
+        total = 0
+        for month in months:
+            shown = [
+                protect(n, min_cell=min_cell, base=round_base) if n else 0
+                for n in per_month.get(month, [0, 0])
+            ]
+            suppressed += sum(1 for s in shown if s is None)
+            total += sum(s for s in shown if s)
+            cells.append(MonthCell(month=month, issued=shown[0], arrivals=shown[1]))
+        if total:
+            groups.append(
+                (total, MonthlyGroup(code=code, label=label(by.value, code, lang), months=cells))
+            )
+    groups.sort(key=lambda g: (-g[0], g[1].code))
+    return [g for _, g in groups], suppressed
 
 
 def monthly_stats(
@@ -184,61 +228,16 @@ def monthly_stats(
     filters: dict[str, str] | None = None,
 ) -> MonthlyStats:
     """Cards issued (by creation time in Moscow) and entries recorded (by the entry date on
-    the card) per calendar month in [start, end], per group. Each (group, month, measure)
-    cell is protected on its own (disclosure.py); no group total is published, so no hidden
-    month can be recovered from a total."""
-    key = rollup.key_column(by.value)
-    base = (
-        select(key, func.count())
-        .select_from(Card)
-        .join(Person, col(Person.id) == col(Card.person_id))
-    )
+    the card) per calendar month in [start, end] (widened to whole months), per group. Each
+    (group, month, measure) cell is protected on its own (disclosure.py); no group total is
+    published, so no hidden month can be recovered from a total."""
+    start, end = start.replace(day=1), month_end(end)
     filters = filters or {}
-    for dimension, value in filters.items():  # e.g. Uzbek builders in Sverdlovsk region
-        wanted = value.lower() if dimension == "occupation" else value
-        base = base.where(rollup.key_column(dimension) == wanted)
-    issued_m = _issued_month(session)
-    issued_q = base.add_columns(issued_m)
-    if start > date.min:  # 0001-01-01 in Moscow is before the first UTC datetime
-        low = datetime.combine(start, time(), tzinfo=MOSCOW)
-        issued_q = issued_q.where(col(Card.created_at) >= low)
-    if end < date.max:  # 9999-12-31 has no next day: no upper bound
-        high = datetime.combine(end + timedelta(days=1), time(), tzinfo=MOSCOW)
-        issued_q = issued_q.where(col(Card.created_at) < high)
-    issued_rows = session.execute(issued_q.group_by(key, issued_m)).all()
-    entered_m = _entered_month(session)
-    arrival_rows = session.execute(
-        base.add_columns(entered_m)
-        .where(col(Card.entered_on) >= start, col(Card.entered_on) <= end)
-        .group_by(key, entered_m)
-    ).all()
     months = month_list(start, end)
-    true: dict[str, dict[str, list[int]]] = {}
-    for rows, index in ((issued_rows, 0), (arrival_rows, 1)):
-        for code, n, month in rows:
-            cell = true.setdefault(str(code), {}).setdefault(str(month), [0, 0])
-            cell[index] += int(n)
-    suppressed = 0
-    groups: list[tuple[int, MonthlyGroup]] = []
-    for code, per_month in true.items():
-        cells = []
-        total = 0
-        for month in months:
-            issued, arrivals = per_month.get(month, [0, 0])
-            shown = [
-                protect(n, min_cell=min_cell, base=round_base) if n else 0
-                for n in (issued, arrivals)
-            ]
-            suppressed += sum(1 for s in shown if s is None)
-            total += sum(s for s in shown if s)
-            cells.append(MonthCell(month=month, issued=shown[0], arrivals=shown[1]))
-        if total:
-            groups.append(
-                (total, MonthlyGroup(code=code, label=label(by.value, code, lang), months=cells))
-            )
-    groups.sort(key=lambda g: (-g[0], g[1].code))
+    true = _monthly_counts(session, by, start, end, filters)
+    groups, suppressed = _monthly_groups(true, months, by, lang, min_cell, round_base)
     return MonthlyStats(
         by=by, from_=start, to=end, lang=lang, min_cell=min_cell, round_base=round_base,
-        filters=filters, months=months, suppressed_cells=suppressed, groups=[g for _, g in groups],
+        filters=filters, months=months, suppressed_cells=suppressed, groups=groups,
         as_of=clock.now(),
     )  # fmt: skip

@@ -1,0 +1,214 @@
+"""The monthly and outcome roll-ups (service/stats/cube.py) give the same figures as counting
+every card from scratch: on random cards and changes (entries, exits, extensions,
+revocations, obligations reported done, course completions, erasure, days passing), before
+and after each fold, on both databases."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from service.checklist import policy as policies
+from service.core import clock
+from service.core.config import get_settings
+from service.core.db import transaction
+from service.course import content
+from service.stats import cube, rollup
+from tests.factories import attempt, card_payload, right_answers
+
+REGIONS = ("RU-MOW", "RU-SVE", "RU-TA")
+CITIZENSHIPS = ("UZB", "TJK", "KGZ")
+OCCUPATIONS = ("builder", "Driver", None)
+PURPOSES = ("work", "study", "private")
+
+
+@pytest.fixture
+def policy() -> policies.Policy:
+    return policies.load(get_settings().policy_dir or policies.DEFAULT_DIR)
+
+
+def _nonzero(counter: Counter[Any]) -> dict[Any, int]:
+    return {k: n for k, n in counter.items() if n}
+
+
+def _tables(session: Session) -> tuple[dict[Any, int], dict[Any, int]]:
+    """The roll-up tables plus the changes since the last fold, as true counts."""
+    months: Counter[Any] = Counter()
+    outcomes: Counter[Any] = Counter()
+    policy = policies.load()
+    delta = cube.pending(session, policy, clock.today())
+    if delta is None:  # never folded: the tables are empty and every card is pending
+        delta = cube.from_scratch(session, policy, clock.today())
+    rows = session.execute(
+        text(
+            "SELECT measure, month, region, citizenship, purpose, occupation, cards "
+            "FROM stats_monthly"
+        )
+    )
+    for *key, n in rows.all():
+        months[tuple(key)] += int(n)
+    for *key, n in session.execute(
+        text("SELECT kind, citizenship, region, took, outcome, n FROM stats_outcome")
+    ).all():
+        key[3] = bool(key[3])
+        outcomes[tuple(key)] += int(n)
+    months.update(delta.months)
+    outcomes.update(delta.outcomes)
+    return _nonzero(months), _nonzero(outcomes)
+
+
+def _live_months(session: Session) -> dict[Any, int]:
+    """Issued and arrivals per Moscow month and grouping, counted with SQL on the card table
+    (independent of cube.py's facts)."""
+    pg = session.get_bind().dialect.name == "postgresql"
+    issued = (
+        "to_char(card.created_at AT TIME ZONE 'Europe/Moscow', 'YYYY-MM')"
+        if pg
+        else "strftime('%Y-%m', card.created_at, '+3 hours')"
+    )
+    entered = "to_char(card.entered_on, 'YYYY-MM')" if pg else "strftime('%Y-%m', entered_on)"
+    out: Counter[Any] = Counter()
+    for measure, month in (("issued", issued), ("arrivals", entered)):
+        rows = session.execute(
+            text(
+                f"SELECT {month}, region, citizenship, purpose, "  # noqa: S608
+                "lower(coalesce(occupation, '(not given)')), count(*) FROM card "
+                "JOIN person ON person.id = card.person_id "
+                f"WHERE {month} IS NOT NULL GROUP BY 1, 2, 3, 4, 5"
+            )
+        )
+        for m, *dims, n in rows.all():
+            out[(measure, m, *dims)] += int(n)
+    return _nonzero(out)
+
+
+def _check(engine, policy: policies.Policy) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        months, outcomes = _tables(session)
+        scratch = cube.from_scratch(session, policy, clock.today())
+        assert months == _nonzero(scratch.months) == _live_months(session)
+        assert outcomes == _nonzero(scratch.outcomes)
+
+
+def _fold(engine, policy: policies.Policy, fixed_clock) -> None:  # type: ignore[no-untyped-def]
+    fixed_clock.advance(seconds=11)  # past the fold's margin
+    with transaction(engine) as session:
+        rollup.fold(session=session, policy=policy)
+
+
+def _post(client, actors, path: str, body: dict[str, Any] | None = None) -> bool:  # type: ignore[no-untyped-def]
+    """True when done; False when the card's status no longer allows it (an expired stay)."""
+    r = client.post(path, json=body, headers=actors["admin"])
+    assert r.status_code in (200, 201, 409), r.text
+    return r.status_code != 409
+
+
+def _random_change(client, actors, rnd: random.Random, card: dict[str, Any], course) -> None:  # type: ignore[no-untyped-def]
+    cid = card["id"]
+    if card["state"] == "pending" and rnd.random() < 0.7:
+        action = "entry"
+    else:
+        action = rnd.choice(("exit", "extend", "extend", "revoke", "done", "done", "course"))
+    if action == "entry" and card["state"] == "pending":
+        if _post(client, actors, f"/api/v1/cards/{cid}/entry", {"crossing_point": "Внуково"}):
+            card["state"] = "in"
+    elif action == "exit" and card["state"] == "in":
+        if _post(client, actors, f"/api/v1/cards/{cid}/exit", {"crossing_point": "Внуково"}):
+            card["state"] = "out"
+    elif action == "extend" and card["state"] == "in":
+        until = (clock.today() + timedelta(days=rnd.randint(45, 60))).isoformat()
+        _post(client, actors, f"/api/v1/cards/{cid}/extend", {"stay_until": until, "basis": "x"})
+    elif action == "revoke" and card["state"] in ("pending", "in"):
+        if _post(client, actors, f"/api/v1/cards/{cid}/revoke", {"reason": "ошибка в данных"}):
+            card["state"] = "revoked"
+    elif action == "done" and card["state"] == "in":
+        done_on = (clock.today() - timedelta(days=rnd.randint(0, 12))).isoformat()
+        body = {"evidence": "талон", "done_on": done_on}
+        r = client.post(
+            f"/api/v1/cards/{cid}/checklist/migration-registration/done",
+            json=body, headers=actors["admin"],
+        )  # fmt: skip
+        assert r.status_code in (200, 201, 409, 422), r.text
+    elif action == "course" and not card.get("course"):
+        for module in course.modules:
+            r = attempt(client, actors["cards:write"], card["person_id"], module.slug,
+                        right_answers(module))  # fmt: skip
+            assert r.status_code in (200, 201), r.text
+        card["course"] = True
+
+
+def test_rollups_equal_a_count_from_scratch(client, actors, engine, fixed_clock, policy) -> None:  # type: ignore[no-untyped-def]
+    rnd = random.Random(17)
+    course = content.get_course(get_settings().content_dir)
+    cards: list[dict[str, Any]] = []
+    for step in range(8):
+        for _ in range(6):
+            payload = card_payload(
+                **{
+                    "holder.citizenship": rnd.choice(CITIZENSHIPS),
+                    "region": rnd.choice(REGIONS),
+                    "occupation": rnd.choice(OCCUPATIONS),
+                    "purpose": rnd.choice(PURPOSES),
+                    "planned_stay.until": (
+                        clock.today() + timedelta(rnd.randint(3, 40))
+                    ).isoformat(),
+                }
+            )
+            r = client.post("/api/v1/cards", json=payload, headers=actors["admin"])
+            assert r.status_code == 201, r.text
+            cards.append(r.json() | {"state": "pending"})
+        for card in rnd.sample(cards, min(len(cards), 16)):
+            _random_change(client, actors, rnd, card, course)
+        if step == 5:
+            r = client.post(
+                f"/api/v1/persons/{cards[0]['person_id']}/erase", headers=actors["admin"]
+            )
+            assert r.status_code == 200, r.text
+        _check(engine, policy)  # before the fold: tables plus the pending changes
+        if step % 2 == 0:
+            _fold(engine, policy, fixed_clock)
+            _check(engine, policy)
+        fixed_clock.advance(days=rnd.choice((3, 9, 17)))  # stays end, obligations fall due
+        _check(engine, policy)
+    _fold(engine, policy, fixed_clock)
+    _check(engine, policy)
+    with Session(engine) as session:
+        assert cube.pending(session, policy, clock.today()) is not None
+
+
+def test_api_answers_do_not_change_with_a_fold(client, actors, engine, fixed_clock, policy) -> None:  # type: ignore[no-untyped-def]
+    for region, n in (("RU-SVE", 12), ("RU-TA", 4), ("RU-MOW", 23)):
+        for _ in range(n):
+            r = client.post(
+                "/api/v1/cards", json=card_payload(region=region, occupation="Builder"),
+                headers=actors["admin"],
+            )  # fmt: skip
+            assert r.status_code == 201
+            _post(client, actors, f"/api/v1/cards/{r.json()['id']}/entry", {"crossing_point": "x"})
+        fixed_clock.advance(days=33)
+    queries = [
+        ("/api/v1/stats/cards/monthly", {"by": by} | extra)
+        for by in ("region", "citizenship", "purpose", "occupation")
+        for extra in ({}, {"region": "RU-SVE"}, {"occupation": "BUILDER", "citizenship": "UZB"})
+    ] + [("/api/v1/stats/outcomes", {"by": by}) for by in ("course", "citizenship", "region")]
+
+    def answers() -> list[Any]:
+        out = []
+        for path, params in queries:
+            r = client.get(path, params=params, headers=actors["analyst"])
+            assert r.status_code == 200, r.text
+            out.append({k: v for k, v in r.json().items() if k != "as_of"})
+        return out
+
+    before = answers()
+    assert any(g["groups"] for g in before[:12])
+    _fold(engine, policy, fixed_clock)
+    with Session(engine) as session:
+        assert session.execute(text("SELECT count(*) FROM stats_card")).scalar() == 39
+    assert answers() == before
