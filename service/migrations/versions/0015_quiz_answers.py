@@ -9,7 +9,7 @@ from alembic import op
 
 from service.core.types import UTCDateTime
 
-revision = "0015_quiz_answers"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None

@@ -10,7 +10,7 @@ from alembic import op
 from service.core.types import UTCDateTime
 
 revision = "0017"
-down_revision = "0015_quiz_answers"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
