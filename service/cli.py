@@ -136,11 +136,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _content_check(args: argparse.Namespace) -> int:
     from service.core import clock
-    from service.course import content
+    from service.course import content, glossary
 
     settings = get_settings()
     path = args.dir if args.dir is not None else settings.content_dir
     course, problems = content.check(path)
+    problems += glossary.check(path, args.policy_dir or settings.policy_dir)
     policy_summary = _policy_check(args.policy_dir or settings.policy_dir)
     if problems or course is None:
         for problem in problems:

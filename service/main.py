@@ -39,6 +39,7 @@ from service.core import files, problems
 from service.core.config import Settings, SettingsError, get_settings
 from service.core.db import make_engine, read_only, transaction
 from service.course import content as course_content
+from service.course.glossary import router as glossary_router
 from service.course.routes import router as course_router
 from service.privacy.routes import router as privacy_router
 from service.proofs.decode import DecodeGate
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(proofs_router)
     app.include_router(proofs_public_router)
     app.include_router(course_router)
+    app.include_router(glossary_router)
     app.include_router(telegram_router)
     app.include_router(checklist_router)
     app.include_router(webhooks_router)
