@@ -62,6 +62,8 @@ UNKNOWN_WORDS = {
 _REVIEWED_LINE = re.compile(r"^(?P<label>[^:\n]{1,80}):[ \t]*(?P<date>\S+)[ \t]*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _M = TypeVar("_M", bound=BaseModel)
+# A page's fact marks and its regime blocks (each as its regimes, in order).
+_Marks = tuple[Counter[str], tuple[str, ...]]
 
 # ------------------------------------------------------------------------------ values
 
@@ -509,7 +511,7 @@ class _Reader:
         lesson: bool,
     ) -> dict[str, Text]:
         texts: dict[str, Text] = {}
-        marks: dict[str, list[Counter[str]]] = {}
+        marks: dict[str, list[_Marks]] = {}
         for lang in languages:
             file = folder / f"{lang}.md"
             parsed = self._markdown(file, targets, lesson=lesson)
@@ -527,13 +529,23 @@ class _Reader:
         return texts
 
     def _same_marks(
-        self, file: Path, pages: list[Counter[str]], ref_file: str, want: list[Counter[str]]
+        self, file: Path, pages: list[_Marks], ref_file: str, want: list[_Marks]
     ) -> None:
-        """The translation has the reference's pages and, page by page, its fact marks."""
+        """The translation has the reference's pages and, page by page, its fact marks and
+        its regime blocks (for the same regimes, in the same order)."""
         if len(pages) != len(want):
             self.problem(file, f"has {len(pages)} page(s) but {ref_file} has {len(want)}")
             return
-        for number, (have, ref) in enumerate(zip(pages, want, strict=True), start=1):
+        for number, ((have, blocks), (ref, ref_blocks)) in enumerate(
+            zip(pages, want, strict=True), start=1
+        ):
+            if blocks != ref_blocks:
+                self.problem(
+                    file,
+                    f"page {number}: regime blocks differ from {ref_file} "
+                    f"({'; '.join(blocks) or 'none'} here, "
+                    f"{'; '.join(ref_blocks) or 'none'} there)",
+                )
             if have == ref:
                 continue
             missing = sorted((ref - have).elements())
@@ -550,7 +562,7 @@ class _Reader:
 
     def _markdown(
         self, file: Path, targets: dict[str, set[str]], *, lesson: bool
-    ) -> tuple[Text | None, list[Counter[str]]] | None:
+    ) -> tuple[Text | None, list[_Marks]] | None:
         """The text (None if it has problems) and its fact marks page by page (None if the
         file cannot be read)."""
         source = self._text(file)
@@ -575,7 +587,14 @@ class _Reader:
             if not low <= words <= high:
                 self.problem(file, f"lesson has {words} words (must be {low}-{high})")
         marks = [
-            Counter(link.ref for link in render.links(page) if link.scheme == "fact")
+            (
+                Counter(link.ref for link in render.links(page) if link.scheme == "fact"),
+                tuple(
+                    ", ".join(sorted(regimes))
+                    for regimes, _ in render.regime_blocks(page)
+                    if regimes is not None
+                ),
+            )
             for page in pages
         ]
         if len(self.problems) > before:

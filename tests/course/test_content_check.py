@@ -372,6 +372,16 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
         "modules/money/en.md",
         "regime block is not closed",
     ),
+    "regime block in one language only": (
+        lambda d: _edit(
+            d / "modules/money/uz.md",
+            "\n## ",
+            "\n<!-- regimes: patent_worker -->\nMatn.\n<!-- /regimes -->\n## ",
+            1,
+        ),
+        "modules/money/uz.md",
+        "regime blocks differ from ru.md (patent_worker here, none there)",
+    ),
     "regime block for an unknown regime": (
         lambda d: _edit(
             d / "modules/money/ru.md",
