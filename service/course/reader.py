@@ -137,6 +137,8 @@ class Reader:
         """``data`` validated by ``model``, or None with one problem per error (each prefixed
         with ``label``, e.g. "fact 'x': "). None data: the file was missing or unreadable."""
         if data is None and not label:
+            if not any(p.file == file for p in self.problems):  # read, but empty
+                self.problem(file, "is empty (see FORMAT.md)")
             return None
         try:
             return model.model_validate(data)
@@ -548,10 +550,7 @@ class Reader:
         )
 
     def _quiz_texts(self, file: Path, declared: dict[str, int | None]) -> dict[str, QuestionText]:
-        data = self._yaml(file)
-        if data is None:
-            return {}
-        listing = self._model(file, schema.QuizTexts, data)
+        listing = self._model(file, schema.QuizTexts, self._yaml(file))
         if listing is None:
             return {}
         texts: dict[str, QuestionText] = {}

@@ -392,6 +392,16 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
         "modules/money/ru.md",
         "regimes block names tourist",
     ),
+    "empty quiz file": (
+        lambda d: (d / "modules/health/quiz.yaml").write_text("# nothing yet\n"),
+        "modules/health/quiz.yaml",
+        "is empty",
+    ),
+    "empty quiz texts": (
+        lambda d: (d / "modules/health/quiz.kk.yaml").write_text(""),
+        "modules/health/quiz.kk.yaml",
+        "is empty",
+    ),
     "unlisted module directory": (
         lambda d: shutil.copytree(d / "modules/housing", d / "modules/housing-old"),
         "modules/housing-old",
