@@ -160,13 +160,18 @@ async def quiz_answer(
         return
     question = questions[callback_data.question]
     answers.append(callback_data.option)  # as displayed
-    feedback = await api.answer(
-        uuid.UUID(current["person"]),
-        current["slug"],
-        str(question["id"]),
-        quiz.authored_option(question, callback_data.option),
-        i18n.current_locale,
-    )
+    try:
+        feedback = await api.answer(
+            uuid.UUID(current["person"]),
+            current["slug"],
+            str(question["id"]),
+            quiz.authored_option(question, callback_data.option),
+            i18n.current_locale,
+        )
+    except NotFound:  # the course changed since the quiz began
+        await quiz.clear(state)
+        await stale(callback)
+        return
     await callback.answer()
     shown = texts.quiz_feedback(feedback, quiz.by_id(questions)[str(question["id"])]["options"])
     result = feedback.result

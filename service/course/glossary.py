@@ -13,13 +13,12 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
 
 import yaml
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from service.api.deps import public
+from service.api.deps import LanguageDep, SettingsDep, public
 from service.core import i18n
 from service.core.problems import PROBLEM_RESPONSES
 from service.course import content
@@ -226,13 +225,7 @@ router = APIRouter(prefix="/api/v1", tags=["course"], responses=PROBLEM_RESPONSE
 
 def pick_language(requested: list[str]) -> tuple[str, bool]:
     """(language served, fell back?) as the course picks it: Russian when none is asked for."""
-    for tag in requested:
-        primary = tag.lower().replace("_", "-").split("-", 1)[0]
-        if tag == "*":
-            return content.DEFAULT_LANGUAGE, False
-        if primary in content.REQUIRED_LANGUAGES:
-            return primary, False
-    return content.DEFAULT_LANGUAGE, bool(requested)
+    return i18n.pick(requested, available=content.REQUIRED_LANGUAGES)
 
 
 def glossary_out(glossary: Glossary, language: str, fallback: bool) -> GlossaryOut:
@@ -249,21 +242,10 @@ def glossary_out(glossary: Glossary, language: str, fallback: bool) -> GlossaryO
 
 @router.get("/glossary", response_model=GlossaryOut)
 @public
-def get_glossary(
-    request: Request,
-    response: Response,
-    lang: Annotated[
-        str | None,
-        Query(max_length=35, description="Language: ru, en, uz, tg, ky or kk (else Russian)"),
-    ] = None,
-    accept_language: Annotated[
-        str | None, Header(description="Used when lang is not given", max_length=512)
-    ] = None,
-) -> GlossaryOut:
+def get_glossary(response: Response, settings: SettingsDep, wanted: LanguageDep) -> GlossaryOut:
     """The glossary in one language: each term, its plain definition and the words to avoid."""
-    requested = [lang] if lang else i18n.accept_language(accept_language)
-    language, fallback = pick_language(requested)
-    glossary = cached(content.course_dir(request.app.state.settings.content_dir))
+    language, fallback = pick_language(wanted)
+    glossary = cached(content.course_dir(settings.content_dir))
     response.headers["Content-Language"] = language
     response.headers["Vary"] = "Accept-Language"
     return glossary_out(glossary, language, fallback)

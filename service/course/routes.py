@@ -162,20 +162,14 @@ async def answer_question(
 
     def work(session: Session, principal: Principal) -> AnswerFeedback:
         language, fallback = course.pick_language(wanted)
-        answered = course_service.answer_question(
+        where = course_service.QuizFor(course, person_id, language, fallback)
+        return course_service.answer_question(
             session=session,
-            course=course,
-            person_id=person_id,
+            policy=policy,
+            quiz=where,
             slug=slug,
             question_id=question_id,
             chosen=body.chosen,
-            language=language,
-            regime=course_service.person_regime(
-                session=session, policy=policy, person_id=person_id
-            ),
-        )
-        return course_service.answer_feedback(
-            course=course, slug=slug, answered=answered, language=language, fallback=fallback
         )
 
     return await uow.run(work)

@@ -2,7 +2,7 @@
 
 Every model forbids unknown fields. ``messages`` turns a validation error into the lines
 `onboard content check` prints, so each names the field and what is wrong with it; checks that
-need more than one file (links, languages, fact marks) stay in ``content._Reader``.
+need more than one file (links, languages, fact marks) stay in ``reader.Reader``.
 """
 
 from __future__ import annotations

@@ -224,7 +224,37 @@ class Answered:
     recorded: Recorded | None  # the scored attempt, when this was the last answer
 
 
+@dataclass(frozen=True)
+class QuizFor:
+    """Whose quiz, of which course, in which language."""
+
+    course: Course
+    person_id: uuid.UUID
+    language: str
+    fallback: bool
+
+
 def answer_question(
+    *, session: Session, policy: Policy, quiz: QuizFor, slug: str, question_id: str, chosen: int
+) -> AnswerFeedback:
+    """Check one answer of the quiz served to the person (by their regime) and keep it; the
+    feedback says whether it is right, the right option and why, and after the last answer
+    carries the scored attempt."""
+    regime = person_regime(session=session, policy=policy, person_id=quiz.person_id)
+    answered = _record_answer(
+        session=session,
+        course=quiz.course,
+        person_id=quiz.person_id,
+        slug=slug,
+        question_id=question_id,
+        chosen=chosen,
+        language=quiz.language,
+        regime=regime,
+    )
+    return _feedback(quiz=quiz, slug=slug, answered=answered)
+
+
+def _record_answer(
     *,
     session: Session,
     course: Course,
@@ -233,7 +263,7 @@ def answer_question(
     question_id: str,
     chosen: int,
     language: str,
-    regime: str | None = None,
+    regime: str | None,
 ) -> Answered:
     """Record one answer of the attempt in progress (the first answer to a question stands);
     the last one scores and records the attempt."""
@@ -275,9 +305,8 @@ def answer_question(
     return Answered(question, row.chosen, repeated, len(given), len(asked), recorded)
 
 
-def answer_feedback(
-    *, course: Course, slug: str, answered: Answered, language: str, fallback: bool
-) -> AnswerFeedback:
+def _feedback(*, quiz: QuizFor, slug: str, answered: Answered) -> AnswerFeedback:
+    course, language, fallback = quiz.course, quiz.language, quiz.fallback
     module = module_or_404(course, slug)
     question = answered.question
     return AnswerFeedback(

@@ -373,6 +373,16 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
         "modules/money/en.md",
         "regime block is not closed",
     ),
+    "regime block in one language only": (
+        lambda d: _edit(
+            d / "modules/money/uz.md",
+            "\n## ",
+            "\n<!-- regimes: patent_worker -->\nMatn.\n<!-- /regimes -->\n## ",
+            1,
+        ),
+        "modules/money/uz.md",
+        "regime blocks differ from ru.md (patent_worker here, none there)",
+    ),
     "regime block for an unknown regime": (
         lambda d: _edit(
             d / "modules/money/ru.md",
@@ -382,6 +392,16 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
         ),
         "modules/money/ru.md",
         "regimes block names tourist",
+    ),
+    "empty quiz file": (
+        lambda d: (d / "modules/health/quiz.yaml").write_text("# nothing yet\n"),
+        "modules/health/quiz.yaml",
+        "is empty",
+    ),
+    "empty quiz texts": (
+        lambda d: (d / "modules/health/quiz.kk.yaml").write_text(""),
+        "modules/health/quiz.kk.yaml",
+        "is empty",
     ),
     "unlisted module directory": (
         lambda d: shutil.copytree(d / "modules/housing", d / "modules/housing-old"),

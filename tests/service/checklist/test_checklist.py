@@ -329,3 +329,41 @@ def test_policy_check_names_the_file_and_problem(tmp_path: Path) -> None:
     with pytest.raises(policies.PolicyError, match=r"title is missing languages \['kk'\]"):
         policies.load(tmp_path / "policy")
     assert clock.today()  # the real clock is untouched
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        (
+            "obligations.yaml",
+            "    count: 7 ",
+            "    cuont: 7\n    count: 7 ",
+            "obligations.yaml: obligation 'migration-registration' has an unknown field 'cuont'",
+        ),
+        (
+            "regimes.yaml",
+            "    when: {purposes: [study]}",
+            "    when: {purposes: [study], age: 18}",
+            "regimes.yaml: regimes[0].when has an unknown field 'age'",
+        ),
+        (
+            "calendar/2026.yaml",
+            "transfers_entered: true",
+            "transfers_entered: yes please",
+            "2026.yaml: transfers_entered must be true or false",
+        ),
+    ],
+)
+def test_policy_files_refuse_unknown_fields_and_bad_values(
+    tmp_path: Path, file: str, old: str, new: str, message: str
+) -> None:
+    import shutil
+
+    shutil.copytree(policies.DEFAULT_DIR, tmp_path / "policy")
+    path = tmp_path / "policy" / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(policies.PolicyError) as raised:
+        policies.load(tmp_path / "policy")
+    assert message in str(raised.value)
