@@ -232,11 +232,17 @@ class ChecklistItem(_Out):
         return self.reportable and self.status in ("pending", "overdue") and self.due_on is not None
 
 
+class StayLimit(_Out):
+    text: str
+
+
 class Checklist(_Out):
     card_id: uuid.UUID
     language: str
     reminders_muted: bool = False
     items: list[ChecklistItem]
+    # The law's limit on the stay for the card's regime (beside the planned stay).
+    stay_limit: StayLimit | None = None
     # eaeu_worker, patent_worker, visa_worker, student or other (the service's policy).
     regime: str | None = None
 

@@ -34,6 +34,9 @@ def checklist(card: Card, listing: Checklist, today: date, name: str = "") -> st
             lines.append("<i>" + escape_html(item.how_to) + "</i>")
     if not shown:
         lines += ["", _("Nothing is due for this card.")]
+    if listing.stay_limit is not None:
+        limit = escape_html(listing.stay_limit.text)
+        lines += ["", "⚖️ " + _("The law's limit: {text}").format(text=limit)]
     lines.append("")
     if listing.reminders_muted:
         lines.append(_("🔕 Reminders for this card are off."))

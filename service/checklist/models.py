@@ -168,10 +168,20 @@ class ChecklistItem(BaseModel):
     approximate_reason: str | None = None
 
 
+class StayLimitOut(BaseModel):
+    """The law's limit on the stay for the card's regime, beside the stay planned on the card
+    (the item `stay-end`), which is not that limit."""
+
+    text: str
+    source: str
+    checked_on: date | None = PField(description="The day someone read the source; null: unknown")
+
+
 class Checklist(BaseModel):
     card_id: uuid.UUID
     # eaeu_worker | patent_worker | visa_worker | student | other (content/policy/regimes.yaml)
     regime: str
+    stay_limit: StayLimitOut
     language: str
     fallback: bool
     reminders_muted: bool

@@ -43,10 +43,21 @@ class RegimeRule:
 
 
 @dataclass(frozen=True)
+class StayLimit:
+    """The law's limit on a regime's stay, in words per language, with its source."""
+
+    text: dict[str, str]
+    source: str
+    checked_on: date | None
+    review_by: date
+
+
+@dataclass(frozen=True)
 class Regimes:
     groups: dict[str, Group]
     rules: tuple[RegimeRule, ...]
     ids: tuple[str, ...]
+    stay_limits: dict[str, StayLimit]
 
     def of(self, *, citizenship: str, purpose: str, has_visa: bool) -> str:
         """The card's regime: the first rule that matches (the last rule matches everyone)."""
@@ -316,7 +327,13 @@ def _load_regimes(path: Path) -> Regimes:
         for r in raw.regimes
     )
     ids = tuple(dict.fromkeys(r.id for r in rules))
-    return Regimes(groups=groups, rules=rules, ids=ids)
+    limits = {
+        rid: StayLimit(
+            text=dict(x.text), source=x.source, checked_on=x.checked_on, review_by=x.review_by
+        )
+        for rid, x in raw.stay_limits.items()
+    }
+    return Regimes(groups=groups, rules=rules, ids=ids, stay_limits=limits)
 
 
 def _rule(raw: schema.RuleIn, path: Path, where: str, regimes: tuple[str, ...]) -> Rule:

@@ -22,6 +22,7 @@ from service.checklist.models import (
     PermitOut,
     Reminder,
     ReminderBatch,
+    StayLimitOut,
 )
 from service.core import i18n
 from service.core.problems import PROBLEM_RESPONSES
@@ -46,9 +47,13 @@ def _answer(
     regime, items = checklist.checklist(
         session=session, policy=policy, card_id=card_id, language=language
     )
+    limit = policy.regimes.stay_limits[regime]
     return Checklist(
         card_id=card_id,
         regime=regime,
+        stay_limit=StayLimitOut(
+            text=limit.text[language], source=limit.source, checked_on=limit.checked_on
+        ),
         language=language,
         fallback=fallback,
         reminders_muted=checklist.is_muted(session=session, card_id=card_id),

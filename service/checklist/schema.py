@@ -158,12 +158,25 @@ class RegimeIn(Strict):
     when: When = Field(default_factory=When)
 
 
+class StayLimitIn(Sourced):
+    """How long the law lets a person of the regime stay, in words per language (shown beside
+    the stay planned on the card, which is not the limit)."""
+
+    text: Texts
+
+
 class RegimesFile(Strict):
     groups: dict[str, GroupIn]
     regimes: Annotated[list[RegimeIn], Field(min_length=1)]
+    stay_limits: dict[str, StayLimitIn]
 
     @model_validator(mode="after")
     def _groups_exist_and_last_catches_all(self) -> RegimesFile:
+        ids = {r.id for r in self.regimes}
+        if missing := sorted(ids - set(self.stay_limits)):
+            raise ValueError(f"stay_limits: no entry for regimes {missing}")
+        if unknown := sorted(set(self.stay_limits) - ids):
+            raise ValueError(f"stay_limits: unknown regimes {unknown}")
         for regime in self.regimes:
             group = regime.when.citizenship_in
             if group is not None and group not in self.groups:

@@ -81,6 +81,8 @@ async def test_dates_appear_with_entry_and_follow_the_service(tg: BotUnderTest, 
     # The planned stay is labelled as planned, not as the legal limit.
     assert f"📅 Planned stay until {_ru(card['stay_until'])} (as written on the card)." in shown
     assert f"by {_ru(card['stay_until'])}" not in shown
+    # ... and beside it the law's limit for the holder's regime (an Uzbek worker: a patent).
+    assert "⚖️ The law's limit: Without a patent: at most 90 days in a calendar year" in shown
 
 
 async def test_an_integrators_mark_shows_done_in_the_bot(tg: BotUnderTest, service: Service):

@@ -367,3 +367,38 @@ def test_policy_files_refuse_unknown_fields_and_bad_values(
     with pytest.raises(policies.PolicyError) as raised:
         policies.load(tmp_path / "policy")
     assert message in str(raised.value)
+
+
+def test_the_answer_states_the_law_s_limit_on_the_stay_for_the_regime(client, actors) -> None:  # type: ignore[no-untyped-def]
+    """The planned stay on the card is not the law's limit: the answer says what the limit is,
+    by regime and in the language asked for, with its source."""
+
+    def limit(card_id: str, lang: str) -> dict[str, str]:
+        r = client.get(
+            f"/api/v1/cards/{card_id}/checklist", params={"lang": lang}, headers=actors["officer"]
+        )
+        assert r.status_code == 200, r.text
+        return r.json()["stay_limit"]  # type: ignore[no-any-return]
+
+    uzbek = _card(client, actors, entered_on=None)  # visa-free, work: a patent worker
+    kazakh = _card(client, actors, entered_on=None, **{"holder.citizenship": "KAZ"})
+    patent_en, patent_ru = limit(uzbek["id"], "en"), limit(uzbek["id"], "ru")
+    eaeu_en = limit(kazakh["id"], "en")
+    assert "90 days in a calendar year" in patent_en["text"] and "patent" in patent_en["text"]
+    assert "90 дней" in patent_ru["text"] and "260-FZ" in patent_ru["source"]
+    assert "employment contract" in eaeu_en["text"] and "15 days" in eaeu_en["text"]
+    assert "EAEU" in eaeu_en["source"] or "Eurasian" in eaeu_en["source"]
+    assert patent_en["checked_on"] is None  # read from FACTS.md with no day recorded
+
+
+def test_a_regime_without_its_stay_limit_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    policy_dir = tmp_path / "policy"
+    shutil.copytree(Path(policies.DEFAULT_DIR), policy_dir)
+    regimes = policy_dir / "regimes.yaml"
+    text = regimes.read_text(encoding="utf-8")
+    regimes.write_text(text.replace("\n  student:\n    text:", "\n  pupil:\n    text:"), "utf-8")
+    with pytest.raises(policies.PolicyError) as err:
+        policies.load(policy_dir)
+    assert "stay_limits" in str(err.value) and "student" in str(err.value)
