@@ -45,6 +45,11 @@ def set_password(*, session: Session, username: str, password: str) -> User:
     return user
 
 
+def any_user(*, session: Session) -> bool:
+    """Whether any account exists (a first start creates the administrator)."""
+    return session.exec(select(User.id).limit(1)).first() is not None
+
+
 def list_users(*, session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.username))).all())
 
