@@ -31,7 +31,6 @@ from service.cards.models import (
     Status,
 )
 from service.core.problems import PROBLEM_RESPONSES
-from service.telegram import service as profiles
 
 router = APIRouter(prefix="/api/v1", tags=["cards"], responses=PROBLEM_RESPONSES)
 
@@ -70,11 +69,10 @@ async def create_card(
 
 
 def _with_link(session: Session, principal: Principal, body: CardCreate) -> CardCreate:
-    """The card's Telegram account: only the bot links one, for a user who has agreed to
-    the processing notice."""
-    link = ownership.link_for_new_card(principal=principal, requested=body.telegram_user_id)
-    if link is not None:
-        profiles.require_consent(session=session, telegram_user_id=link)
+    """The card with the Telegram account it may be linked to (see ``ownership``)."""
+    link = ownership.link_for_new_card(
+        session=session, principal=principal, requested=body.telegram_user_id
+    )
     return body.model_copy(update={"telegram_user_id": link})
 
 

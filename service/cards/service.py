@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from service.cards import numbers
+from service.cards import events, numbers
 from service.cards.models import (
     Card,
     CardCreate,
@@ -39,7 +39,6 @@ from service.cards.models import (
 )
 from service.core import changes, clock
 from service.core.errors import Conflict, IllegalTransition, NotFound, field_error
-from service.webhooks import outbox
 from service.webhooks.models import EventType
 
 _OPEN = (Status.pending_entry.value, Status.active.value)
@@ -88,10 +87,8 @@ def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card,
                 _insert(session, card)
                 _insert(session, event)
                 changes.mark(session)
-                outbox.emit(
-                    session,
-                    EventType.card_created,
-                    outbox.card_event(card, status=Status.pending_entry.value),
+                events.emit(
+                    session, EventType.card_created, card, status=Status.pending_entry.value
                 )
         except IntegrityError:
             continue
@@ -273,7 +270,7 @@ def record_entry(*, session: Session, card_id: uuid.UUID, data: EntryIn, actor: 
         actor=actor,
         data={"entered_on": entered_on.isoformat(), "crossing_point": data.crossing_point},
     )
-    outbox.emit(session, EventType.card_activated, outbox.card_event(card, status="active"))
+    events.emit(session, EventType.card_activated, card, status="active")
     return card
 
 
@@ -302,7 +299,7 @@ def record_exit(*, session: Session, card_id: uuid.UUID, data: ExitIn, actor: st
             "overstay": exited_on > card.stay_until,
         },
     )
-    outbox.emit(session, EventType.card_closed, outbox.card_event(card, status="closed"))
+    events.emit(session, EventType.card_closed, card, status="closed")
     return card
 
 
@@ -323,7 +320,7 @@ def extend_stay(*, session: Session, card_id: uuid.UUID, data: ExtendIn, actor: 
         reason=data.basis,
         data={"from": previous.isoformat(), "to": data.stay_until.isoformat()},
     )
-    outbox.emit(session, EventType.card_extended, outbox.card_event(card, status="active"))
+    events.emit(session, EventType.card_extended, card, status="active")
     return card
 
 
@@ -335,7 +332,7 @@ def revoke_card(*, session: Session, card_id: uuid.UUID, data: RevokeIn, actor: 
     card.revoked_reason = data.reason
     _touch(session, card)
     _record(session=session, card=card, kind=EventKind.revoked, actor=actor, reason=data.reason)
-    outbox.emit(session, EventType.card_revoked, outbox.card_event(card, status="revoked"))
+    events.emit(session, EventType.card_revoked, card, status="revoked")
     return card
 
 

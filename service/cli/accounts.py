@@ -13,6 +13,9 @@ from service.accounts.models import Role, Scope
 from service.cli.common import Commands, session
 from service.core.errors import OnboardError
 
+# Revoking a key stops its webhooks: that module registers the follow-up when imported.
+from service.webhooks import service as _webhooks  # noqa: F401
+
 
 def register(commands: Commands) -> None:
     users = commands.add_parser("users", help="accounts").add_subparsers()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import secrets
 import uuid
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from service.accounts import service as accounts
 from service.core.errors import NotFound
 from service.webhooks import worker
 from service.webhooks.models import (
@@ -65,6 +67,21 @@ def delete_endpoint(
         endpoint.disabled_reason = "deleted"
     session.add(endpoint)
     return WebhookPublic.model_validate(endpoint, from_attributes=True)
+
+
+def stop_endpoints_of_key(session: Session, key_id: uuid.UUID) -> None:
+    """A revoked key's webhooks stop with it (the worker also skips endpoints of revoked
+    keys)."""
+    session.execute(
+        update(WebhookEndpoint)
+        .where(col(WebhookEndpoint.api_key_id) == key_id, col(WebhookEndpoint.active).is_(True))
+        .values(active=False, disabled_reason="key-revoked")
+    )
+
+
+# Wherever keys can be revoked (the API, the CLI), this module is imported with the accounts.
+if stop_endpoints_of_key not in accounts.KEY_REVOKED:
+    accounts.KEY_REVOKED.append(stop_endpoints_of_key)
 
 
 def _delivery(d: WebhookDelivery, e: OutboxEvent) -> DeliveryPublic:
