@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -19,6 +19,7 @@ from service.cards import service as cards
 from service.cards.models import (
     Card,
     CardCreate,
+    CardEvent,
     CardPage,
     CardPublic,
     EntryIn,
@@ -26,6 +27,7 @@ from service.cards.models import (
     EventPublic,
     ExitIn,
     ExtendIn,
+    Person,
     PersonPublic,
     RevokeIn,
     Status,
@@ -188,14 +190,11 @@ async def list_events(
     card_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.card)]
 ) -> EventList:
     """The card's append-only history."""
+    return await uow.call(cards.list_events, shape=_events, card_id=card_id)
 
-    def work(session: Session, principal: Principal) -> EventList:
-        events = cards.list_events(session=session, card_id=card_id)
-        return EventList(
-            items=[EventPublic.model_validate(e, from_attributes=True) for e in events]
-        )
 
-    return await uow.run(work)
+def _events(events: Sequence[CardEvent]) -> EventList:
+    return EventList(items=[EventPublic.model_validate(e, from_attributes=True) for e in events])
 
 
 @router.get("/persons/{person_id}", response_model=PersonPublic)
@@ -203,14 +202,13 @@ async def get_person(
     person_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.person)]
 ) -> PersonPublic:
     """A holder's personal data (the cards refer to it)."""
+    return await uow.call(cards.get_person, shape=_person, person_id=person_id)
 
-    def work(session: Session, principal: Principal) -> PersonPublic:
-        person = cards.get_person(session=session, person_id=person_id)
-        return PersonPublic(
-            id=person.id,
-            holder=cards.holder_out(person),
-            language=person.language,
-            created_at=person.created_at,
-        )
 
-    return await uow.run(work)
+def _person(person: Person) -> PersonPublic:
+    return PersonPublic(
+        id=person.id,
+        holder=cards.holder_out(person),
+        language=person.language,
+        created_at=person.created_at,
+    )
