@@ -21,10 +21,11 @@ def configure_logging() -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-def main() -> int:
+def main(settings: BotSettings | None = None) -> int:
+    """Run the bot with ``settings`` (by default read from the environment)."""
     configure_logging()
     try:
-        settings = BotSettings()
+        settings = settings or BotSettings()
         check_required(settings)
         if settings.webhook_mode:
             from bot.webhook import aiohttp_app

@@ -11,8 +11,8 @@ Two ways to serve it:
       # in the lifespan: await hook.startup() ... await hook.shutdown()
 
   A ``Route``, not ``app.mount()``: a mount answers its bare path with a redirect to the path
-  plus "/", which Telegram does not follow. ``service.main`` does this when
-  ONBOARD_BOT_WEBHOOK_IN_API is set.
+  plus "/", which Telegram does not follow. ``mount(app)`` does all this for a Starlette or
+  FastAPI app (``service.main`` calls it when ONBOARD_BOT_WEBHOOK_IN_API is set).
 
 * ``aiohttp_app()`` is a standalone aiohttp application (``python -m bot`` in webhook mode),
   built on aiogram's own request handler.
@@ -24,7 +24,8 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import MutableMapping
+from collections.abc import AsyncIterator, MutableMapping
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -34,7 +35,8 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.app import build_api, build_bot, build_dispatcher
-from bot.config import BotSettings
+from bot.config import BotSettings, SettingsError
+from bot.i18n import CataloguesMissing
 
 log = logging.getLogger("onboard.bot")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
@@ -186,3 +188,110 @@ def aiohttp_app(settings: BotSettings) -> web.Application:
 
     app.on_startup.append(register)
     return app
+
+
+class NotConfigured(RuntimeError):
+    """The host asks for the webhook, but the bot's settings cannot serve it."""
+
+
+def mount(app: Any, settings: BotSettings | None = None) -> WebhookApp | None:
+    """Serve the webhook inside a Starlette (or FastAPI) app: a route at
+    ONBOARD_BOT_WEBHOOK_PATH; once the app has started, the webhook registered with Telegram
+    in the background (the app serves at once, however slow Telegram is to answer); the bot
+    stopped before the app. None, with a warning, while the URL, the token or the API key is
+    not set; NotConfigured when a setting is wrong."""
+    from starlette.routing import Route
+
+    settings = _settings_to_mount(settings)
+    if settings is None:
+        return None
+    try:
+        hook = WebhookApp.from_settings(settings)
+    except CataloguesMissing as exc:
+        raise NotConfigured(str(exc)) from None
+    if settings.redis_url is None:
+        log.warning(
+            "the bot keeps conversations in process memory: serve the API with one worker, "
+            "or set ONBOARD_REDIS_URL"
+        )
+    # httpx logs each request's URL at INFO; the bot's URLs name Telegram accounts and cards.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    app.router.routes.append(Route(settings.bot_webhook_path, hook, include_in_schema=False))
+    _run_with(app, hook)
+    log.info("serving the Telegram webhook at %s", settings.bot_webhook_path)
+    return hook
+
+
+def _settings_to_mount(settings: BotSettings | None) -> BotSettings | None:
+    try:
+        settings = settings or BotSettings()
+    except SettingsError as exc:
+        raise NotConfigured(f"ONBOARD_BOT_WEBHOOK_IN_API is set, but: {exc}") from None
+    unset = [
+        name
+        for name, value in (
+            ("ONBOARD_BOT_WEBHOOK_URL", settings.bot_webhook_url),
+            ("ONBOARD_TELEGRAM_BOT_TOKEN", settings.telegram_bot_token),
+            ("ONBOARD_BOT_API_KEY", settings.bot_api_key),
+        )
+        if not value
+    ]
+    if unset:
+        log.warning(
+            "ONBOARD_BOT_WEBHOOK_IN_API is set, but not %s: no Telegram webhook is served",
+            ", ".join(unset),
+        )
+        return None
+    secret = settings.bot_webhook_secret
+    if secret is None or not secret.get_secret_value():
+        raise NotConfigured(
+            "ONBOARD_BOT_WEBHOOK_IN_API needs ONBOARD_BOT_WEBHOOK_SECRET: every call from "
+            "Telegram is checked against it"
+        )
+    return settings
+
+
+def _run_with(app: Any, hook: WebhookApp) -> None:
+    """Start the bot after the app's own start-up and stop it before the app's shut-down
+    (mounted applications get no lifespan events of their own)."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(host: Any) -> AsyncIterator[Any]:
+        async with inner(host) as state:
+            starting = asyncio.create_task(_start(hook))
+            try:
+                yield state
+            finally:
+                await _stop(hook, starting)
+
+    app.router.lifespan_context = lifespan
+
+
+async def _start(hook: WebhookApp) -> None:
+    """Set the command menus and register the webhook with Telegram, once; the host serves
+    on if that fails."""
+    try:
+        await hook.startup()
+    except Exception as exc:
+        # The token is in Telegram's URLs, and some errors quote the URL.
+        reason = str(exc).replace(hook.bot.token, "<token>")
+        log.error(
+            "could not register the Telegram webhook (%s: %s); Telegram keeps any earlier "
+            "registration, restart the API to retry",
+            type(exc).__name__,
+            reason,
+        )
+    else:
+        log.info("Telegram webhook registered")
+
+
+async def _stop(hook: WebhookApp, starting: asyncio.Task[None]) -> None:
+    starting.cancel()
+    with suppress(asyncio.CancelledError):
+        await starting
+    try:
+        await hook.shutdown()  # waits for updates in progress, closes the bot's connections
+    except Exception as exc:
+        log.error("the Telegram bot did not stop cleanly (%s)", type(exc).__name__)

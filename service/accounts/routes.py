@@ -13,6 +13,7 @@ from sqlmodel import Session
 from service.accounts import service as accounts
 from service.accounts.access import Action, Principal
 from service.accounts.models import (
+    ApiKey,
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyPublic,
@@ -35,6 +36,7 @@ from service.core.problems import PROBLEM_RESPONSES
 from service.core.security import tokens
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
+AdminWork = Annotated[UnitOfWork, Authorize(Action.accounts_manage)]
 
 
 @router.post("/auth/token", response_model=Token)
@@ -91,82 +93,66 @@ async def whoami(uow: Annotated[UnitOfWork, Authorize(Action.whoami)]) -> dict[s
     return await uow.run(work)
 
 
+def _user(user: User) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+def _users(users: list[User]) -> list[UserPublic]:
+    return [_user(u) for u in users]
+
+
+def _key(row: ApiKey) -> ApiKeyPublic:
+    return ApiKeyPublic.model_validate(row, from_attributes=True)
+
+
+def _keys(rows: list[ApiKey]) -> list[ApiKeyPublic]:
+    return [_key(r) for r in rows]
+
+
+def _created(made: tuple[ApiKey, str]) -> ApiKeyCreated:
+    row, key = made
+    return ApiKeyCreated(**_key(row).model_dump(), key=key)
+
+
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
-async def create_user(
-    body: UserCreate, uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)]
-) -> UserPublic:
+async def create_user(body: UserCreate, uow: AdminWork) -> UserPublic:
     """Create an account (admin)."""
-
-    def work(session: Session, principal: Principal) -> UserPublic:
-        user = accounts.create_user(
-            session=session, username=body.username, password=body.password, role=body.role
-        )
-        return UserPublic.model_validate(user, from_attributes=True)
-
-    return await uow.run(work)
+    return await uow.call(
+        accounts.create_user,
+        shape=_user,
+        username=body.username,
+        password=body.password,
+        role=body.role,
+    )
 
 
 @router.get("/users", response_model=list[UserPublic])
-async def list_users(
-    uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)],
-) -> list[UserPublic]:
+async def list_users(uow: AdminWork) -> list[UserPublic]:
     """All accounts (admin)."""
-
-    def work(session: Session, principal: Principal) -> list[UserPublic]:
-        users = accounts.list_users(session=session)
-        return [UserPublic.model_validate(u, from_attributes=True) for u in users]
-
-    return await uow.run(work)
+    return await uow.call(accounts.list_users, shape=_users)
 
 
 @router.post("/users/{user_id}/disable", response_model=UserPublic)
-async def disable_user(
-    user_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)]
-) -> UserPublic:
+async def disable_user(user_id: uuid.UUID, uow: AdminWork) -> UserPublic:
     """Disable an account; its tokens stop working at once (admin)."""
-
-    def work(session: Session, principal: Principal) -> UserPublic:
-        user = accounts.set_user_active(session=session, user_id=user_id, active=False)
-        return UserPublic.model_validate(user, from_attributes=True)
-
-    return await uow.run(work)
+    return await uow.call(accounts.set_user_active, shape=_user, user_id=user_id, active=False)
 
 
 @router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
-async def create_api_key(
-    body: ApiKeyCreate, uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)]
-) -> ApiKeyCreated:
+async def create_api_key(body: ApiKeyCreate, uow: AdminWork) -> ApiKeyCreated:
     """Create an API key; the key is in this answer only (admin)."""
-
-    def work(session: Session, principal: Principal) -> ApiKeyCreated:
-        row, key = accounts.create_api_key(session=session, name=body.name, scopes=body.scopes)
-        public = ApiKeyPublic.model_validate(row, from_attributes=True)
-        return ApiKeyCreated(**public.model_dump(), key=key)
-
-    return await uow.run(work)
+    return await uow.call(
+        accounts.create_api_key, shape=_created, name=body.name, scopes=body.scopes
+    )
 
 
 @router.get("/api-keys", response_model=list[ApiKeyPublic])
-async def list_api_keys(
-    uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)],
-) -> list[ApiKeyPublic]:
+async def list_api_keys(uow: AdminWork) -> list[ApiKeyPublic]:
     """All API keys, without secrets (admin)."""
-
-    def work(session: Session, principal: Principal) -> list[ApiKeyPublic]:
-        rows = accounts.list_api_keys(session=session)
-        return [ApiKeyPublic.model_validate(r, from_attributes=True) for r in rows]
-
-    return await uow.run(work)
+    return await uow.call(accounts.list_api_keys, shape=_keys)
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyPublic)
-async def revoke_api_key(
-    key_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.accounts_manage)]
-) -> ApiKeyPublic:
+async def revoke_api_key(key_id: uuid.UUID, uow: AdminWork) -> ApiKeyPublic:
     """Revoke an API key; it stops working at once (admin)."""
-
-    def work(session: Session, principal: Principal) -> ApiKeyPublic:
-        row = accounts.revoke_api_key(session=session, key_id=key_id)
-        return ApiKeyPublic.model_validate(row, from_attributes=True)
-
-    return await uow.run(work)
+    return await uow.call(accounts.revoke_api_key, shape=_key, key_id=key_id)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from service.accounts.access import Principal
@@ -21,7 +22,6 @@ from service.accounts.models import (
 from service.core import clock
 from service.core.errors import Conflict, NotFound, field_error
 from service.core.security import apikeys, passwords
-from service.webhooks.models import WebhookEndpoint
 
 
 def check_password(password: str) -> None:
@@ -45,6 +45,11 @@ def set_password(*, session: Session, username: str, password: str) -> User:
     return user
 
 
+def any_user(*, session: Session) -> bool:
+    """Whether any account exists (a first start creates the administrator)."""
+    return session.exec(select(User.id).limit(1)).first() is not None
+
+
 def list_users(*, session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.username))).all())
 
@@ -62,6 +67,11 @@ def find_api_key(*, session: Session, key: str) -> ApiKey:
     if row is None:
         raise NotFound(f"no API key {key!r}")
     return row
+
+
+# What other domains do, in the same transaction, when a key is revoked (webhooks: its
+# endpoints stop). They register here, so this module imports none of them.
+KEY_REVOKED: list[Callable[[Session, uuid.UUID], None]] = []
 
 
 def create_user(*, session: Session, username: str, password: str, role: Role) -> User:
@@ -113,12 +123,8 @@ def revoke_api_key(*, session: Session, key_id: uuid.UUID) -> ApiKey:
     if row.revoked_at is None:
         row.revoked_at = clock.now()
         session.add(row)
-    # Its webhooks stop with it (the worker also skips endpoints of revoked keys).
-    session.execute(
-        update(WebhookEndpoint)
-        .where(col(WebhookEndpoint.api_key_id) == key_id, col(WebhookEndpoint.active).is_(True))
-        .values(active=False, disabled_reason="key-revoked")
-    )
+    for follow_up in KEY_REVOKED:
+        follow_up(session, key_id)
     return row
 
 

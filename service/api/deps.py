@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, overload
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -43,6 +43,7 @@ from service.proofs.service import ProofCache
 from service.stats.quotas import Figure
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -182,6 +183,43 @@ class UnitOfWork:
     async def run(self, work: Callable[[Session, Principal], T], *, reads_only: bool = False) -> T:
         """``reads_only``: a POST that writes nothing (verification) takes no write lock."""
         return await run_in_threadpool(self._run, work, reads_only)
+
+    @overload
+    async def call(
+        self, service: Callable[..., R], /, *, shape: None = None, actor: bool = False, **kw: Any
+    ) -> R: ...
+
+    @overload
+    async def call(
+        self,
+        service: Callable[..., R],
+        /,
+        *,
+        shape: Callable[[R], T],
+        actor: bool = False,
+        **kw: Any,
+    ) -> T: ...
+
+    async def call(
+        self,
+        service: Callable[..., Any],
+        /,
+        *,
+        shape: Callable[[Any], Any] | None = None,
+        actor: bool = False,
+        **kw: Any,
+    ) -> Any:
+        """Run one service function as the route's work: ``service(session=..., **kw)``,
+        with ``actor=`` the caller's audit name when ``actor``, its result passed through
+        ``shape`` (the answer's model) inside the transaction."""
+
+        def work(session: Session, principal: Principal) -> Any:
+            if actor:
+                kw["actor"] = principal.actor
+            result = service(session=session, **kw)
+            return shape(result) if shape is not None else result
+
+        return await self.run(work)
 
     async def principal(self) -> Principal:
         """The caller, from the short-lived cache (``accounts.cache``) without a thread hop

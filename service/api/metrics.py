@@ -1,39 +1,33 @@
 """Prometheus metrics in the text exposition format, written by hand (no extra dependency).
 
 Counters and histograms are per process: with several workers, scrape each worker or sum
-in Prometheus. Cards by status are counted in the in-memory registry (``proofs.live``, a
-count over a byte per card, no query); the webhook backlog is read from the database at most
-every ``_GAUGE_SECONDS`` per process. Labels never hold personal data.
+in Prometheus. Gauges are supplied by the domains that know them (``Gauge``: a function
+giving its exposition lines; ``proofs.gauges``, ``webhooks.gauges``), so this module reads
+no domain's tables. Labels never hold personal data.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
-from sqlalchemy import func
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+# A gauge: its exposition lines (HELP, TYPE, samples), read when the metrics are scraped.
+Gauge = Callable[[], list[str]]
 
-if TYPE_CHECKING:
-    from service.proofs.live import LiveCards
-
-_GAUGE_SECONDS = 15.0
 _LATENCY = "onboard_http_request_duration_seconds"
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, gauges: Sequence[Gauge] = ()) -> None:
+        self.gauges = tuple(gauges)
         self._lock = threading.Lock()
         self.requests: dict[tuple[str, str, str], int] = defaultdict(int)
         self.latency: dict[str, list[int]] = {}
         self.latency_sum: dict[str, float] = defaultdict(float)
         self.latency_count: dict[str, int] = defaultdict(int)
         self.verdicts: dict[str, int] = defaultdict(int)
-        self._backlog_cache: tuple[float, int] | None = None
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         with self._lock:
@@ -49,7 +43,7 @@ class Metrics:
         with self._lock:
             self.verdicts[verdict] += 1
 
-    def render(self, engine: Engine, live: LiveCards | None = None) -> str:
+    def render(self) -> str:
         lines = [
             "# HELP onboard_http_requests_total HTTP requests by method, route and status.",
             "# TYPE onboard_http_requests_total counter",
@@ -80,54 +74,9 @@ class Metrics:
             ]
             for verdict, n in sorted(self.verdicts.items()):
                 lines.append(f'onboard_verifications_total{{verdict="{verdict}"}} {n}')
-        lines += self._gauges(engine, live)
+        for gauge in self.gauges:
+            lines += gauge()
         return "\n".join(lines) + "\n"
-
-    def _backlog(self, engine: Engine) -> int:
-        from service.core.db import read_only
-        from service.webhooks.models import OutboxEvent, WebhookDelivery
-
-        cached = self._backlog_cache
-        if cached is not None and time.monotonic() - cached[0] < _GAUGE_SECONDS:
-            return cached[1]
-        with Session(read_only(engine)) as session:
-            pending = session.exec(
-                select(func.count())
-                .select_from(WebhookDelivery)
-                .where(WebhookDelivery.status == "pending")
-            ).one()
-            undispatched = session.exec(
-                select(func.count())
-                .select_from(OutboxEvent)
-                .where(col(OutboxEvent.dispatched).is_(False))
-            ).one()
-        value = int(pending) + int(undispatched)
-        self._backlog_cache = (time.monotonic(), value)
-        return value
-
-    def _gauges(self, engine: Engine, live: LiveCards | None) -> list[str]:
-        if live is not None:
-            live.ensure_loaded()
-            by_status = sorted(live.status_counts().items())
-        else:
-            from service.cards.models import Card
-            from service.core.db import read_only
-
-            with Session(read_only(engine)) as session:
-                by_status = list(
-                    session.exec(select(Card.status, func.count()).group_by(Card.status)).all()
-                )
-        lines = [
-            "# HELP onboard_cards Cards by stored status (expiry is derived, not stored).",
-            "# TYPE onboard_cards gauge",
-        ]
-        lines += [f'onboard_cards{{status="{s}"}} {n}' for s, n in sorted(by_status)]
-        lines += [
-            "# HELP onboard_webhook_backlog Events not yet delivered (outbox + pending).",
-            "# TYPE onboard_webhook_backlog gauge",
-            f"onboard_webhook_backlog {self._backlog(engine)}",
-        ]
-        return lines
 
 
 def _esc(value: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -11,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.metrics import Metrics
-from service.core.errors import PROBLEM_BASE
+from service.core import problems
 
 log = logging.getLogger("onboard.access")
 
@@ -84,26 +83,14 @@ class RequestContext:
         self._log(scope, int(status_holder["status"]), started, request_id)
 
     async def _too_large(self, send: Send, request_id: str, limit: int) -> None:
-        body = json.dumps(
-            {
-                "type": PROBLEM_BASE + "payload-too-large",
-                "title": "Request body too large",
-                "status": 413,
-                "detail": f"The request body exceeds {limit} bytes.",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"x-request-id", request_id.encode()),
-                ],
-            }
+        await problems.send_raw(
+            send,
+            code="payload-too-large",
+            title="Request body too large",
+            status=413,
+            detail=f"The request body exceeds {limit} bytes.",
+            headers={"x-request-id": request_id},
         )
-        await send({"type": "http.response.body", "body": body})
 
     def _log(self, scope: Scope, status: int, started: float, request_id: str) -> None:
         route = scope.get("route")

@@ -20,6 +20,7 @@ from service.accounts.access import Action, Owner, Principal, Rule
 from service.cards.models import Card, CardPublic
 from service.cards.service import CardFilter
 from service.core.errors import Forbidden, InvalidInput, NotFound
+from service.telegram import service as profiles
 
 _NOT_FOUND = {
     Owner.card: "no card with this id",
@@ -89,14 +90,18 @@ def require_card(*, session: Session, principal: Principal, card_id: uuid.UUID) 
         raise NotFound(_NOT_FOUND[Owner.card])
 
 
-def link_for_new_card(*, principal: Principal, requested: int | None) -> int | None:
-    """The Telegram account a new card is linked to: only the bot links, and only to the
-    user it acts for; any other caller naming one is refused."""
+def link_for_new_card(
+    *, session: Session, principal: Principal, requested: int | None
+) -> int | None:
+    """The Telegram account a new card is linked to: only the bot links, only to the user
+    it acts for, and only once that user has agreed to the processing notice; any other
+    caller naming one is refused."""
     if principal.is_bot:
         if principal.telegram_user_id is None:  # Owner.acting_user already refused this
             raise Forbidden("the bot acts for one Telegram user: send X-Telegram-User-Id")
         if requested is not None and requested != principal.telegram_user_id:
             raise Forbidden("the bot links cards only to the Telegram user it acts for")
+        profiles.require_consent(session=session, telegram_user_id=principal.telegram_user_id)
         return principal.telegram_user_id
     if requested is not None:
         raise Forbidden("only the Telegram bot links a card to a Telegram account")

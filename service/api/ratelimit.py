@@ -10,7 +10,6 @@ unreachable the request goes through (logged): the API stays up rather than refu
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -21,8 +20,8 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.api.clients import client_address
+from service.core import problems
 from service.core.config import IPNetwork
-from service.core.errors import PROBLEM_BASE
 
 log = logging.getLogger("onboard.ratelimit")
 WINDOW = 60
@@ -149,23 +148,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def _too_many(send: Send, retry_after: int) -> None:
-    body = json.dumps(
-        {
-            "type": PROBLEM_BASE + "too-many-requests",
-            "title": "Too many requests",
-            "status": 429,
-            "detail": f"Rate limit reached; try again in {retry_after} s.",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"retry-after", str(retry_after).encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
+    await problems.send_raw(
+        send,
+        code="too-many-requests",
+        title="Too many requests",
+        status=429,
+        detail=f"Rate limit reached; try again in {retry_after} s.",
+        headers={"retry-after": str(retry_after)},
     )
-    await send({"type": "http.response.body", "body": body})

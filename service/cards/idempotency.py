@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -13,6 +14,7 @@ from service.cards.models import IdempotencyRecord
 from service.core.errors import IdempotencyMismatch, field_error
 
 MAX_KEY_LENGTH = 255
+T = TypeVar("T")
 
 
 def request_hash(canonical_body: str) -> str:
@@ -78,3 +80,37 @@ def complete(
     record.status_code = status_code
     record.response = response
     session.add(record)
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The first answer under this key, to be sent again as it was."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+def once(
+    *,
+    session: Session,
+    ident: Ident | None,
+    make: Callable[[], T],
+    answer: Callable[[T], dict[str, Any]],
+    status_code: int,
+) -> T | Replay:
+    """Do ``make()`` once per key (no key: just do it): a replay gets the stored answer, a
+    twin racing on the same key waits for the first and then replays it."""
+    if ident is None:
+        return make()
+    record = find(session=session, ident=ident)
+    claimed = None
+    if record is None:
+        claimed = claim(session=session, ident=ident)
+        if claimed is None:  # a twin with this key committed while we waited
+            record = find(session=session, ident=ident)
+    if record is not None:
+        return Replay(status_code=record.status_code, body=record.response)
+    result = make()
+    if claimed is not None:
+        complete(session=session, record=claimed, status_code=status_code, response=answer(result))
+    return result

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from service.accounts.access import Action, Owner, Principal
@@ -17,6 +19,7 @@ from service.cards import service as cards
 from service.cards.models import (
     Card,
     CardCreate,
+    CardEvent,
     CardPage,
     CardPublic,
     EntryIn,
@@ -24,12 +27,12 @@ from service.cards.models import (
     EventPublic,
     ExitIn,
     ExtendIn,
+    Person,
     PersonPublic,
     RevokeIn,
     Status,
 )
 from service.core.problems import PROBLEM_RESPONSES
-from service.telegram import service as profiles
 
 router = APIRouter(prefix="/api/v1", tags=["cards"], responses=PROBLEM_RESPONSES)
 
@@ -44,40 +47,35 @@ async def create_card(
     """Register a holder (or find them by document) and issue a card in pending_entry."""
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
 
-    def work(session: Session, principal: Principal) -> CardPublic | JSONResponse:
-        link = ownership.link_for_new_card(principal=principal, requested=body.telegram_user_id)
-        if link is not None:  # the bot, for a user who has agreed to the notice
-            profiles.require_consent(session=session, telegram_user_id=link)
-        data = body.model_copy(update={"telegram_user_id": link})
-        claimed = None
+    def work(session: Session, principal: Principal) -> CardPublic | idempotency.Replay:
+        data = _with_link(session, principal, body)
+        ident = None
         if key is not None:
-            ident = idempotency.Ident(
-                principal=principal.actor,
-                key=key,
-                body_hash=idempotency.request_hash(data.model_dump_json(by_alias=True)),
-            )
-            record = idempotency.find(session=session, ident=ident)
-            if record is None:
-                claimed = idempotency.claim(session=session, ident=ident)
-                if claimed is None:  # a twin with this key committed while we waited
-                    record = idempotency.find(session=session, ident=ident)
-            if record is not None:
-                return _replay(record.status_code, record.response)
-        card, person = cards.issue_card(session=session, data=data, actor=principal.actor)
-        public = cards.to_public(card, person)
-        if claimed is not None:
-            idempotency.complete(
-                session=session,
-                record=claimed,
-                status_code=201,
-                response=public.model_dump(mode="json", by_alias=True),
-            )
-        return public
+            body_hash = idempotency.request_hash(data.model_dump_json(by_alias=True))
+            ident = idempotency.Ident(principal=principal.actor, key=key, body_hash=body_hash)
+        return idempotency.once(
+            session=session,
+            ident=ident,
+            make=lambda: cards.to_public(
+                *cards.issue_card(session=session, data=data, actor=principal.actor)
+            ),
+            answer=lambda public: public.model_dump(mode="json", by_alias=True),
+            status_code=201,
+        )
 
     result = await uow.run(work)
-    if isinstance(result, CardPublic):
-        response.headers["Location"] = f"/api/v1/cards/{result.id}"
+    if isinstance(result, idempotency.Replay):
+        return _replay(result.status_code, result.body)
+    response.headers["Location"] = f"/api/v1/cards/{result.id}"
     return result
+
+
+def _with_link(session: Session, principal: Principal, body: CardCreate) -> CardCreate:
+    """The card with the Telegram account it may be linked to (see ``ownership``)."""
+    link = ownership.link_for_new_card(
+        session=session, principal=principal, requested=body.telegram_user_id
+    )
+    return body.model_copy(update={"telegram_user_id": link})
 
 
 def _replay(status_code: int, body: dict[str, Any]) -> JSONResponse:
@@ -123,6 +121,18 @@ def _public(session: Session, card: Card, principal: Principal) -> CardPublic:
     return _view(principal, cards.to_public(card, person))
 
 
+async def _change(
+    uow: UnitOfWork, change: Callable[..., Card], card_id: uuid.UUID, body: BaseModel
+) -> CardPublic:
+    """A step in the card's life (entry, exit, extension, revocation) by the caller."""
+
+    def work(session: Session, principal: Principal) -> CardPublic:
+        card = change(session=session, card_id=card_id, data=body, actor=principal.actor)
+        return _public(session, card, principal)
+
+    return await uow.run(work)
+
+
 @router.get("/cards/{card_id}", response_model=CardPublic)
 async def get_card(
     card_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.card)]
@@ -130,8 +140,7 @@ async def get_card(
     """One card with its holder."""
 
     def work(session: Session, principal: Principal) -> CardPublic:
-        card = cards.get_card(session=session, card_id=card_id)
-        return _public(session, card, principal)
+        return _public(session, cards.get_card(session=session, card_id=card_id), principal)
 
     return await uow.run(work)
 
@@ -143,14 +152,7 @@ async def record_entry(
     uow: Annotated[UnitOfWork, Authorize(Action.cards_entry, Owner.card)],
 ) -> CardPublic:
     """Border officer records entry: pending_entry → active."""
-
-    def work(session: Session, principal: Principal) -> CardPublic:
-        card = cards.record_entry(
-            session=session, card_id=card_id, data=body, actor=principal.actor
-        )
-        return _public(session, card, principal)
-
-    return await uow.run(work)
+    return await _change(uow, cards.record_entry, card_id, body)
 
 
 @router.post("/cards/{card_id}/exit", response_model=CardPublic)
@@ -160,12 +162,7 @@ async def record_exit(
     uow: Annotated[UnitOfWork, Authorize(Action.cards_exit, Owner.card)],
 ) -> CardPublic:
     """Border officer records exit: active (or expired) → closed."""
-
-    def work(session: Session, principal: Principal) -> CardPublic:
-        card = cards.record_exit(session=session, card_id=card_id, data=body, actor=principal.actor)
-        return _public(session, card, principal)
-
-    return await uow.run(work)
+    return await _change(uow, cards.record_exit, card_id, body)
 
 
 @router.post("/cards/{card_id}/extend", response_model=CardPublic)
@@ -175,12 +172,7 @@ async def extend_stay(
     uow: Annotated[UnitOfWork, Authorize(Action.cards_extend, Owner.card)],
 ) -> CardPublic:
     """Extend the permitted stay of an active card (e.g. on a work permit)."""
-
-    def work(session: Session, principal: Principal) -> CardPublic:
-        card = cards.extend_stay(session=session, card_id=card_id, data=body, actor=principal.actor)
-        return _public(session, card, principal)
-
-    return await uow.run(work)
+    return await _change(uow, cards.extend_stay, card_id, body)
 
 
 @router.post("/cards/{card_id}/revoke", response_model=CardPublic)
@@ -190,12 +182,7 @@ async def revoke_card(
     uow: Annotated[UnitOfWork, Authorize(Action.cards_revoke, Owner.card)],
 ) -> CardPublic:
     """Revoke a card (administrative decision; reason required)."""
-
-    def work(session: Session, principal: Principal) -> CardPublic:
-        card = cards.revoke_card(session=session, card_id=card_id, data=body, actor=principal.actor)
-        return _public(session, card, principal)
-
-    return await uow.run(work)
+    return await _change(uow, cards.revoke_card, card_id, body)
 
 
 @router.get("/cards/{card_id}/events", response_model=EventList)
@@ -203,14 +190,11 @@ async def list_events(
     card_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.card)]
 ) -> EventList:
     """The card's append-only history."""
+    return await uow.call(cards.list_events, shape=_events, card_id=card_id)
 
-    def work(session: Session, principal: Principal) -> EventList:
-        events = cards.list_events(session=session, card_id=card_id)
-        return EventList(
-            items=[EventPublic.model_validate(e, from_attributes=True) for e in events]
-        )
 
-    return await uow.run(work)
+def _events(events: Sequence[CardEvent]) -> EventList:
+    return EventList(items=[EventPublic.model_validate(e, from_attributes=True) for e in events])
 
 
 @router.get("/persons/{person_id}", response_model=PersonPublic)
@@ -218,14 +202,13 @@ async def get_person(
     person_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.person)]
 ) -> PersonPublic:
     """A holder's personal data (the cards refer to it)."""
+    return await uow.call(cards.get_person, shape=_person, person_id=person_id)
 
-    def work(session: Session, principal: Principal) -> PersonPublic:
-        person = cards.get_person(session=session, person_id=person_id)
-        return PersonPublic(
-            id=person.id,
-            holder=cards.holder_out(person),
-            language=person.language,
-            created_at=person.created_at,
-        )
 
-    return await uow.run(work)
+def _person(person: Person) -> PersonPublic:
+    return PersonPublic(
+        id=person.id,
+        holder=cards.holder_out(person),
+        language=person.language,
+        created_at=person.created_at,
+    )

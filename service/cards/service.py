@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from service.cards import numbers
+from service.cards import events, numbers
 from service.cards.models import (
     Card,
     CardCreate,
@@ -42,7 +42,6 @@ from service.cards.models import (
 from service.core import changes, clock
 from service.core.errors import Conflict, IllegalTransition, NotFound, field_error
 from service.core.ids import uuid7
-from service.webhooks import outbox
 from service.webhooks.models import EventType
 
 _OPEN = (Status.pending_entry.value, Status.active.value)
@@ -92,7 +91,7 @@ def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card,
         changes.mark(
             session, created=(card.serial, card.id, card.number, card.status, card.stay_until)
         )
-        outbox.emit(session, EventType.card_created, outbox.card_event(card, status=card.status))
+        events.emit(session, EventType.card_created, card, status=card.status)
         return card, person
     raise Conflict("could not register the card because of concurrent changes; try again")
 
@@ -351,7 +350,7 @@ def record_entry(*, session: Session, card_id: uuid.UUID, data: EntryIn, actor: 
         actor=actor,
         data={"entered_on": entered_on.isoformat(), "crossing_point": data.crossing_point},
     )
-    outbox.emit(session, EventType.card_activated, outbox.card_event(card, status="active"))
+    events.emit(session, EventType.card_activated, card, status="active")
     return card
 
 
@@ -380,7 +379,7 @@ def record_exit(*, session: Session, card_id: uuid.UUID, data: ExitIn, actor: st
             "overstay": exited_on > card.stay_until,
         },
     )
-    outbox.emit(session, EventType.card_closed, outbox.card_event(card, status="closed"))
+    events.emit(session, EventType.card_closed, card, status="closed")
     return card
 
 
@@ -401,7 +400,7 @@ def extend_stay(*, session: Session, card_id: uuid.UUID, data: ExtendIn, actor: 
         reason=data.basis,
         data={"from": previous.isoformat(), "to": data.stay_until.isoformat()},
     )
-    outbox.emit(session, EventType.card_extended, outbox.card_event(card, status="active"))
+    events.emit(session, EventType.card_extended, card, status="active")
     return card
 
 
@@ -413,7 +412,7 @@ def revoke_card(*, session: Session, card_id: uuid.UUID, data: RevokeIn, actor: 
     card.revoked_reason = data.reason
     _touch(session, card)
     _record(session=session, card=card, kind=EventKind.revoked, actor=actor, reason=data.reason)
-    outbox.emit(session, EventType.card_revoked, outbox.card_event(card, status="revoked"))
+    events.emit(session, EventType.card_revoked, card, status="revoked")
     return card
 
 

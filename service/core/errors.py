@@ -13,11 +13,23 @@ PROBLEM_BASE = "https://onboard.example/problems/"
 
 
 class OnboardError(Exception):
-    """Base of every error the service reports to a client on purpose."""
+    """Base of every error the service reports to a client on purpose.
+
+    A subclass states its HTTP status, its stable problem code and its title, either as
+    class attributes or as class arguments: ``class Gone(OnboardError, status=410, ...)``.
+    """
 
     status = 400
     code = "bad-request"
     title = N_("Bad request")
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, code: str | None = None, title: str | None = None
+    ) -> None:
+        super().__init_subclass__()
+        for name, value in (("status", status), ("code", code), ("title", title)):
+            if value is not None:
+                setattr(cls, name, value)
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -35,84 +47,85 @@ class OnboardError(Exception):
         return body
 
 
-class InvalidInput(OnboardError):
-    status = 422
-    code = "validation-error"
-    title = N_("The request has invalid fields")
+_INVALID = N_("The request has invalid fields")
 
 
-class BadRequest(OnboardError):
-    status = 400
-    code = "bad-request"
-    title = N_("The request cannot be read")
+class InvalidInput(OnboardError, status=422, code="validation-error", title=_INVALID):
+    pass
 
 
-class NotAuthenticated(OnboardError):
-    status = 401
-    code = "not-authenticated"
-    title = N_("Authentication required")
+class BadRequest(OnboardError, code="bad-request", title=N_("The request cannot be read")):
+    pass
 
 
-class Forbidden(OnboardError):
-    status = 403
-    code = "forbidden"
-    title = N_("Not allowed for this account")
+class NotAuthenticated(
+    OnboardError, status=401, code="not-authenticated", title=N_("Authentication required")
+):
+    pass
 
 
-class NotFound(OnboardError):
-    status = 404
-    code = "not-found"
-    title = N_("Not found")
+class Forbidden(
+    OnboardError, status=403, code="forbidden", title=N_("Not allowed for this account")
+):
+    pass
 
 
-class Conflict(OnboardError):
-    status = 409
-    code = "conflict"
-    title = N_("Conflicts with the current state")
+class NotFound(OnboardError, status=404, code="not-found", title=N_("Not found")):
+    pass
 
 
-class IllegalTransition(Conflict):
-    code = "illegal-transition"
-    title = N_("This change is not allowed in the card's current status")
+class Conflict(
+    OnboardError, status=409, code="conflict", title=N_("Conflicts with the current state")
+):
+    pass
 
 
-class IdempotencyMismatch(InvalidInput):
-    code = "idempotency-key-reused"
-    title = N_("Idempotency-Key was already used with a different request")
+class IllegalTransition(
+    Conflict,
+    code="illegal-transition",
+    title=N_("This change is not allowed in the card's current status"),
+):
+    pass
 
 
-class PayloadTooLarge(OnboardError):
-    status = 413
-    code = "payload-too-large"
-    title = N_("Request body too large")
+class IdempotencyMismatch(
+    InvalidInput,
+    code="idempotency-key-reused",
+    title=N_("Idempotency-Key was already used with a different request"),
+):
+    pass
 
 
-class UnsupportedMediaType(OnboardError):
-    status = 415
-    code = "unsupported-media-type"
-    title = N_("Unsupported media type")
+class PayloadTooLarge(
+    OnboardError, status=413, code="payload-too-large", title=N_("Request body too large")
+):
+    pass
 
 
-class TooManyRequests(OnboardError):
-    status = 429
-    code = "too-many-requests"
-    title = N_("Too many requests")
+class UnsupportedMediaType(
+    OnboardError, status=415, code="unsupported-media-type", title=N_("Unsupported media type")
+):
+    pass
+
+
+class _RetryLater(OnboardError):
+    """An answer that tells the client when to try again (the Retry-After header)."""
 
     def __init__(self, detail: str | None = None, *, retry_after: int, **extra: Any) -> None:
         super().__init__(detail, **extra)
         self.retry_after = retry_after
 
 
-class ServiceBusy(OnboardError):
+class TooManyRequests(
+    _RetryLater, status=429, code="too-many-requests", title=N_("Too many requests")
+):
+    pass
+
+
+class ServiceBusy(
+    _RetryLater, status=503, code="busy", title=N_("The server is busy; try again shortly")
+):
     """The server is at capacity for this kind of work; the client may retry shortly."""
-
-    status = 503
-    code = "busy"
-    title = N_("The server is busy; try again shortly")
-
-    def __init__(self, detail: str | None = None, *, retry_after: int, **extra: Any) -> None:
-        super().__init__(detail, **extra)
-        self.retry_after = retry_after
 
 
 def field_error(field: str, reason: str) -> InvalidInput:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import weakref
@@ -195,6 +196,26 @@ def _translated(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     if language is not None:
         body["title"] = i18n.translate(body["title"], language)
     return body
+
+
+async def send_raw(
+    send: Any, *, code: str, title: str, status: int, detail: str, headers: dict[str, str]
+) -> None:
+    """A problem answered by an ASGI middleware, below FastAPI's exception handlers (413 for
+    an oversized body, 429 for the rate limit)."""
+    body = json.dumps(
+        {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail}
+    ).encode()
+    fields = {"content-type": "application/problem+json", **headers}
+    fields["content-length"] = str(len(body))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(k.encode(), v.encode()) for k, v in fields.items()],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def install(app: FastAPI) -> None:

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlmodel import Session
 
-from service.accounts.access import Action, Owner, Principal
+from service.accounts.access import Action, Owner
 from service.api.deps import Authorize, UnitOfWork
+from service.cards.models import Person
 from service.core.problems import PROBLEM_RESPONSES
 from service.privacy import service as privacy
 
@@ -23,27 +23,21 @@ class Erased(BaseModel):
     erased_at: datetime
 
 
+PersonalData = Annotated[UnitOfWork, Authorize(Action.personal_data, Owner.person)]
+
+
+def _erased(person: Person) -> Erased:
+    assert person.erased_at is not None
+    return Erased(person_id=person.id, erased_at=person.erased_at)
+
+
 @router.get("/persons/{person_id}/export")
-async def export_person(
-    person_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.personal_data, Owner.person)]
-) -> dict[str, Any]:
+async def export_person(person_id: uuid.UUID, uow: PersonalData) -> dict[str, Any]:
     """Everything held about a person, as JSON (a subject-access request; admin)."""
-
-    def work(session: Session, principal: Principal) -> dict[str, Any]:
-        return privacy.export(session=session, person_id=person_id)
-
-    return await uow.run(work)
+    return await uow.call(privacy.export, person_id=person_id)
 
 
 @router.post("/persons/{person_id}/erase", response_model=Erased)
-async def erase_person(
-    person_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.personal_data, Owner.person)]
-) -> Erased:
+async def erase_person(person_id: uuid.UUID, uow: PersonalData) -> Erased:
     """Remove a person's personal data; card events and scan records stay, anonymous."""
-
-    def work(session: Session, principal: Principal) -> Erased:
-        person = privacy.erase(session=session, person_id=person_id)
-        assert person.erased_at is not None
-        return Erased(person_id=person.id, erased_at=person.erased_at)
-
-    return await uow.run(work)
+    return await uow.call(privacy.erase, shape=_erased, person_id=person_id)

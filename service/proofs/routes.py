@@ -273,11 +273,7 @@ async def my_scans(
 ) -> ScanList:
     """The caller's own most recent verifications."""
     recorder.flush()
-
-    def work(session: Session, principal: Principal) -> ScanList:
-        return scans.recent(session=session, actor=principal.actor, limit=limit)
-
-    return await uow.run(work)
+    return await uow.run(lambda s, p: scans.recent(session=s, actor=p.actor, limit=limit))
 
 
 @router.post("/scans", response_model=OfflineScansOut)

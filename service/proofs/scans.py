@@ -25,47 +25,12 @@ def record_offline(
 ) -> int:
     """Record each check once per (actor, client_id); return how many were new. The whole
     batch is refused, naming the item, when one item is out of bounds."""
-    errors = []
-    for index, item in enumerate(items):
-        at = _utc(item.checked_at)
-        if at > now + skew:
-            errors.append({"field": f"items.{index}.checked_at", "reason": "is in the future"})
-        elif at < now - max_age:
-            errors.append(
-                {
-                    "field": f"items.{index}.checked_at",
-                    "reason": f"is older than {max_age.days} days",
-                }
-            )
-        # A forged or unreadable proof names no card anyone can trust; any other verdict is
-        # about a card, named by its serial and/or number.
-        unnamed = item.card_serial is None and item.card_number is None
-        if unnamed and item.verdict not in (Verdict.invalid, Verdict.unknown_key):
-            errors.append(
-                {"field": f"items.{index}", "reason": "name the card by card_serial or card_number"}
-            )
-        if item.card_number is not None and numbers.normalize(item.card_number) is None:
-            errors.append(
-                {"field": f"items.{index}.card_number", "reason": "not a valid card number"}
-            )
+    errors = [e for i, item in enumerate(items) for e in _problems(i, item, now, max_age, skew)]
     if errors:
         raise InvalidInput(
             "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5]), errors=errors
         )
-    serials = {i.card_serial for i in items if i.card_serial is not None}
-    canonical = {numbers.normalize(i.card_number) for i in items if i.card_number is not None}
-    by_serial: dict[int, tuple[object, str]] = {}
-    by_number: dict[str, object] = {}
-    if serials:
-        for card_id, serial, number in session.exec(
-            select(Card.id, Card.serial, Card.number).where(col(Card.serial).in_(serials))
-        ).all():
-            by_serial[int(serial)] = (card_id, number)
-    if canonical:
-        for card_id, number in session.exec(
-            select(Card.id, Card.number).where(col(Card.number).in_(canonical))
-        ).all():
-            by_number[number] = card_id
+    by_serial, by_number = _cards_named(session, items)
     rows = []
     seen: set[str] = set()
     for item in items:
@@ -91,6 +56,49 @@ def record_offline(
         table.c.id
     )
     return len(session.execute(statement, rows).all())
+
+
+def _problems(
+    index: int, item: OfflineScanIn, now: datetime, max_age: timedelta, skew: timedelta
+) -> list[dict[str, str]]:
+    """What is wrong with one item of the batch (nothing, mostly)."""
+    found = []
+    at = _utc(item.checked_at)
+    if at > now + skew:
+        found.append({"field": f"items.{index}.checked_at", "reason": "is in the future"})
+    elif at < now - max_age:
+        reason = f"is older than {max_age.days} days"
+        found.append({"field": f"items.{index}.checked_at", "reason": reason})
+    # A forged or unreadable proof names no card anyone can trust; any other verdict is
+    # about a card, named by its serial and/or number.
+    unnamed = item.card_serial is None and item.card_number is None
+    if unnamed and item.verdict not in (Verdict.invalid, Verdict.unknown_key):
+        reason = "name the card by card_serial or card_number"
+        found.append({"field": f"items.{index}", "reason": reason})
+    if item.card_number is not None and numbers.normalize(item.card_number) is None:
+        found.append({"field": f"items.{index}.card_number", "reason": "not a valid card number"})
+    return found
+
+
+def _cards_named(
+    session: Session, items: Sequence[OfflineScanIn]
+) -> tuple[dict[int, tuple[object, str]], dict[str, object]]:
+    """The cards the batch names: by serial (with their numbers), and by number."""
+    serials = {i.card_serial for i in items if i.card_serial is not None}
+    canonical = {numbers.normalize(i.card_number) for i in items if i.card_number is not None}
+    by_serial: dict[int, tuple[object, str]] = {}
+    by_number: dict[str, object] = {}
+    if serials:
+        for card_id, serial, number in session.exec(
+            select(Card.id, Card.serial, Card.number).where(col(Card.serial).in_(serials))
+        ).all():
+            by_serial[int(serial)] = (card_id, number)
+    if canonical:
+        for card_id, number in session.exec(
+            select(Card.id, Card.number).where(col(Card.number).in_(canonical))
+        ).all():
+            by_number[number] = card_id
+    return by_serial, by_number
 
 
 def _card_id(

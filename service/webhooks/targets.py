@@ -56,18 +56,7 @@ class Target:
 def forbidden(ip: IPAddress) -> bool:
     """Whether an address is anything but a global unicast address."""
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded: list[IPAddress] = []
-        if ip.ipv4_mapped is not None:
-            embedded.append(ip.ipv4_mapped)
-        if ip.sixtofour is not None:
-            embedded.append(ip.sixtofour)
-        if ip.teredo is not None:
-            embedded.extend(ip.teredo)
-        if ip in _NAT64 or ip in _NAT64_LOCAL:
-            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-        if ip in _NAT64_LOCAL:
-            return True
-        if any(forbidden(e) for e in embedded):
+        if ip in _NAT64_LOCAL or any(forbidden(e) for e in _embedded(ip)):
             return True
         if ip.ipv4_mapped is not None:
             return False  # judged by the IPv4 address it carries
@@ -85,6 +74,20 @@ def forbidden(ip: IPAddress) -> bool:
     )
 
 
+def _embedded(ip: ipaddress.IPv6Address) -> list[IPAddress]:
+    """The IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo, NAT64)."""
+    embedded: list[IPAddress] = []
+    if ip.ipv4_mapped is not None:
+        embedded.append(ip.ipv4_mapped)
+    if ip.sixtofour is not None:
+        embedded.append(ip.sixtofour)
+    if ip.teredo is not None:
+        embedded.extend(ip.teredo)
+    if ip in _NAT64 or ip in _NAT64_LOCAL:
+        embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return embedded
+
+
 def literal(host: str) -> IPAddress | None:
     try:
         ip = ipaddress.ip_address(host)
@@ -95,6 +98,15 @@ def literal(host: str) -> IPAddress | None:
 
 def check(url: str, *, allow_private: bool, resolve: Resolver = socket.getaddrinfo) -> Target:
     """The target to connect to, or ``TargetRefused`` with the reason."""
+    parts, host, port = _parse(url, allow_private)
+    given = literal(host)
+    addresses = [given] if given is not None else _resolve(host, port, resolve)
+    if not allow_private and any(forbidden(ip) for ip in addresses):
+        raise TargetRefused("must resolve only to public addresses")
+    return Target(url=url, host=host, port=port, address=addresses[0], parts=parts)
+
+
+def _parse(url: str, allow_private: bool) -> tuple[SplitResult, str, int]:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -108,31 +120,27 @@ def check(url: str, *, allow_private: bool, resolve: Resolver = socket.getaddrin
     host = parts.hostname or ""
     if not host:
         raise TargetRefused("has no host")
-    port = port or (443 if parts.scheme == "https" else 80)
-    if not allow_private and (
-        host.endswith(".") or host == "localhost" or host.endswith(".localhost")
-    ):
+    local = host.endswith(".") or host == "localhost" or host.endswith(".localhost")
+    if not allow_private and local:
         raise TargetRefused("must be a public host name")
-    given = literal(host)
-    if given is not None:
-        addresses = [given]
-    else:
-        try:
-            ascii_host = host.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise TargetRefused("has an invalid host name") from exc
-        try:
-            infos = resolve(ascii_host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
-            raise TargetRefused("host name does not resolve") from exc
-        addresses = []
-        for info in infos:
-            ip = literal(str(info[4][0]).split("%", 1)[0])
-            if ip is None:
-                raise TargetRefused("host name resolves to something that is not an address")
-            addresses.append(ip)
-        if not addresses:
-            raise TargetRefused("host name does not resolve")
-    if not allow_private and any(forbidden(ip) for ip in addresses):
-        raise TargetRefused("must resolve only to public addresses")
-    return Target(url=url, host=host, port=port, address=addresses[0], parts=parts)
+    return parts, host, port or (443 if parts.scheme == "https" else 80)
+
+
+def _resolve(host: str, port: int, resolve: Resolver) -> list[IPAddress]:
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise TargetRefused("has an invalid host name") from exc
+    try:
+        infos = resolve(ascii_host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
+        raise TargetRefused("host name does not resolve") from exc
+    addresses = []
+    for info in infos:
+        ip = literal(str(info[4][0]).split("%", 1)[0])
+        if ip is None:
+            raise TargetRefused("host name resolves to something that is not an address")
+        addresses.append(ip)
+    if not addresses:
+        raise TargetRefused("host name does not resolve")
+    return addresses

@@ -1,0 +1,119 @@
+"""`onboard users` and `onboard api-keys`: through the same service functions as the
+accounts routes (``service.accounts.service``), with the same password policy."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import secrets
+import sys
+
+from service.accounts import service as accounts
+from service.accounts.models import Role, Scope
+from service.cli.common import Commands, session
+from service.core.errors import OnboardError
+
+# Revoking a key stops its webhooks: that module registers the follow-up when imported.
+from service.webhooks import service as _webhooks  # noqa: F401
+
+
+def register(commands: Commands) -> None:
+    users = commands.add_parser("users", help="accounts").add_subparsers()
+    uc = users.add_parser("create", help="create an account")
+    uc.add_argument("username")
+    uc.add_argument("--role", required=True, choices=[r.value for r in Role])
+    uc.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    uc.set_defaults(func=_users_create)
+    up = users.add_parser("set-password", help="set an account's password")
+    up.add_argument("username")
+    up.add_argument("--password-stdin", action="store_true")
+    up.set_defaults(func=_users_set_password)
+    users.add_parser("list", help="list accounts").set_defaults(func=_users_list)
+
+    keys = commands.add_parser(
+        "api-keys", help="API keys for integrators and the bot"
+    ).add_subparsers()
+    kc = keys.add_parser("create", help="create a key; prints only the key")
+    kc.add_argument("name")
+    kc.add_argument("--scope", action="append", required=True, choices=[s.value for s in Scope])
+    kc.set_defaults(func=_keys_create)
+    keys.add_parser("list", help="list keys (no secrets)").set_defaults(func=_keys_list)
+    kr = keys.add_parser("revoke", help="revoke a key by id or prefix")
+    kr.add_argument("key")
+    kr.set_defaults(func=_keys_revoke)
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if first != getpass.getpass("again: "):
+            raise OnboardError("the passwords differ")
+        return first
+    return None
+
+
+def _users_create(args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)
+    generated = password is None
+    if password is None:
+        password = secrets.token_urlsafe(15)
+    accounts.check_password(password)  # before migrating: a refusal changes nothing
+    with session() as db:
+        # The API's rule (NFKC, ASCII letters, digits, . _ -), so `Ｏlga` is created as olga.
+        username = accounts.create_user(
+            session=db, username=args.username, password=password, role=Role(args.role)
+        ).username
+    if generated:
+        print(password)
+        print(f"user {username} created; the password above is shown once", file=sys.stderr)
+    else:
+        print(f"user {username} created", file=sys.stderr)
+    return 0
+
+
+def _users_set_password(args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)
+    if password is None:
+        raise OnboardError("give the password on stdin with --password-stdin")
+    accounts.check_password(password)
+    with session() as db:
+        accounts.set_password(session=db, username=args.username, password=password)
+    print("password changed", file=sys.stderr)
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    with session() as db:
+        for user in accounts.list_users(session=db):
+            state = "active" if user.is_active else "disabled"
+            print(f"{user.username}\t{user.role}\t{state}")
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    with session() as db:
+        row, key = accounts.create_api_key(
+            session=db, name=args.name, scopes=[Scope(s) for s in args.scope]
+        )
+        key_id = row.id
+    print(key)
+    print(f"API key {key_id} created; the key above is shown once", file=sys.stderr)
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    with session() as db:
+        for row in accounts.list_api_keys(session=db):
+            state = "revoked" if row.revoked_at else "active"
+            print(f"{row.id}\t{row.prefix}\t{row.name}\t{','.join(row.scopes)}\t{state}")
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    with session() as db:
+        row = accounts.find_api_key(session=db, key=args.key)
+        accounts.revoke_api_key(session=db, key_id=row.id)
+    print("revoked", file=sys.stderr)
+    return 0
