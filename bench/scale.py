@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 from bench.archive import write_csv
 from bench.common import WrkResult, free_port, wrk
@@ -89,6 +90,27 @@ class Built:
     url: str
     rows: int
     import_rate: float
+    floor_rate: float  # the same file read and COPYed as text into a table without indexes
+    seconds: float
+
+
+def copy_floor(engine: Engine, path: Path) -> float:
+    """Rows/s of the bare transport: csv.reader and one COPY of every row, as text, into a
+    temporary table without indexes or checks (the floor the importer is compared with)."""
+    started = time.perf_counter()
+    rows = 0
+    with engine.connect() as conn, path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        columns = ", ".join(f"c{i} text" for i in range(len(header)))
+        conn.execute(text(f"CREATE TEMP TABLE floor_copy ({columns})"))
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy("COPY floor_copy FROM STDIN") as copy:  # type: ignore[union-attr]
+            for record in reader:
+                copy.write_row(record)
+                rows += 1
+        conn.commit()
+    return rows / (time.perf_counter() - started)
 
 
 def build(rows: int) -> Built:
@@ -99,13 +121,14 @@ def build(rows: int) -> Built:
         path = Path(d) / "archive.csv"
         _varied_csv(path, rows)
         result = importer.import_file(engine=engine, path=path)
+        floor = copy_floor(engine, path)
     time.sleep(rollup.MARGIN.total_seconds() + 1)  # then fold, as the API does every 5 min
     with transaction(engine) as session:
         rollup.fold(session=session)
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
-    return Built(url, result.imported, result.rows / result.seconds)
+    return Built(url, result.imported, result.rows / result.seconds, floor, result.seconds)
 
 
 @contextmanager
@@ -260,11 +283,17 @@ def run() -> None:
               f"{made.rps:,.0f} req/s p50 {made.p50_ms:.1f} ms p99 {made.p99_ms:.1f} ms, "
               f"{made.non_2xx} non-2xx; ratio {made.rps / health.rps:.3f}")  # fmt: skip
         return
-    print(f"Scale bench on PostgreSQL: {SMALL:,} and {ROWS:,} cards, two API workers")
+    started = time.monotonic()
+    print(f"Scale bench on PostgreSQL: {SMALL:,} and {ROWS:,} cards, two API workers", flush=True)
     results = {}
     for rows in (SMALL, ROWS):
         built = build(rows)
-        print(f"  built {built.rows:,} cards; import {built.import_rate:,.0f} rows/s")
+        print(
+            f"  built {built.rows:,} cards in {built.seconds:,.0f} s; import "
+            f"{built.import_rate:,.0f} rows/s; bare COPY of the file {built.floor_rate:,.0f} "
+            f"rows/s; import / bare COPY {built.import_rate / built.floor_rate:.2f}",
+            flush=True,
+        )
         results[rows] = measure(built.url)
     small, big = results[SMALL], results[ROWS]
     health = big["GET /healthz"].rps
@@ -277,6 +306,7 @@ def run() -> None:
             f"{b.rps:>11,.0f} {b.p99_ms / max(a.p99_ms, 0.001):>9.2f} {b.rps / health:>8.3f}"
             + (f"  ({b.non_2xx} non-2xx)" if b.non_2xx else "")
         )
+    print(f"\n  whole run: {(time.monotonic() - started) / 60:.1f} min")
 
 
 if __name__ == "__main__":
