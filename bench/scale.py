@@ -4,7 +4,8 @@ Builds a PostgreSQL database of ``BENCH_SCALE_ROWS`` cards (default 1,000,000) w
 archive importer, serves it with two workers and measures each endpoint with wrk, first at
 10,000 cards and then at the full size, printing p50/p99 and the p99 ratio between sizes.
 ``BENCH_PG_URL`` names the server (default postgresql://postgres@127.0.0.1:5432); the
-databases ``onboard_bench_scale_*`` are dropped and created again.
+databases ``onboard_bench_scale_*`` (``BENCH_SCALE_DB`` changes the prefix, so that two runs
+on one server do not drop each other's) are dropped and created again.
 ``BENCH_SERVICE_DIR`` serves another checkout (to measure a version before a change).
 """
 
@@ -39,6 +40,7 @@ from service.stats import rollup
 PG = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 ROWS = int(os.environ.get("BENCH_SCALE_ROWS", "1000000"))
 SMALL = 10_000
+DB_PREFIX = os.environ.get("BENCH_SCALE_DB", "onboard_bench_scale")
 SERVICE_DIR = Path(os.environ.get("BENCH_SERVICE_DIR", Path(__file__).resolve().parents[1]))
 _REGIONS = ["RU-MOW", "RU-SPE", "RU-MOS", "RU-TA", "RU-SVE", "RU-NVS", "RU-KDA", "RU-BA"]
 _CITIZENSHIP = ["UZB", "TJK", "KGZ", "KAZ", "ARM", "AZE"]
@@ -114,7 +116,7 @@ def copy_floor(engine: Engine, path: Path) -> float:
 
 
 def build(rows: int) -> Built:
-    url = _database(f"onboard_bench_scale_{rows}")
+    url = _database(f"{DB_PREFIX}_{rows}")
     upgrade(url)
     engine = make_engine(url)
     with tempfile.TemporaryDirectory() as d:
@@ -278,7 +280,7 @@ def measure(url: str, seconds: int = 5) -> dict[str, WrkResult]:
 
 def run() -> None:
     if os.environ.get("BENCH_SCALE_ONLY") == "create":
-        health, made = measure_creation(_database("onboard_bench_scale_create"))
+        health, made = measure_creation(_database(f"{DB_PREFIX}_create"))
         print(f"  {SERVICE_DIR}: /healthz {health.rps:,.0f} req/s; POST /cards (16 clients) "
               f"{made.rps:,.0f} req/s p50 {made.p50_ms:.1f} ms p99 {made.p99_ms:.1f} ms, "
               f"{made.non_2xx} non-2xx; ratio {made.rps / health.rps:.3f}")  # fmt: skip
