@@ -142,6 +142,7 @@ def serve(url: str, workers: int = 2) -> Iterator[tuple[str, dict[str, str]]]:
         "ONBOARD_DATABASE_URL": url,
         "ONBOARD_LOG_LEVEL": "WARNING",
         "ONBOARD_RATE_LIMIT_ENABLED": "false",
+        "ONBOARD_METRICS_PUBLIC": "true",  # measured as a scraper sees it, without a key
     }
     port = free_port()
     log = (data / "server.log").open("wb")
