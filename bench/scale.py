@@ -4,7 +4,8 @@ Builds a PostgreSQL database of ``BENCH_SCALE_ROWS`` cards (default 1,000,000) w
 archive importer, serves it with two workers and measures each endpoint with wrk, first at
 10,000 cards and then at the full size, printing p50/p99 and the p99 ratio between sizes.
 ``BENCH_PG_URL`` names the server (default postgresql://postgres@127.0.0.1:5432); the
-databases ``onboard_bench_scale_*`` are dropped and created again.
+databases ``onboard_bench_scale_*`` (``BENCH_SCALE_DB`` changes the prefix, so that two runs
+on one server do not drop each other's) are dropped and created again.
 ``BENCH_SERVICE_DIR`` serves another checkout (to measure a version before a change).
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 from bench.archive import write_csv
 from bench.common import WrkResult, free_port, wrk
@@ -38,6 +40,7 @@ from service.stats import rollup
 PG = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 ROWS = int(os.environ.get("BENCH_SCALE_ROWS", "1000000"))
 SMALL = 10_000
+DB_PREFIX = os.environ.get("BENCH_SCALE_DB", "onboard_bench_scale")
 SERVICE_DIR = Path(os.environ.get("BENCH_SERVICE_DIR", Path(__file__).resolve().parents[1]))
 _REGIONS = ["RU-MOW", "RU-SPE", "RU-MOS", "RU-TA", "RU-SVE", "RU-NVS", "RU-KDA", "RU-BA"]
 _CITIZENSHIP = ["UZB", "TJK", "KGZ", "KAZ", "ARM", "AZE"]
@@ -89,23 +92,45 @@ class Built:
     url: str
     rows: int
     import_rate: float
+    floor_rate: float  # the same file read and COPYed as text into a table without indexes
+    seconds: float
+
+
+def copy_floor(engine: Engine, path: Path) -> float:
+    """Rows/s of the bare transport: csv.reader and one COPY of every row, as text, into a
+    temporary table without indexes or checks (the floor the importer is compared with)."""
+    started = time.perf_counter()
+    rows = 0
+    with engine.connect() as conn, path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        columns = ", ".join(f"c{i} text" for i in range(len(header)))
+        conn.execute(text(f"CREATE TEMP TABLE floor_copy ({columns})"))
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy("COPY floor_copy FROM STDIN") as copy:  # type: ignore[union-attr]
+            for record in reader:
+                copy.write_row(record)
+                rows += 1
+        conn.commit()
+    return rows / (time.perf_counter() - started)
 
 
 def build(rows: int) -> Built:
-    url = _database(f"onboard_bench_scale_{rows}")
+    url = _database(f"{DB_PREFIX}_{rows}")
     upgrade(url)
     engine = make_engine(url)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "archive.csv"
         _varied_csv(path, rows)
         result = importer.import_file(engine=engine, path=path)
+        floor = copy_floor(engine, path)
     time.sleep(rollup.MARGIN.total_seconds() + 1)  # then fold, as the API does every 5 min
     with transaction(engine) as session:
         rollup.fold(session=session)
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
-    return Built(url, result.imported, result.rows / result.seconds)
+    return Built(url, result.imported, result.rows / result.seconds, floor, result.seconds)
 
 
 @contextmanager
@@ -117,6 +142,7 @@ def serve(url: str, workers: int = 2) -> Iterator[tuple[str, dict[str, str]]]:
         "ONBOARD_DATABASE_URL": url,
         "ONBOARD_LOG_LEVEL": "WARNING",
         "ONBOARD_RATE_LIMIT_ENABLED": "false",
+        "ONBOARD_METRICS_PUBLIC": "true",  # measured as a scraper sees it, without a key
     }
     port = free_port()
     log = (data / "server.log").open("wb")
@@ -371,16 +397,22 @@ def run() -> None:
         run_analytics()
         return
     if os.environ.get("BENCH_SCALE_ONLY") == "create":
-        health, made = measure_creation(_database("onboard_bench_scale_create"))
+        health, made = measure_creation(_database(f"{DB_PREFIX}_create"))
         print(f"  {SERVICE_DIR}: /healthz {health.rps:,.0f} req/s; POST /cards (16 clients) "
               f"{made.rps:,.0f} req/s p50 {made.p50_ms:.1f} ms p99 {made.p99_ms:.1f} ms, "
               f"{made.non_2xx} non-2xx; ratio {made.rps / health.rps:.3f}")  # fmt: skip
         return
-    print(f"Scale bench on PostgreSQL: {SMALL:,} and {ROWS:,} cards, two API workers")
+    started = time.monotonic()
+    print(f"Scale bench on PostgreSQL: {SMALL:,} and {ROWS:,} cards, two API workers", flush=True)
     results = {}
     for rows in (SMALL, ROWS):
         built = build(rows)
-        print(f"  built {built.rows:,} cards; import {built.import_rate:,.0f} rows/s")
+        print(
+            f"  built {built.rows:,} cards in {built.seconds:,.0f} s; import "
+            f"{built.import_rate:,.0f} rows/s; bare COPY of the file {built.floor_rate:,.0f} "
+            f"rows/s; import / bare COPY {built.import_rate / built.floor_rate:.2f}",
+            flush=True,
+        )
         results[rows] = measure(built.url)
     small, big = results[SMALL], results[ROWS]
     health_rps = big["GET /healthz"].rps
@@ -393,6 +425,7 @@ def run() -> None:
             f"{b.rps:>11,.0f} {b.p99_ms / max(a.p99_ms, 0.001):>9.2f} {b.rps / health_rps:>8.3f}"
             + (f"  ({b.non_2xx} non-2xx)" if b.non_2xx else "")
         )
+    print(f"\n  whole run: {(time.monotonic() - started) / 60:.1f} min")
 
 
 if __name__ == "__main__":

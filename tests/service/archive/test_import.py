@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -153,3 +154,55 @@ def test_a_quote_left_open_is_one_bad_row_naming_its_lines(engine, tmp_path: Pat
     assert [(line, reason) for line, _, reason in result.bad] == [
         (4, "a field runs from line 4 to line 5; a quote left open?")
     ]
+
+
+def _holder_rows(path: Path, changes: list[dict[str, str]]) -> None:
+    write_csv(path, len(changes))
+    with path.open() as fh:
+        rows = list(csv.reader(fh))
+    for row, change in zip(rows[1:], changes, strict=True):
+        row[rows[0].index("document_number")] = "FA7777777"
+        for name, value in change.items():
+            row[rows[0].index(name)] = value
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def test_holder_rules_within_a_batch_and_across_batches(engine, tmp_path: Path) -> None:
+    """The registry's holder rules: one person per document (names without case), another
+    person's document refused, at most one open card; a later row sees the earlier rows."""
+    path = tmp_path / "holders.csv"
+    _holder_rows(path, [
+        {},  # closed card: registers the holder
+        {"surname": "КАРИМОВ", "exited_on": "", "planned_until": "2099-01-01"},  # open
+        {"entered_on": "", "exited_on": ""},  # a second open card
+        {"date_of_birth": "1991-05-01"},  # someone else with this document
+    ])  # fmt: skip
+    for batch_size in (1000, 1):
+        result = importer.import_file(engine=engine, path=path, batch_size=batch_size)
+        if batch_size == 1:  # the re-run, a row a batch: nothing new, the same bad rows
+            assert result.imported == 0 and result.already_imported == 2
+        else:
+            assert result.imported == 2
+        assert [(line, reason) for line, _, reason in result.bad] == [
+            (4, "the holder already has an open card"),
+            (5, "document is registered to another holder"),
+        ]
+    assert _count(engine, "person") == 1 and _count(engine, "card") == 2
+    with engine.connect() as conn:
+        events = conn.execute(
+            text(
+                "SELECT e.data FROM card_event e JOIN card c ON c.id = e.card_id ORDER BY c.serial"
+            )
+        ).scalars()
+        data = [e if isinstance(e, dict) else json.loads(e) for e in events]
+    assert [sorted(d) for d in data] == [
+        ["archive_id", "entered_on", "exited_on", "source"],
+        ["archive_id", "entered_on", "source"],
+    ]
+    assert data[0]["exited_on"] == "2021-05-20" and data[1]["source"] == "paper archive"
+
+    later = tmp_path / "later.csv"
+    _holder_rows(later, [{"archive_id": "LATER 1", "entered_on": "", "exited_on": ""}])
+    result = importer.import_file(engine=engine, path=later, batch_size=1)
+    assert [reason for _, _, reason in result.bad] == ["the holder already has an open card"]
