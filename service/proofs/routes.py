@@ -177,10 +177,7 @@ async def verify(
     checked_at = _record_scan(state, principal, result)
     card = None
     if isinstance(result.card, LiveCard) and result.claims is not None:
-        wanted = {
-            k: v for k, v in token.describe(result.claims).items() if k in VerifiedCard.model_fields
-        }
-        card = VerifiedCard(id=result.card.id, status_now=result.card.status_now().value, **wanted)
+        card = _verified_card(body.payload or "", result.card, result.claims)
     out = VerifyOut(
         verdict=result.verdict,
         reason=result.reason,
@@ -190,6 +187,25 @@ async def verify(
     )
     # Serialised once here (the model is already valid): FastAPI would validate it again.
     return Response(out.model_dump_json(), media_type="application/json")
+
+
+# The card part of an answer, per proof and current status: built once from the verified
+# claims (the signature is still checked on every request). Bounded: emptied when full.
+_CARDS: dict[tuple[str, uuid.UUID, str], VerifiedCard] = {}
+_CARDS_MAX = 4096
+
+
+def _verified_card(payload: str, card: LiveCard, claims: dict[str, Any]) -> VerifiedCard:
+    status = card.status_now().value
+    key = (payload, card.id, status)
+    found = _CARDS.get(key)
+    if found is None:
+        wanted = {k: v for k, v in token.describe(claims).items() if k in VerifiedCard.model_fields}
+        found = VerifiedCard(id=card.id, status_now=status, **wanted)
+        if len(_CARDS) >= _CARDS_MAX:
+            _CARDS.clear()
+        _CARDS[key] = found
+    return found
 
 
 def _record_scan(state: Any, principal: Principal, result: Any) -> datetime:
