@@ -123,7 +123,10 @@ def _card_rows(session: Session, ids: list[uuid.UUID] | None, after: uuid.UUID |
     if after is not None:
         page = page.where(col(Card.id) > after)
     chunk = list(session.execute(page).scalars())
-    return list(session.execute(stmt.where(col(Card.id).in_(chunk))).all()) if chunk else []
+    if not chunk:
+        return []
+    low = [] if after is None else [col(Card.id) > after]  # a range of the index, not a list
+    return list(session.execute(stmt.where(*low, col(Card.id) <= chunk[-1])).all())
 
 
 def _dones(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, date]]:
