@@ -117,9 +117,16 @@ def _card_rows(session: Session, ids: list[uuid.UUID] | None, after: uuid.UUID |
     ).join(Person, col(Person.id) == col(Card.person_id))  # fmt: skip
     if ids is not None:
         return list(session.execute(stmt.where(col(Card.id).in_(ids))).all())
+    # The next chunk's ids first (the primary key's index, whatever the statistics say), then
+    # their rows: a join ordered and limited can be planned as a sort of the whole table.
+    page = select(col(Card.id)).order_by(col(Card.id)).limit(CHUNK)
     if after is not None:
-        stmt = stmt.where(col(Card.id) > after)
-    return list(session.execute(stmt.order_by(col(Card.id)).limit(CHUNK)).all())
+        page = page.where(col(Card.id) > after)
+    chunk = list(session.execute(page).scalars())
+    if not chunk:
+        return []
+    low = [] if after is None else [col(Card.id) > after]  # a range of the index, not a list
+    return list(session.execute(stmt.where(*low, col(Card.id) <= chunk[-1])).all())
 
 
 def _dones(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, date]]:
@@ -243,7 +250,7 @@ def all_facts(
         if not rows:
             return
         yield _facts_of_rows(session, rows, policy, today)
-        after = rows[-1].id
+        after = max(r.id for r in rows)
 
 
 def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:

@@ -212,3 +212,25 @@ def test_api_answers_do_not_change_with_a_fold(client, actors, engine, fixed_clo
     with Session(engine) as session:
         assert session.execute(text("SELECT count(*) FROM stats_card")).scalar() == 39
     assert answers() == before
+
+
+def test_cli_fold_and_rebuild(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`onboard stats fold` builds the roll-ups the first time; `onboard stats rebuild` again."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
+    env["ONBOARD_DATA_DIR"] = str(tmp_path)
+
+    def onboard(*args: str) -> str:
+        r = subprocess.run(
+            [sys.executable, "-m", "service.cli", *args],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        return r.stderr
+
+    assert onboard("db", "upgrade")
+    assert "cards added" in onboard("stats", "fold")
+    assert "rebuilt from 0 cards" in onboard("stats", "rebuild")
