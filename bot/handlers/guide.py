@@ -65,7 +65,8 @@ async def section_page(
         return
     await callback.answer()
     footer = texts.page_footer(callback_data.page + 1, len(pages))
-    text = f"<b>{texts.h(section.title)}</b>\n\n{pages[callback_data.page]}\n\n<i>{footer}</i>"
+    title = texts.escape_html(section.title)
+    text = f"<b>{title}</b>\n\n{pages[callback_data.page]}\n\n<i>{footer}</i>"
     if len(text) > 4096:
         text = pages[callback_data.page]
     markup = keyboards.guide_page(section.slug, callback_data.page, len(pages))

@@ -8,9 +8,11 @@ so that one step keeps a small FSM state: the card's number and the issue day, n
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, timedelta
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -30,6 +32,7 @@ class PatentForm(StatesGroup):
 class PatentDraft(BaseModel):
     card: str  # the card's number (checked against the account's cards again)
     issued_on: date
+    prompt: int | None = None  # the message asking for the date: its button goes after
 
 
 def router() -> Router:
@@ -72,9 +75,9 @@ async def issued(
         return
     await callback.answer()
     await state.set_state(PatentForm.paid_until)
-    await state.set_data(
-        PatentDraft(card=callback_data.card, issued_on=day).model_dump(mode="json")
-    )
+    prompt = message.message_id if (message := chat_message(callback)) else None
+    draft = PatentDraft(card=callback_data.card, issued_on=day, prompt=prompt)
+    await state.set_data(draft.model_dump(mode="json"))
     text = texts.patent_issued_on(day) + "\n\n" + texts.patent_paid_until_prompt()
     await replace(callback, text, keyboards.back_to_checklist(callback_data.card))
 
@@ -103,6 +106,7 @@ async def paid_until(message: Message, board: Board, state: FSMContext) -> None:
     cards = await board.api.list_cards(message.from_user.id)
     card = next((c for c in cards if c.number == draft.card), None)
     await state.clear()
+    await _tidy(message, draft.prompt)
     if card is None:
         await message.answer(texts.stale_button())
         return
@@ -165,6 +169,15 @@ async def paid(callback: CallbackQuery, callback_data: PermitCB, board: Board) -
     await callback.answer(texts.payment_recorded(permit.paid_until))
     text, markup = await board.render(card, cards)
     await replace(callback, texts.payment_recorded(permit.paid_until) + "\n\n" + text, markup)
+
+
+async def _tidy(message: Message, prompt: int | None) -> None:
+    """The question answered by typing loses its button, so none is left live-looking."""
+    if prompt is not None and message.bot is not None:
+        with suppress(TelegramAPIError):
+            await message.bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=prompt, reply_markup=None
+            )
 
 
 async def _ask_again(message: Message, why: str) -> None:

@@ -246,12 +246,14 @@ async def test_the_holder_records_the_patent_and_a_payment(tg: BotUnderTest, ser
     issued = date.today()
     assert f"Patent issued on {issued.strftime('%d.%m.%Y')}." in chat.last.body
     assert "Until which day is the patent paid?" in chat.last.body
+    prompt = chat.last
     await chat.say("yesterday-ish")
     assert "Please write the date as DD.MM.YYYY" in chat.last.body
     paid_until = issued + timedelta(days=29)
     await chat.say(paid_until.strftime("%-d.%-m.%Y"))  # as typed, without leading zeros
     shown = chat.last.body
     assert f"✅ Patent recorded, paid until {_ru(paid_until.isoformat())}." in shown
+    assert prompt.buttons() == []  # answered by typing: its Cancel button is gone
     items = _checklist(service, card["id"])
     assert items["patent-payment"]["due_on"] == paid_until.isoformat()
     assert f"<b>Monthly patent payment</b>: by {_ru(paid_until.isoformat())}" in shown
