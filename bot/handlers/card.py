@@ -13,7 +13,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message, User
 from bot import keyboards, people, texts
 from bot.api import Card, Conflict, Profile, ServiceClient
 from bot.callbacks import CardCB, MenuCB
-from bot.handlers.common import chat_message, drop_buttons, stale
+from bot.handlers.common import answered, chat_message, drop_buttons, stale
 from bot.people import PROVABLE
 
 QR_FILE_PREFIX = "card-"
@@ -40,9 +40,7 @@ async def cards_button(
     callback: CallbackQuery, api: ServiceClient, profile: Profile | None
 ) -> None:
     """The menu's "my card" button: as /card."""
-    await callback.answer()
-    message = chat_message(callback)
-    if message is not None:
+    if (message := await answered(callback)) is not None:
         await show_cards(message, callback.from_user, api, profile)
 
 

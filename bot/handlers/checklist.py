@@ -22,7 +22,7 @@ from aiogram.utils.i18n import I18n
 from bot import keyboards, people, texts
 from bot.api import Card, Checklist, Conflict, NotFound, Profile, ServiceClient
 from bot.callbacks import ChecklistCB, MenuCB
-from bot.handlers.common import chat_message, replace, stale
+from bot.handlers.common import answered, chat_message, replace, stale
 
 Today = Callable[[], date]
 # Recorded as the evidence of a self-report (the service also flags it self-reported).
@@ -126,9 +126,7 @@ async def send_checklist(message: Message, user: User, board: Board) -> None:
 
 async def checklist_button(callback: CallbackQuery, board: Board) -> None:
     """The menu's "deadlines" button: as /checklist."""
-    await callback.answer()
-    message = chat_message(callback)
-    if message is not None:
+    if (message := await answered(callback)) is not None:
         await send_checklist(message, callback.from_user, board)
 
 

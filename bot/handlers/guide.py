@@ -10,7 +10,7 @@ from aiogram.utils.i18n import I18n
 from bot import keyboards, texts
 from bot.api import NotFound, ServiceClient
 from bot.callbacks import GuideCB, MenuCB
-from bot.handlers.common import chat_message, replace, stale
+from bot.handlers.common import answered, replace, stale
 from bot.screens import screens
 
 
@@ -32,9 +32,7 @@ async def guide_command(message: Message, api: ServiceClient, i18n: I18n) -> Non
 
 async def guide_button(callback: CallbackQuery, api: ServiceClient, i18n: I18n) -> None:
     """The menu's guide button: as /guide."""
-    await callback.answer()
-    message = chat_message(callback)
-    if message is not None:
+    if (message := await answered(callback)) is not None:
         await guide_command(message, api, i18n)
 
 

@@ -39,10 +39,9 @@ def router() -> Router:
     r = Router(name="permits")
     r.message.middleware(BoardMiddleware())
     r.callback_query.middleware(BoardMiddleware())
-    r.callback_query.register(ask_issued, PermitCB.filter(F.action == "issue"))
+    r.callback_query.register(ask_day, PermitCB.filter(F.action.in_(tuple(_DAY_ASKED))))
     r.callback_query.register(issued, PermitCB.filter(F.action == "issued"))
     r.message.register(paid_until, PatentForm.paid_until, F.text, ~F.text.startswith("/"))
-    r.callback_query.register(ask_paid_on, PermitCB.filter(F.action == "pay"))
     r.callback_query.register(ask_months, PermitCB.filter(F.action == "paid"))
     r.callback_query.register(paid, PermitCB.filter(F.action == "months"))
     return r
@@ -52,17 +51,6 @@ def _day(board: Board, data: PermitCB) -> date | None:
     if not 0 <= data.days < keyboards.DONE_DAYS_MAX:
         return None
     return board.today() - timedelta(days=data.days)
-
-
-async def ask_issued(callback: CallbackQuery, callback_data: PermitCB, board: Board) -> None:
-    """ "I got my patent": on which day was it issued?"""
-    if not await board.own(callback, callback_data.card):
-        return
-    await callback.answer()
-    markup = keyboards.permit_dates(
-        callback_data.card, "issue", "issued", board.today(), callback_data.days
-    )
-    await replace(callback, texts.patent_issued_when(), markup)
 
 
 async def issued(
@@ -119,15 +107,24 @@ async def paid_until(message: Message, board: Board, state: FSMContext) -> None:
     await message.answer(texts.patent_recorded(until) + "\n\n" + text, reply_markup=markup)
 
 
-async def ask_paid_on(callback: CallbackQuery, callback_data: PermitCB, board: Board) -> None:
-    """ "I paid": on which day?"""
+# "I got my patent" asks the issue day, "I paid" the day of the payment: the button that
+# records the day chosen, and the question.
+_DAY_ASKED = {
+    "issue": ("issued", texts.patent_issued_when),
+    "pay": ("paid", texts.payment_when),
+}
+
+
+async def ask_day(callback: CallbackQuery, callback_data: PermitCB, board: Board) -> None:
+    """On which day was the patent issued, or the payment made? (a page of dates)"""
+    record, question = _DAY_ASKED[callback_data.action]
     if not await board.own(callback, callback_data.card):
         return
     await callback.answer()
     markup = keyboards.permit_dates(
-        callback_data.card, "pay", "paid", board.today(), callback_data.days
+        callback_data.card, callback_data.action, record, board.today(), callback_data.days
     )
-    await replace(callback, texts.payment_when(), markup)
+    await replace(callback, question(), markup)
 
 
 async def ask_months(callback: CallbackQuery, callback_data: PermitCB, board: Board) -> None:
