@@ -22,7 +22,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup, StatesGroupMeta
-from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, User
 from aiogram.utils.i18n import I18n
 
 from bot import forms, keyboards, people, texts
@@ -424,7 +424,7 @@ async def _tidy(message: Message, prompt: int | None) -> None:
             )
 
 
-def _confirm_kb() -> Any:
+def _confirm_kb() -> InlineKeyboardMarkup:
     return keyboards.confirm(texts.edit_labels())
 
 
