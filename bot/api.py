@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 log = logging.getLogger("onboard.bot.api")
 _M = TypeVar("_M", bound=BaseModel)
@@ -247,6 +247,18 @@ class Checklist(_Out):
     regime: str | None = None
 
 
+class Payment(_Out):
+    paid_on: date
+    months: int
+
+
+class Permit(_Out):
+    id: uuid.UUID
+    issued_on: date
+    paid_until: date
+    payments: list[Payment] = Field(default_factory=list)
+
+
 class Reminder(_Out):
     id: int
     card_id: uuid.UUID
@@ -421,6 +433,30 @@ class ServiceClient:
             params={"lang": language},
         )
 
+    async def permits(self, card_id: uuid.UUID) -> list[Permit]:
+        response = await self._send("GET", _path("cards", card_id, "permits"))
+        try:
+            return _PERMITS.validate_json(response.content)
+        except ValidationError as exc:
+            raise ServiceUnavailable("unexpected answer from the service") from exc
+
+    async def add_permit(self, card_id: uuid.UUID, *, issued_on: date, paid_until: date) -> Permit:
+        """Record the patent the holder got (the service dates its payment and contract copy)."""
+        body = {
+            "kind": "patent",
+            "issued_on": issued_on.isoformat(),
+            "paid_until": paid_until.isoformat(),
+        }
+        return await self._json(Permit, "POST", _path("cards", card_id, "permits"), json=body)
+
+    async def add_payment(
+        self, card_id: uuid.UUID, permit_id: uuid.UUID, *, paid_on: date, months: int
+    ) -> Permit:
+        """A payment of whole months: the service extends the paid period."""
+        body = {"paid_on": paid_on.isoformat(), "months": months}
+        path = _path("cards", card_id, "permits", permit_id, "payments")
+        return await self._json(Permit, "POST", path, json=body)
+
     async def set_muted(self, card_id: uuid.UUID, muted: bool) -> None:
         await self._send("PUT", _path("cards", card_id, "reminders"), json={"muted": muted})
 
@@ -527,6 +563,7 @@ class ServiceClient:
 
 
 _ACTING = "X-Telegram-User-Id"
+_PERMITS = TypeAdapter(list[Permit])
 _SEGMENT = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 

@@ -96,3 +96,15 @@ class ChecklistCB(CallbackData, prefix="cl"):
     card: CardNumber
     item: Slug = ""
     days: Small = 0
+
+
+class PermitCB(CallbackData, prefix="pt"):
+    """The patent of card ``card`` (its number): ``issue`` asks the issue day (dates from
+    ``days`` back), ``issued`` records it (today minus ``days``) and asks the paid-until
+    day; ``pay`` asks the day of a payment, ``paid`` asks its months, ``months`` records it.
+    The patent itself is looked up from the card: no id travels in a button."""
+
+    action: Word
+    card: CardNumber
+    days: Small = 0
+    months: Small = 0

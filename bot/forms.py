@@ -85,9 +85,11 @@ class Answers(BaseModel):
 
 
 class Draft(BaseModel):
-    """A registration in progress, as the FSM storage keeps it (JSON, cleared at the end)."""
+    """A registration in progress, as the FSM storage keeps it (JSON, cleared at the end).
+    Keys it does not know are left out (a draft of an older version has no ``expires``, so
+    it counts as expired and is deleted with a word to the user)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     expires: float = 0.0  # epoch seconds: older answers are deleted, whatever the storage
     whom: Literal["self", "family"] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -28,6 +29,7 @@ from bot.callbacks import (
     LanguageCB,
     MenuCB,
     PageCB,
+    PermitCB,
 )
 from bot.i18n import LANGUAGES, NATIVE_NAMES, _
 
@@ -355,12 +357,16 @@ DONE_DAYS_MAX = 366  # one can report a thing done up to a year back
 def checklist(
     card_number: str, listing: Checklist, others: list[Card], labels: dict[str, str]
 ) -> InlineKeyboardMarkup:
-    """Mark each open item done; mute or unmute reminders; refresh; switch cards."""
+    """Mark each open item done (a patent payment: "I paid"); record the patent; mute or
+    unmute reminders; refresh; switch cards."""
     rows = []
     for item in listing.items:
-        if item.open:
+        if item.open and item.id != PATENT_PAYMENT:
             data = ChecklistCB(action="when", card=card_number, item=item.id)
             rows.append([_button(_("✅ Done: {title}").format(title=_short(item.title)), data)])
+    patent = _patent_button(card_number, listing)
+    if patent is not None:
+        rows.append([patent])
     if listing.reminders_muted:
         toggle = _button(_("🔔 Turn reminders on"), ChecklistCB(action="unmute", card=card_number))
     else:
@@ -374,12 +380,74 @@ def checklist(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+PATENT_PAYMENT = "patent-payment"
+PATENT_APPLICATION = "work-permit"
+
+
+def _patent_button(card_number: str, listing: Checklist) -> InlineKeyboardButton | None:
+    """For a patent worker after entry: "I got my patent" until one is recorded (the
+    payment then has a date), "I paid" after."""
+    items = {i.id: i for i in listing.items if i.status != "not_applicable"}
+    payment, application = items.get(PATENT_PAYMENT), items.get(PATENT_APPLICATION)
+    if payment is not None and payment.due_on is not None:
+        return _button(_("💳 I paid for the patent"), PermitCB(action="pay", card=card_number))
+    if application is not None and application.due_on is not None:
+        return _button(_("📄 I got my patent"), PermitCB(action="issue", card=card_number))
+    return None
+
+
 def _short(title: str, limit: int = 40) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 def done_dates(card_number: str, item_id: str, today: date, start: int) -> InlineKeyboardMarkup:
     """Dates to choose from, newest first: today, yesterday, then the days before."""
+    return _past_dates(
+        today,
+        start,
+        pick=lambda back: ChecklistCB(action="on", card=card_number, item=item_id, days=back),
+        page=lambda back: ChecklistCB(action="when", card=card_number, item=item_id, days=back),
+        cancel=ChecklistCB(action="show", card=card_number),
+    )
+
+
+def permit_dates(
+    card_number: str, ask: str, record: str, today: date, start: int
+) -> InlineKeyboardMarkup:
+    """A day of the patent (its issue, or a payment): ``ask`` pages, ``record`` picks."""
+    return _past_dates(
+        today,
+        start,
+        pick=lambda back: PermitCB(action=record, card=card_number, days=back),
+        page=lambda back: PermitCB(action=ask, card=card_number, days=back),
+        cancel=ChecklistCB(action="show", card=card_number),
+    )
+
+
+def payment_months(card_number: str, days: int) -> InlineKeyboardMarkup:
+    """For how many months a payment was made: 1 to 12."""
+    buttons = [
+        _button(str(n), PermitCB(action="months", card=card_number, days=days, months=n))
+        for n in range(1, 13)
+    ]
+    cancel = _button(_("✖️ Cancel"), ChecklistCB(action="show", card=card_number))
+    return InlineKeyboardMarkup(inline_keyboard=[*_rows(buttons, 4), [cancel]])
+
+
+def back_to_checklist(card_number: str) -> InlineKeyboardMarkup:
+    cancel = _button(_("✖️ Cancel"), ChecklistCB(action="show", card=card_number))
+    return InlineKeyboardMarkup(inline_keyboard=[[cancel]])
+
+
+def _past_dates(
+    today: date,
+    start: int,
+    *,
+    pick: Callable[[int], CallbackData],
+    page: Callable[[int], CallbackData],
+    cancel: CallbackData,
+) -> InlineKeyboardMarkup:
+    """Dates newest first (today, yesterday, the days before), a page at a time."""
     start = max(0, min(start, DONE_DAYS_MAX - DONE_DAYS_PER_PAGE))
     buttons = []
     for back in range(start, min(start + DONE_DAYS_PER_PAGE, DONE_DAYS_MAX)):
@@ -387,24 +455,16 @@ def done_dates(card_number: str, item_id: str, today: date, start: int) -> Inlin
         text = (
             _("Today") if back == 0 else _("Yesterday") if back == 1 else day.strftime("%d.%m.%Y")
         )
-        buttons.append(
-            _button(text, ChecklistCB(action="on", card=card_number, item=item_id, days=back))
-        )
+        buttons.append(_button(text, pick(back)))
     rows = _rows(buttons, 3)
     nav = []
-    if start > 0:
-        newer = ChecklistCB(
-            action="when", card=card_number, item=item_id, days=start - DONE_DAYS_PER_PAGE
-        )
-        nav.append(_button(_("Later ▶️"), newer))
     if start + DONE_DAYS_PER_PAGE < DONE_DAYS_MAX:
-        older = ChecklistCB(
-            action="when", card=card_number, item=item_id, days=start + DONE_DAYS_PER_PAGE
-        )
-        nav.insert(0, _button(_("◀️ Earlier"), older))
+        nav.append(_button(_("◀️ Earlier"), page(start + DONE_DAYS_PER_PAGE)))
+    if start > 0:
+        nav.append(_button(_("Later ▶️"), page(start - DONE_DAYS_PER_PAGE)))
     if nav:
         rows.append(nav)
-    rows.append([_button(_("✖️ Cancel"), ChecklistCB(action="show", card=card_number))])
+    rows.append([_button(_("✖️ Cancel"), cancel)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

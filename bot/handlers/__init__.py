@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import card, checklist, course, fallback, guide, menu, registration, start
+from bot.handlers import (
+    card,
+    checklist,
+    course,
+    fallback,
+    guide,
+    menu,
+    permits,
+    registration,
+    start,
+)
 
 
 def get_routers() -> list[Router]:
@@ -15,6 +25,7 @@ def get_routers() -> list[Router]:
         registration.router(),
         card.router(),
         checklist.router(),
+        permits.router(),
         course.router(),
         guide.router(),
         fallback.router(),

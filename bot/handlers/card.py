@@ -13,7 +13,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message, User
 from bot import keyboards, people, texts
 from bot.api import Card, Conflict, Profile, ServiceClient
 from bot.callbacks import CardCB, MenuCB
-from bot.handlers.common import chat_message, stale
+from bot.handlers.common import answered, chat_message, drop_buttons, stale
 from bot.people import PROVABLE
 
 QR_FILE_PREFIX = "card-"
@@ -40,9 +40,7 @@ async def cards_button(
     callback: CallbackQuery, api: ServiceClient, profile: Profile | None
 ) -> None:
     """The menu's "my card" button: as /card."""
-    await callback.answer()
-    message = chat_message(callback)
-    if message is not None:
+    if (message := await answered(callback)) is not None:
         await show_cards(message, callback.from_user, api, profile)
 
 
@@ -57,6 +55,8 @@ async def card_button(
         await stale(callback)  # not this account's card (any more), or a message gone
         return
     await callback.answer()
+    if callback_data.action == "show":  # the flow moves on to the card shown below
+        await drop_buttons(callback)
     await _send_card(message, card, cards, api, profile)
     if callback_data.action == "refresh":
         with suppress(TelegramAPIError):
@@ -125,8 +125,8 @@ async def _send_card(
 
 
 async def _pin(sent: Message) -> None:
-    """Pin the newest QR at the top of the chat, and unpin the QR pinned before it (a pin
-    is a convenience: if Telegram refuses, the QR is still there)."""
+    """Pin the newest QR at the top of the chat, and unpin the QR pinned before it, whose
+    buttons go too (a pin is a convenience: if Telegram refuses, the QR is still there)."""
     if sent.bot is None:
         return
     bot, chat_id = sent.bot, sent.chat.id
@@ -135,6 +135,9 @@ async def _pin(sent: Message) -> None:
         await bot.pin_chat_message(chat_id, sent.message_id, disable_notification=True)
         if old is not None and old.message_id != sent.message_id and _is_qr(old):
             await bot.unpin_chat_message(chat_id, message_id=old.message_id)
+            await bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=old.message_id, reply_markup=None
+            )
 
 
 def _is_qr(message: Message) -> bool:

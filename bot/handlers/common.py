@@ -38,5 +38,11 @@ async def stale(callback: CallbackQuery) -> None:
         await callback.answer(texts.stale_button())
 
 
+async def answered(callback: CallbackQuery) -> Message | None:
+    """Answer a button that acts as a command (the menu's), and give the chat to reply in."""
+    await callback.answer()
+    return chat_message(callback)
+
+
 def chat_message(callback: CallbackQuery) -> Message | None:
     return callback.message if isinstance(callback.message, Message) else None

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import I18n
 from bot import keyboards, texts
 from bot.api import NotFound, ServiceClient
 from bot.callbacks import GuideCB, MenuCB
-from bot.handlers.common import chat_message, replace, stale
+from bot.handlers.common import answered, replace, stale
 from bot.screens import screens
 
 
@@ -32,9 +32,7 @@ async def guide_command(message: Message, api: ServiceClient, i18n: I18n) -> Non
 
 async def guide_button(callback: CallbackQuery, api: ServiceClient, i18n: I18n) -> None:
     """The menu's guide button: as /guide."""
-    await callback.answer()
-    message = chat_message(callback)
-    if message is not None:
+    if (message := await answered(callback)) is not None:
         await guide_command(message, api, i18n)
 
 
@@ -65,7 +63,8 @@ async def section_page(
         return
     await callback.answer()
     footer = texts.page_footer(callback_data.page + 1, len(pages))
-    text = f"<b>{texts.h(section.title)}</b>\n\n{pages[callback_data.page]}\n\n<i>{footer}</i>"
+    title = texts.escape_html(section.title)
+    text = f"<b>{title}</b>\n\n{pages[callback_data.page]}\n\n<i>{footer}</i>"
     if len(text) > 4096:
         text = pages[callback_data.page]
     markup = keyboards.guide_page(section.slug, callback_data.page, len(pages))

@@ -22,14 +22,14 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup, StatesGroupMeta
-from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, User
 from aiogram.utils.i18n import I18n
 
 from bot import forms, keyboards, people, texts
 from bot.api import Conflict, InvalidInput, Profile, ServiceClient, ServiceUnavailable
 from bot.callbacks import ChoiceCB, ConfirmCB, ConsentCB, MenuCB, PageCB
 from bot.config import BotSettings
-from bot.handlers.common import chat_message, drop_buttons, replace, stale
+from bot.handlers.common import answered, chat_message, drop_buttons, replace, stale
 from bot.profiles import ProfileStore, has_consent
 
 Today = Callable[[], date]
@@ -173,9 +173,7 @@ async def begin(message: Message, event_from_user: User, form: Form) -> None:
 
 async def begin_button(callback: CallbackQuery, form: Form) -> None:
     """The menu's "fill in the card" button: as /register."""
-    await callback.answer()
-    message = chat_message(callback)
-    if message is not None:
+    if (message := await answered(callback)) is not None:
         await begin(message, callback.from_user, form)
 
 
@@ -336,9 +334,7 @@ async def answer_button(callback: CallbackQuery, callback_data: ChoiceCB, form: 
 
 async def region_page(callback: CallbackQuery, callback_data: PageCB) -> None:
     """Another page of the list of all regions."""
-    await callback.answer()
-    message = chat_message(callback)
-    if message is not None:
+    if (message := await answered(callback)) is not None:
         await message.edit_reply_markup(reply_markup=keyboards.region_page(callback_data.page))
 
 
@@ -428,7 +424,7 @@ async def _tidy(message: Message, prompt: int | None) -> None:
             )
 
 
-def _confirm_kb() -> Any:
+def _confirm_kb() -> InlineKeyboardMarkup:
     return keyboards.confirm(texts.edit_labels())
 
 

@@ -30,7 +30,7 @@ def checklist(card: Card, listing: Checklist, today: date, name: str = "") -> st
         if item in waiting:
             continue
         lines += ["", _item_line(item, today)]
-        if item.status in ("pending", "overdue") and item.reportable:
+        if item.status in ("pending", "overdue") and item.id != STAY_END:
             lines.append("<i>" + escape_html(item.how_to) + "</i>")
     if not shown:
         lines += ["", _("Nothing is due for this card.")]
@@ -46,14 +46,19 @@ def checklist(card: Card, listing: Checklist, today: date, name: str = "") -> st
     return "\n".join(lines)
 
 
+STAY_END = "stay-end"  # the card's planned stay: shown as planned, not as a deadline
+
+
 def _item_line(item: ChecklistItem, today: date) -> str:
     title = "<b>" + escape_html(item.title) + "</b>"
-    if not item.reportable and item.due_on is not None and item.status == "pending":
+    if item.id == STAY_END and item.due_on is not None and item.status == "pending":
         # The end of the stay as planned on the card, which is not the law's limit.
         line = "📅 " + _("Planned stay until {date} (as written on the card).").format(
             date=fmt_date(item.due_on)
         )
         return line + "\n<i>" + escape_html(item.how_to) + "</i>"
+    if item.status == "done" and item.done is None:  # done as a record shows (a patent)
+        return "✅ " + _("{title}: done").format(title=title)
     if item.status == "done":
         when = fmt_date(item.done.done_on) if item.done else "—"
         line = "✅ " + _("{title}: done on {date}").format(title=title, date=when)
@@ -117,3 +122,63 @@ def _when(item: Reminder) -> str:
     if item.days_left == 1:
         return _("Tomorrow is the last day: {date}.").format(date=day)
     return _("Last day: {date} (days left: {days}).").format(date=day, days=item.days_left)
+
+
+# The patent: "I got my patent" and "I paid" (bot/handlers/permits.py).
+
+
+def patent_issued_when() -> str:
+    return _("On which day was your patent issued? Choose the date.")
+
+
+def patent_issued_on(day: date) -> str:
+    return _("Patent issued on {date}.").format(date=fmt_date(day))
+
+
+def patent_paid_until_prompt() -> str:
+    return _("Until which day is the patent paid? Type the date from your payment receipt:")
+
+
+def patent_date_unreadable() -> str:
+    return _("Please write the date as DD.MM.YYYY, for example 01.05.1990.")
+
+
+def patent_paid_before_issue() -> str:
+    return _("The paid period cannot end before the patent was issued.")
+
+
+def patent_recorded(paid_until: date) -> str:
+    return _("✅ Patent recorded, paid until {date}.").format(date=fmt_date(paid_until))
+
+
+def payment_when() -> str:
+    return _("On which day did you pay for the patent?")
+
+
+def payment_months(day: date) -> str:
+    return _("Payment of {date}: for how many months did you pay?").format(date=fmt_date(day))
+
+
+def payment_recorded(paid_until: date) -> str:
+    return _("✅ Payment recorded: the patent is paid until {date}.").format(
+        date=fmt_date(paid_until)
+    )
+
+
+def patent_refused(reason: str) -> str:
+    """Why the registry did not take a patent or a payment (its reason or field)."""
+    reasons = {
+        "not-applicable": _("A patent is not needed for this card."),
+        "card-closed": _("This card is closed."),
+        "patent-lapsed": _(
+            "The paid period had already ended before this payment, so it cannot be extended "
+            "here. Check your patent at the migration office."
+        ),
+        "issued_on": _("The issue date cannot be in the future or before your entry was recorded."),
+        "paid_until": _("The last paid day cannot be more than 12 months after the issue date."),
+        "months": _("This payment would take the patent past 12 months from its issue."),
+        "paid_on": _("The payment date cannot be in the future or before the patent was issued."),
+    }
+    return "⚠️ " + reasons.get(
+        reason, _("The registry did not accept this. Please check the dates.")
+    )

@@ -117,6 +117,10 @@ async def test_a_family_member_first_does_not_become_the_holder(tg: BotUnderTest
     await chat.say("/card")
     assert own["number"] in chat.last.body
     assert "🪪 Каримова Шухрат" in chat.buttons()
+    shown = chat.last
+    await chat.press("Каримова Шухрат")  # her card: the flow moves on, his buttons go
+    assert wife["number"] in chat.last.body
+    assert shown.buttons() == [] and chat.last.buttons()
 
 
 async def test_someone_elses_card_is_a_stale_button(tg: BotUnderTest, service: Service, fake):
@@ -207,6 +211,7 @@ async def test_a_refreshed_qr_replaces_the_pinned_one(tg: BotUnderTest, service:
     second = chat.last
     assert [m.message_id for m in fake.pinned(chat.user_id)] == [second.message_id]
     assert int(fake.calls_of("unpinChatMessage")[-1].params["message_id"]) == first.message_id
+    assert first.buttons() == [] and second.buttons()  # no live-looking buttons left behind
     await chat.press("Refresh QR")
     third = chat.last
     assert third.message_id not in (first.message_id, second.message_id)

@@ -124,3 +124,18 @@ def test_each_catalogue_names_its_own_language(compiled_locales: Path) -> None:
     }
     assert len(set(answers.values())) == len(LANGUAGES)
     assert "по-русски" in answers["ru"] and "oʻzbek" in answers["uz"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_purposes_cannot_be_mistaken_for_one_another(compiled_locales: Path, language: str):
+    """No purpose label is another one with an ending (Tajik "Кор" work beside "Корӣ"
+    business, read side by side on the buttons)."""
+    from bot.i18n import make_i18n
+    from bot.reference import PURPOSES
+
+    i18n = make_i18n(compiled_locales, "ru")
+    labels = [i18n.gettext(text, locale=language).casefold() for text in PURPOSES.values()]
+    assert len(set(labels)) == len(labels)
+    for one in labels:
+        alike = [o for o in labels if o != one and o.startswith(one) and len(o) - len(one) <= 2]
+        assert not alike, labels

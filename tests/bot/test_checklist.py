@@ -15,7 +15,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from bot.callbacks import ChecklistCB
+from bot.callbacks import ChecklistCB, PermitCB
 from tests.bot.conftest import BotUnderTest, Service
 from tests.bot.flows import register
 from tests.bot.test_registration import cards_of
@@ -229,3 +229,71 @@ async def test_the_card_as_a_pdf_to_print(tg: BotUnderTest, service: Service, tm
     )
     [decoded] = [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / "card.png"))]
     assert service.verify(decoded)["verdict"] == "pending_entry"
+
+
+async def test_the_holder_records_the_patent_and_a_payment(tg: BotUnderTest, service: Service):
+    """ "I got my patent" (issue day by button, paid-until typed from the receipt), then "I
+    paid" (day and months by buttons): the checklist shows the dates the service gives."""
+    chat = tg.chat("en")
+    await register(chat)  # an Uzbek worker: a patent worker
+    [card] = cards_of(service, chat)
+    await chat.say("/checklist")
+    assert not any("I got my patent" in b for b in chat.buttons())  # not before entry
+    _enter(service, card["id"])
+    await chat.press("Refresh")
+    assert not any("Done: Monthly patent payment" in b for b in chat.buttons())
+    await chat.press("I got my patent")
+    assert "On which day was your patent issued?" in chat.last.body
+    await chat.press("Today", exact=True)
+    issued = date.today()
+    assert f"Patent issued on {issued.strftime('%d.%m.%Y')}." in chat.last.body
+    assert "Until which day is the patent paid?" in chat.last.body
+    prompt = chat.last
+    await chat.say("yesterday-ish")
+    assert "Please write the date as DD.MM.YYYY" in chat.last.body
+    paid_until = issued + timedelta(days=29)
+    await chat.say(paid_until.strftime("%-d.%-m.%Y"))  # as typed, without leading zeros
+    shown = chat.last.body
+    assert f"✅ Patent recorded, paid until {_ru(paid_until.isoformat())}." in shown
+    assert prompt.buttons() == []  # answered by typing: its Cancel button is gone
+    items = _checklist(service, card["id"])
+    assert items["patent-payment"]["due_on"] == paid_until.isoformat()
+    assert f"<b>Monthly patent payment</b>: by {_ru(paid_until.isoformat())}" in shown
+    contract = items["contract-copy"]["due_on"]
+    assert f"<b>Copy of the employment contract to MVD</b>: by {_ru(contract)}" in shown
+    assert items["work-permit"]["status"] == "done"
+
+    await chat.press("I paid for the patent")
+    assert "On which day did you pay for the patent?" in chat.last.body
+    await chat.press("Today", exact=True)
+    assert "for how many months did you pay?" in chat.last.body
+    await chat.press("3", exact=True)
+    [permit] = service.api("GET", f"/api/v1/cards/{card['id']}/permits").json()
+    assert permit["payments"][0]["months"] == 3
+    new_until = permit["paid_until"]
+    assert new_until > paid_until.isoformat()
+    shown = chat.last.body
+    assert f"✅ Payment recorded: the patent is paid until {_ru(new_until)}." in shown
+    assert f"<b>Monthly patent payment</b>: by {_ru(new_until)}" in shown
+    assert await tg.fsm(chat) == (None, {})
+
+
+async def test_patent_buttons_for_another_accounts_card_do_nothing(
+    tg: BotUnderTest, service: Service
+):
+    owner = tg.chat("en")
+    await register(owner)
+    [card] = cards_of(service, owner)
+    _enter(service, card["id"])
+    intruder = tg.chat("en")
+    await intruder.say("/help")
+    for forged in (
+        PermitCB(action="issue", card=card["number"]),
+        PermitCB(action="issued", card=card["number"]),
+        PermitCB(action="months", card=card["number"], months=1),
+    ):
+        await intruder.press_data(forged.pack())
+        answered = tg.fake.calls_of("answerCallbackQuery")[-1].params
+        assert answered["text"] == "This button is out of date. Please use the latest message."
+    assert service.api("GET", f"/api/v1/cards/{card['id']}/permits").json() == []
+    assert (await tg.fsm(intruder))[0] is None

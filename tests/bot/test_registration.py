@@ -515,3 +515,19 @@ async def test_a_host_not_known_yet_is_saved_as_unknown(tg: BotUnderTest, servic
     await chat.press("Confirm")
     [card] = cards_of(service, chat)
     assert card["host"] == {"kind": "organisation", "name": None, "address": None}
+
+
+async def test_the_latin_form_shown_is_the_one_the_service_prints(
+    tg: BotUnderTest, service: Service
+):
+    """One spelling, the service's: the bot asks it (POST /reference/latin), never spells."""
+    chat = tg.chat("en")
+    await start_registration(chat)
+    await chat.say("Ӑлиев")  # a Cyrillic letter with a mark: spelt by its base letter
+    await chat.press("Skip")  # no given names
+    answer = service.api("POST", "/api/v1/reference/latin", json={"name": "Ӑлиев"}).json()
+    assert answer == {"name_latin": "ALIEV"}
+    assert "your surname will be printed as:\n<b>ALIEV</b>" in chat.last.body
+    await chat.press("Correct")
+    assert "Your date of birth" in chat.last.body
+    assert (await tg.fsm(chat))[1]["answers"]["surname_latin"] == "ALIEV"
