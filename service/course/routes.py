@@ -7,7 +7,8 @@ language we do not have gives Russian with ``fallback: true``.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response, status
 from sqlmodel import Session
@@ -22,8 +23,10 @@ from service.api.deps import (
     SettingsDep,
     UnitOfWork,
 )
+from service.checklist.policy import Policy
 from service.core.problems import PROBLEM_RESPONSES
 from service.course import service as course_service
+from service.course.content import Course
 from service.course.models import (
     AnswerFeedback,
     AnswerIn,
@@ -51,6 +54,42 @@ def _vary(response: Response, language: str) -> None:
     response.headers["Vary"] = "Accept-Language"
 
 
+class _Localised(Protocol):
+    language: str
+
+
+L = TypeVar("L", bound=_Localised)
+
+
+async def _served(
+    uow: UnitOfWork,
+    response: Response,
+    course: Course,
+    wanted: list[str],
+    build: Callable[[Session, Principal, str, bool], L],
+) -> L:
+    """Run ``build(session, principal, language, fallback)`` in the language negotiated for
+    the request, and say which language the answer is in (it varies with Accept-Language)."""
+
+    def work(session: Session, principal: Principal) -> L:
+        language, fallback = course.pick_language(wanted)
+        return build(session, principal, language, fallback)
+
+    result = await uow.run(work)
+    _vary(response, result.language)
+    return result
+
+
+def _regime(
+    session: Session, principal: Principal, policy: Policy, card_id: uuid.UUID | None
+) -> str | None:
+    """The regime of the card asked about (its holder's modules), or None: every module."""
+    if card_id is None:
+        return None
+    ownership.require_card(session=session, principal=principal, card_id=card_id)
+    return course_service.card_regime(session=session, policy=policy, card_id=card_id)
+
+
 @router.get("/course", response_model=CourseOutline)
 async def get_course(
     uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
@@ -62,20 +101,13 @@ async def get_course(
 ) -> CourseOutline:
     """The course outline: version, pass mark, languages and module titles; with `card_id`,
     the modules for that card's regime (EAEU workers are not taught patents)."""
-
-    def work(session: Session, principal: Principal) -> CourseOutline:
-        language, fallback = course.pick_language(wanted)
-        regime = None
-        if card_id is not None:
-            ownership.require_card(session=session, principal=principal, card_id=card_id)
-            regime = course_service.card_regime(session=session, policy=policy, card_id=card_id)
-        return course_service.outline(
-            course=course, language=language, fallback=fallback, regime=regime
-        )
-
-    result = await uow.run(work)
-    _vary(response, result.language)
-    return result
+    return await _served(
+        uow, response, course, wanted,
+        lambda s, p, language, fallback: course_service.outline(
+            course=course, language=language, fallback=fallback,
+            regime=_regime(s, p, policy, card_id),
+        ),
+    )  # fmt: skip
 
 
 @router.get("/course/modules/{slug}", response_model=ModuleContent)
@@ -90,20 +122,13 @@ async def get_module(
 ) -> ModuleContent:
     """A lesson's pages (HTML for Telegram, and Markdown) and its quiz, without answers;
     with `card_id`, 404 for a module not taught to that card's regime."""
-
-    def work(session: Session, principal: Principal) -> ModuleContent:
-        language, fallback = course.pick_language(wanted)
-        regime = None
-        if card_id is not None:
-            ownership.require_card(session=session, principal=principal, card_id=card_id)
-            regime = course_service.card_regime(session=session, policy=policy, card_id=card_id)
-        return course_service.module_content(
-            course=course, slug=slug, language=language, fallback=fallback, regime=regime
-        )
-
-    result = await uow.run(work)
-    _vary(response, result.language)
-    return result
+    return await _served(
+        uow, response, course, wanted,
+        lambda s, p, language, fallback: course_service.module_content(
+            course=course, slug=slug, language=language, fallback=fallback,
+            regime=_regime(s, p, policy, card_id),
+        ),
+    )  # fmt: skip
 
 
 @router.post(
@@ -203,14 +228,12 @@ async def get_guide(
     wanted: LanguageDep,
 ) -> GuideOutline:
     """The behaviour guide's sections (no course needed)."""
-
-    def work(session: Session, principal: Principal) -> GuideOutline:
-        language, fallback = course.pick_language(wanted)
-        return course_service.guide_outline(course=course, language=language, fallback=fallback)
-
-    result = await uow.run(work)
-    _vary(response, result.language)
-    return result
+    return await _served(
+        uow, response, course, wanted,
+        lambda s, p, language, fallback: course_service.guide_outline(
+            course=course, language=language, fallback=fallback
+        ),
+    )  # fmt: skip
 
 
 @router.get("/guide/{slug}", response_model=GuideContent)
@@ -222,16 +245,12 @@ async def get_guide_section(
     wanted: LanguageDep,
 ) -> GuideContent:
     """One section of the behaviour guide."""
-
-    def work(session: Session, principal: Principal) -> GuideContent:
-        language, fallback = course.pick_language(wanted)
-        return course_service.guide_content(
+    return await _served(
+        uow, response, course, wanted,
+        lambda s, p, language, fallback: course_service.guide_content(
             course=course, slug=slug, language=language, fallback=fallback
-        )
-
-    result = await uow.run(work)
-    _vary(response, result.language)
-    return result
+        ),
+    )  # fmt: skip
 
 
 @router.get("/stats/course", response_model=CourseStats)
