@@ -51,6 +51,7 @@ from service.proofs.recorder import ScanRecorder
 from service.proofs.routes import public_router as proofs_public_router
 from service.proofs.routes import router as proofs_router
 from service.proofs.service import ProofCache
+from service.reference.routes import router as reference_router
 from service.stats import quotas as stats_quotas
 from service.stats import rollup
 from service.stats.routes import router as stats_router
@@ -108,6 +109,7 @@ _ROUTERS = (
     webhooks_router,
     privacy_router,
     stats_router,
+    reference_router,
 )
 
 
