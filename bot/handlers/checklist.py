@@ -7,7 +7,7 @@ picked from buttons. (The patent's own records: bot/handlers/permits.py.)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,6 +23,7 @@ from bot import keyboards, people, texts
 from bot.api import Card, Checklist, Conflict, NotFound, Profile, ServiceClient
 from bot.callbacks import ChecklistCB, MenuCB
 from bot.handlers.common import answered, chat_message, replace, stale
+from bot.middlewares import Handler
 
 Today = Callable[[], date]
 # Recorded as the evidence of a self-report (the service also flags it self-reported).
@@ -75,12 +76,7 @@ class Board:
 
 
 class BoardMiddleware(BaseMiddleware):
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         data["board"] = Board(
             api=data["api"], i18n=data["i18n"], today=data["today"], profile=data.get("profile")
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +30,7 @@ from bot.api import Conflict, InvalidInput, Profile, ServiceClient, ServiceUnava
 from bot.callbacks import ChoiceCB, ConfirmCB, ConsentCB, MenuCB, PageCB
 from bot.config import BotSettings
 from bot.handlers.common import answered, chat_message, drop_buttons, replace, stale
+from bot.middlewares import Handler
 from bot.profiles import ProfileStore, has_consent
 
 Today = Callable[[], date]
@@ -113,12 +114,7 @@ class FormMiddleware(BaseMiddleware):
     """Gives the handlers their :class:`Form`; answers left untouched longer than the TTL
     are deleted first, whatever the storage."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         state: FSMContext = data["state"]
         current = await state.get_state()
         if in_registration(current) and await _expired(state):
