@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from service.course.reader import GUIDE_PAGE_LIMIT, TELEGRAM_LIMIT, Reader
+from service.course.reader import PAGE_LIMIT, TELEGRAM_LIMIT, Reader
 from service.course.schema import (
     OPTIONS,
     QUESTIONS,
@@ -39,8 +39,8 @@ from service.course.values import (
 
 __all__ = [
     "DEFAULT_LANGUAGE",
-    "GUIDE_PAGE_LIMIT",
     "OPTIONS",
+    "PAGE_LIMIT",
     "QUESTIONS",
     "REGIMES",
     "REQUIRED_LANGUAGES",

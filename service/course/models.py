@@ -118,7 +118,7 @@ class CourseOutline(Served):
 
 class PageOut(BaseModel):
     number: int
-    html: str = PField(description="Telegram-safe HTML, at most 4096 characters")
+    html: str = PField(description="Telegram-safe HTML, at most 700 characters (one short screen)")
     markdown: str = PField(description="The page as written (the course's Markdown dialect)")
 
 

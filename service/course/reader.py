@@ -33,8 +33,9 @@ from service.course.values import (
 )
 
 TELEGRAM_LIMIT = 4096
-# A guide page is read on a phone, often in front of an officer: one short screen.
-GUIDE_PAGE_LIMIT = 700
+# A lesson or guide page is read on a cheap phone (a guide page often in front of an
+# officer): one short screen, counted as the bot shows it.
+PAGE_LIMIT = 700
 LESSON_WORDS = (300, 900)
 # A quiz served to any one regime keeps at least this many questions.
 MIN_SERVED_QUESTIONS = 3
@@ -365,7 +366,7 @@ class Reader:
             self.problem(file, message, line + offset)
         found = self._links(file, body, offset, targets)
         pages = render.split_pages(body)
-        rendered = self._pages(file, title, pages, lesson=lesson)
+        rendered = self._pages(file, title, pages)
         last_reviewed = None
         if lesson or any(link.scheme == "fact" for link in found):
             last_reviewed = self._sources(file, body, offset, lesson=lesson, found=found)
@@ -402,9 +403,9 @@ class Reader:
                 self.problem(file, reason, link.line + offset)
         return found
 
-    def _pages(self, file: Path, title: str, pages: list[str], *, lesson: bool) -> list[Page]:
-        """The pages rendered, each checked against the length of one message (one screen
-        for a guide page)."""
+    def _pages(self, file: Path, title: str, pages: list[str]) -> list[Page]:
+        """The pages rendered, each checked against one short screen (``PAGE_LIMIT``); the
+        first counts with the title the bot puts above it."""
         rendered: list[Page] = []
         for number, page in enumerate(pages, start=1):
             if not page.strip():
@@ -417,11 +418,12 @@ class Reader:
                     f"page {number} is {shown} characters after rendering "
                     f"(limit {TELEGRAM_LIMIT}); split it with <!-- page -->",
                 )
-            elif not lesson and len(html) > GUIDE_PAGE_LIMIT:
+            elif shown > PAGE_LIMIT:
                 self.problem(
                     file,
-                    f"page {number} is {len(html)} characters after rendering "
-                    f"(limit {GUIDE_PAGE_LIMIT} for a guide page); split it with <!-- page -->",
+                    f"page {number} is {shown} characters after rendering (limit {PAGE_LIMIT}, "
+                    "one short screen; the first page counts with its title); "
+                    "split it between paragraphs with <!-- page -->",
                 )
             parts = tuple(Part(markdown=m, regimes=r) for r, m in render.regime_blocks(page))
             rendered.append(Page(markdown=page, html=html, parts=parts))

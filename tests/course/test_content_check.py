@@ -62,10 +62,12 @@ def test_real_content_pages_fit_one_telegram_message(course: content.Course) -> 
             assert "**" not in page.html and "](" not in page.html
 
 
-def test_real_guide_pages_fit_one_short_screen(course: content.Course) -> None:
-    for section in course.guide:
-        for text in section.texts.values():
-            assert all(len(page.html) <= content.GUIDE_PAGE_LIMIT for page in text.pages)
+def test_real_lesson_and_guide_pages_fit_one_short_screen(course: content.Course) -> None:
+    for kind, slug, text in content.iter_texts(course):
+        title = len(f"<b>{render.to_html(text.title)}</b>\n\n")
+        shown = [len(page.html) for page in text.pages]
+        shown[0] += title
+        assert max(shown) <= content.PAGE_LIMIT == 700, (kind, slug, text.title, shown)
 
 
 @pytest.fixture
@@ -254,7 +256,16 @@ CASES: dict[str, tuple[Corruption, str, str]] = {
             d / "guide/transport/kk.md", "\n## ", "\n" + "Өте ұзын сөйлем. " * 50 + "\n## ", 1
         ),
         "guide/transport/kk.md",
-        "(limit 700 for a guide page)",
+        "characters after rendering (limit 700, one short screen",
+    ),
+    "lesson page longer than a screen": (
+        lambda d: _edit(
+            d / "modules/health/tg.md",
+            "\n<!-- page -->",
+            "\n\n" + "Ҷумлаи дароз. " * 60 + "\n<!-- page -->",
+        ),
+        "modules/health/tg.md",
+        "characters after rendering (limit 700, one short screen",
     ),
     "lesson too short": (
         lambda d: _shorten(d / "modules/emergencies/en.md", "## Sources"),
@@ -421,6 +432,30 @@ def test_broken_course_fails_naming_the_file_and_the_problem(broken: Path, case:
     assert any(file in line and message in line for line in lines), "\n".join(lines)
     with pytest.raises(content.ContentError):
         content.load(broken)
+
+
+def test_a_long_lesson_page_is_refused_naming_file_and_page(broken: Path) -> None:
+    """A lesson page over one short screen is refused; the first page counts with its title."""
+    lesson = broken / "modules/housing/en.md"
+    text = lesson.read_text(encoding="utf-8")
+    front, body = text.split("---\n", 2)[1:]
+    title = yaml.safe_load(front)["title"]
+    first, rest = body.split("\n<!-- page -->\n", 1)
+    second, rest = rest.split("\n<!-- page -->\n", 1)
+    title_html = len(f"<b>{render.to_html(title)}</b>\n\n")
+    # Page 1 fits as HTML alone but not with the title above it; page 2 is simply too long.
+    pad = content.PAGE_LIMIT - len(render.to_html(first)) - 2 - title_html // 2
+    first += "\n\n" + "x" * pad
+    second += "\n\n" + "A long sentence. " * 60
+    assert len(render.to_html(first)) <= content.PAGE_LIMIT
+    lesson.write_text(f"---\n{front}---\n{first}\n<!-- page -->\n{second}\n<!-- page -->\n{rest}")
+    course, problems = content.check(broken.parent)
+    assert course is None
+    lines = [str(p) for p in problems if "characters after rendering" in str(p)]
+    assert len(lines) == 2, lines
+    assert "modules/housing/en.md" in lines[0] and "page 1 is " in lines[0]
+    assert "modules/housing/en.md" in lines[1] and "page 2 is " in lines[1]
+    assert all("(limit 700, one short screen" in line for line in lines)
 
 
 def test_cli_reports_every_problem_and_exits_1(broken: Path) -> None:
