@@ -96,8 +96,6 @@ from bot.texts.registration import (
     whom_prompt,
 )
 
-# The old name of escape_html: bot/handlers/course.py still calls it (its owner renames it).
-h = escape_html
 
 __all__ = [
     "already_done",
@@ -127,7 +125,6 @@ __all__ = [
     "form_help",
     "greeting",
     "guide_header",
-    "h",
     "help_text",
     "language_set",
     "latin_typing_prompt",
