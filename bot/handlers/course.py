@@ -249,5 +249,6 @@ async def _outline(
 
 
 def _page_text(title: str, html: str, page: int, pages: int) -> str:
-    text = f"<b>{texts.escape_html(title)}</b>\n\n{html}\n\n<i>{texts.page_footer(page + 1, pages)}</i>"
+    footer = texts.page_footer(page + 1, pages)
+    text = f"<b>{texts.escape_html(title)}</b>\n\n{html}\n\n<i>{footer}</i>"
     return text if len(text) <= _TELEGRAM_LIMIT else html

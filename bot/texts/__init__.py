@@ -96,7 +96,6 @@ from bot.texts.registration import (
     whom_prompt,
 )
 
-
 __all__ = [
     "already_done",
     "already_have_card",
