@@ -1,8 +1,11 @@
-"""Importing paper cards from CSV in large batches (Core inserts, one transaction a batch).
+"""Importing paper cards from CSV in large batches (one transaction a batch).
 
-Every row is validated with the same field rules as the API; bad rows are reported with
-their line and reason and nothing of them is written. A row whose ``archive_id`` was
+Every row is validated with the same field rules as the API (``validate``); bad rows are
+reported with their line and reason and nothing of them is written. The registry's holder
+rules decide each row in file order (``cards.service``). A row whose ``archive_id`` was
 imported before is skipped, so the same file can be run again and adds nothing.
+PostgreSQL: a batch is one ``COPY`` into a staging table and set-based ``INSERT ... SELECT``
+(``staging``); SQLite: executemany. A second thread writes while the next batch is read.
 """
 
 from __future__ import annotations
