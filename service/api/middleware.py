@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.metrics import Metrics
 from service.core import problems
+from service.core.errors import PayloadTooLarge
 
 log = logging.getLogger("onboard.access")
 
@@ -83,14 +84,8 @@ class RequestContext:
         self._log(scope, int(status_holder["status"]), started, request_id)
 
     async def _too_large(self, send: Send, request_id: str, limit: int) -> None:
-        await problems.send_raw(
-            send,
-            code="payload-too-large",
-            title="Request body too large",
-            status=413,
-            detail=f"The request body exceeds {limit} bytes.",
-            headers={"x-request-id": request_id},
-        )
+        too_large = PayloadTooLarge(f"The request body exceeds {limit} bytes.")
+        await problems.send_raw(send, too_large, {"x-request-id": request_id})
 
     def _log(self, scope: Scope, status: int, started: float, request_id: str) -> None:
         route = scope.get("route")

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from service.api.clients import client_address
 from service.core import problems
 from service.core.config import IPNetwork
+from service.core.errors import TooManyRequests
 
 log = logging.getLogger("onboard.ratelimit")
 WINDOW = 60
@@ -148,11 +149,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def _too_many(send: Send, retry_after: int) -> None:
-    await problems.send_raw(
-        send,
-        code="too-many-requests",
-        title="Too many requests",
-        status=429,
-        detail=f"Rate limit reached; try again in {retry_after} s.",
-        headers={"retry-after": str(retry_after)},
+    refused = TooManyRequests(
+        f"Rate limit reached; try again in {retry_after} s.", retry_after=retry_after
     )
+    await problems.send_raw(send, refused, {"retry-after": str(retry_after)})

@@ -198,20 +198,23 @@ def _translated(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-async def send_raw(
-    send: Any, *, code: str, title: str, status: int, detail: str, headers: dict[str, str]
-) -> None:
+async def send_raw(send: Any, error: OnboardError, headers: dict[str, str]) -> None:
     """A problem answered by an ASGI middleware, below FastAPI's exception handlers (413 for
-    an oversized body, 429 for the rate limit)."""
+    an oversized body, 429 for the rate limit); its title untranslated."""
     body = json.dumps(
-        {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail}
+        {
+            "type": PROBLEM_BASE + error.code,
+            "title": error.title,
+            "status": error.status,
+            "detail": error.detail,
+        }
     ).encode()
     fields = {"content-type": "application/problem+json", **headers}
     fields["content-length"] = str(len(body))
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": error.status,
             "headers": [(k.encode(), v.encode()) for k, v in fields.items()],
         }
     )

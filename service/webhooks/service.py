@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 
 from service.accounts import service as accounts
 from service.core.errors import NotFound
-from service.webhooks import worker
 from service.webhooks.models import (
     DeliveryList,
     DeliveryPublic,
@@ -112,6 +111,8 @@ def list_deliveries(*, session: Session, status: str, limit: int) -> DeliveryLis
 
 def replay_delivery(*, session: Session, delivery_id: int) -> DeliveryPublic:
     """Send a dead-lettered delivery again."""
+    from service.webhooks import worker  # httpx and the delivery machinery: not for the CLI
+
     delivery = worker.replay(session=session, delivery_id=delivery_id)
     event = session.get(OutboxEvent, delivery.outbox_id)
     assert event is not None
