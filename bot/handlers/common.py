@@ -8,6 +8,9 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import texts
+from bot.screens import screens
+
+TELEGRAM_LIMIT = 4096  # characters of a message
 
 
 async def replace(
@@ -46,3 +49,19 @@ async def answered(callback: CallbackQuery) -> Message | None:
 
 def chat_message(callback: CallbackQuery) -> Message | None:
     return callback.message if isinstance(callback.message, Message) else None
+
+
+async def page_screen(
+    callback: CallbackQuery, title: str, pages: list[str], page: int
+) -> tuple[str, int] | None:
+    """Screen ``page`` of ``pages`` (HTML, cut into short screens) under its bold title and a
+    page footer, with the number of screens; the button is answered, or, when there is no such
+    screen (the content changed since it was sent), answered "out of date" and None given."""
+    shown = screens(pages)
+    if not 0 <= page < len(shown):
+        await stale(callback)
+        return None
+    await callback.answer()
+    footer = texts.page_footer(page + 1, len(shown))
+    text = f"<b>{texts.escape_html(title)}</b>\n\n{shown[page]}\n\n<i>{footer}</i>"
+    return (text if len(text) <= TELEGRAM_LIMIT else shown[page]), len(shown)

@@ -10,8 +10,7 @@ from aiogram.utils.i18n import I18n
 from bot import keyboards, texts
 from bot.api import NotFound, ServiceClient
 from bot.callbacks import GuideCB, MenuCB
-from bot.handlers.common import answered, replace, stale
-from bot.screens import screens
+from bot.handlers.common import answered, page_screen, replace, stale
 
 
 def router() -> Router:
@@ -57,15 +56,11 @@ async def section_page(
     except NotFound:
         await stale(callback)
         return
-    pages = screens([p.html for p in section.pages])
-    if not 0 <= callback_data.page < len(pages):
-        await stale(callback)
+    shown = await page_screen(
+        callback, section.title, [p.html for p in section.pages], callback_data.page
+    )
+    if shown is None:
         return
-    await callback.answer()
-    footer = texts.page_footer(callback_data.page + 1, len(pages))
-    title = texts.escape_html(section.title)
-    text = f"<b>{title}</b>\n\n{pages[callback_data.page]}\n\n<i>{footer}</i>"
-    if len(text) > 4096:
-        text = pages[callback_data.page]
-    markup = keyboards.guide_page(section.slug, callback_data.page, len(pages))
+    text, count = shown
+    markup = keyboards.guide_page(section.slug, callback_data.page, count)
     await replace(callback, text, markup)
