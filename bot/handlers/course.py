@@ -73,18 +73,13 @@ async def lesson_page(
 ) -> None:
     """One page of a lesson, with previous/next, and the quiz after the last page."""
     card_id = await _card_of(callback.from_user, callback_data.person, api)
-    try:
-        module = await api.module(callback_data.slug, i18n.current_locale, card_id)
-    except NotFound:
-        await stale(callback)  # the course changed since the button was sent
-        return
     # Long pages shown as several short screens (cut between paragraphs).
     shown = await page_screen(
-        callback, module.title, [p.html for p in module.pages], callback_data.page
+        callback, api.module(callback_data.slug, i18n.current_locale, card_id), callback_data.page
     )
     if shown is None:
         return
-    text, count = shown
+    module, text, count = shown
     can_quiz = bool(module.questions)
     markup = keyboards.lesson(
         module.slug, callback_data.page, count, callback_data.person, can_quiz

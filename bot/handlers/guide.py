@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
 from bot import keyboards, texts
-from bot.api import NotFound, ServiceClient
+from bot.api import ServiceClient
 from bot.callbacks import GuideCB, MenuCB
 from bot.handlers.common import answered, page_screen, replace, stale
 
@@ -51,16 +51,11 @@ async def section_page(
     if callback_data.slug not in {s.slug for s in outline.sections}:
         await stale(callback)
         return
-    try:
-        section = await api.guide_section(callback_data.slug, i18n.current_locale)
-    except NotFound:
-        await stale(callback)
-        return
     shown = await page_screen(
-        callback, section.title, [p.html for p in section.pages], callback_data.page
+        callback, api.guide_section(callback_data.slug, i18n.current_locale), callback_data.page
     )
     if shown is None:
         return
-    text, count = shown
+    section, text, count = shown
     markup = keyboards.guide_page(section.slug, callback_data.page, count)
     await replace(callback, text, markup)
