@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from contextlib import suppress
+from typing import Protocol, TypeVar
 
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import texts
+from bot.api import NotFound, Page
+from bot.screens import screens
+
+TELEGRAM_LIMIT = 4096  # characters of a message
 
 
 async def replace(
@@ -46,3 +52,33 @@ async def answered(callback: CallbackQuery) -> Message | None:
 
 def chat_message(callback: CallbackQuery) -> Message | None:
     return callback.message if isinstance(callback.message, Message) else None
+
+
+class _Paged(Protocol):
+    title: str
+    pages: list[Page]
+
+
+P = TypeVar("P", bound=_Paged)
+
+
+async def page_screen(
+    callback: CallbackQuery, fetch: Awaitable[P], page: int
+) -> tuple[P, str, int] | None:
+    """Fetch a lesson or guide section and give it with screen ``page`` of its pages (cut into
+    short screens) under its bold title and a page footer, and the number of screens; the
+    button is answered. None, with the button answered "out of date", when the content or
+    that screen is gone (it changed since the button was sent)."""
+    try:
+        paged = await fetch
+    except NotFound:
+        await stale(callback)
+        return None
+    shown = screens([p.html for p in paged.pages])
+    if not 0 <= page < len(shown):
+        await stale(callback)
+        return None
+    await callback.answer()
+    footer = texts.page_footer(page + 1, len(shown))
+    text = f"<b>{texts.escape_html(paged.title)}</b>\n\n{shown[page]}\n\n<i>{footer}</i>"
+    return paged, (text if len(text) <= TELEGRAM_LIMIT else shown[page]), len(shown)

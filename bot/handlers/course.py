@@ -22,10 +22,7 @@ from aiogram.utils.i18n import I18n
 from bot import keyboards, people, quiz, texts
 from bot.api import NotFound, Profile, ServiceClient
 from bot.callbacks import AnswerCB, CourseCB, MenuCB
-from bot.handlers.common import chat_message, replace, stale
-from bot.screens import screens
-
-_TELEGRAM_LIMIT = 4096
+from bot.handlers.common import chat_message, page_screen, replace, stale
 
 
 def router() -> Router:
@@ -76,21 +73,16 @@ async def lesson_page(
 ) -> None:
     """One page of a lesson, with previous/next, and the quiz after the last page."""
     card_id = await _card_of(callback.from_user, callback_data.person, api)
-    try:
-        module = await api.module(callback_data.slug, i18n.current_locale, card_id)
-    except NotFound:
-        await stale(callback)  # the course changed since the button was sent
-        return
     # Long pages shown as several short screens (cut between paragraphs).
-    pages = screens([p.html for p in module.pages])
-    if not 0 <= callback_data.page < len(pages):
-        await stale(callback)
+    shown = await page_screen(
+        callback, api.module(callback_data.slug, i18n.current_locale, card_id), callback_data.page
+    )
+    if shown is None:
         return
-    await callback.answer()
-    text = _page_text(module.title, pages[callback_data.page], callback_data.page, len(pages))
+    module, text, count = shown
     can_quiz = bool(module.questions)
     markup = keyboards.lesson(
-        module.slug, callback_data.page, len(pages), callback_data.person, can_quiz
+        module.slug, callback_data.page, count, callback_data.person, can_quiz
     )
     await replace(callback, text, markup)
 
@@ -246,9 +238,3 @@ async def _outline(
     text = texts.course_header(progress, holder)
     markup = keyboards.modules(outline.modules, progress, index, [p[1] for p in persons])
     return text, markup
-
-
-def _page_text(title: str, html: str, page: int, pages: int) -> str:
-    footer = texts.page_footer(page + 1, pages)
-    text = f"<b>{texts.escape_html(title)}</b>\n\n{html}\n\n<i>{footer}</i>"
-    return text if len(text) <= _TELEGRAM_LIMIT else html

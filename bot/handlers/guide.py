@@ -8,10 +8,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
 from bot import keyboards, texts
-from bot.api import NotFound, ServiceClient
+from bot.api import ServiceClient
 from bot.callbacks import GuideCB, MenuCB
-from bot.handlers.common import answered, replace, stale
-from bot.screens import screens
+from bot.handlers.common import answered, page_screen, replace, stale
 
 
 def router() -> Router:
@@ -52,20 +51,11 @@ async def section_page(
     if callback_data.slug not in {s.slug for s in outline.sections}:
         await stale(callback)
         return
-    try:
-        section = await api.guide_section(callback_data.slug, i18n.current_locale)
-    except NotFound:
-        await stale(callback)
+    shown = await page_screen(
+        callback, api.guide_section(callback_data.slug, i18n.current_locale), callback_data.page
+    )
+    if shown is None:
         return
-    pages = screens([p.html for p in section.pages])
-    if not 0 <= callback_data.page < len(pages):
-        await stale(callback)
-        return
-    await callback.answer()
-    footer = texts.page_footer(callback_data.page + 1, len(pages))
-    title = texts.escape_html(section.title)
-    text = f"<b>{title}</b>\n\n{pages[callback_data.page]}\n\n<i>{footer}</i>"
-    if len(text) > 4096:
-        text = pages[callback_data.page]
-    markup = keyboards.guide_page(section.slug, callback_data.page, len(pages))
+    section, text, count = shown
+    markup = keyboards.guide_page(section.slug, callback_data.page, count)
     await replace(callback, text, markup)

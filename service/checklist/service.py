@@ -486,28 +486,28 @@ def _new_claim(
     now: datetime,
     superseded: list[_ClaimKey],
 ) -> ReminderRecord | None:
-    card_id, item_id, due_on, days = key
     try:
         with session.begin_nested():
-            record = ReminderRecord(
-                card_id=card_id, item_id=item_id, due_on=due_on, days_before=days, claimed_at=now
-            )
+            record = _claim_record(key, now)
             session.add(record)
-            for c, i, d, before in superseded:
-                session.add(
-                    ReminderRecord(
-                        card_id=c,
-                        item_id=i,
-                        due_on=d,
-                        days_before=before,
-                        claimed_at=now,
-                        superseded=True,
-                    )
-                )
+            for earlier in superseded:
+                session.add(_claim_record(earlier, now, superseded=True))
             session.flush()
         return record
     except IntegrityError:
         return None  # already claimed or sent: this is what "once" means
+
+
+def _claim_record(key: _ClaimKey, now: datetime, *, superseded: bool = False) -> ReminderRecord:
+    card_id, item_id, due_on, days = key
+    return ReminderRecord(
+        card_id=card_id,
+        item_id=item_id,
+        due_on=due_on,
+        days_before=days,
+        claimed_at=now,
+        superseded=superseded,
+    )
 
 
 def confirm_sent(*, session: Session, reminder_id: int) -> None:

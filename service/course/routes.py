@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Protocol, TypeVar
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from sqlmodel import Session
 
 from service.accounts.access import Action, Owner, Principal
@@ -26,7 +26,6 @@ from service.api.deps import (
 from service.checklist.policy import Policy
 from service.core.problems import PROBLEM_RESPONSES
 from service.course import service as course_service
-from service.course.content import Course
 from service.course.models import (
     AnswerFeedback,
     AnswerIn,
@@ -61,23 +60,34 @@ class _Localised(Protocol):
 L = TypeVar("L", bound=_Localised)
 
 
-async def _served(
-    uow: UnitOfWork,
-    response: Response,
-    course: Course,
-    wanted: list[str],
-    build: Callable[[Session, Principal, str, bool], L],
-) -> L:
-    """Run ``build(session, principal, language, fallback)`` in the language negotiated for
-    the request, and say which language the answer is in (it varies with Accept-Language)."""
+class _Reading:
+    """What a route serving the course's or guide's texts works with: a unit of work for a
+    reader of the course, the response, the course and the languages the request asks for."""
 
-    def work(session: Session, principal: Principal) -> L:
-        language, fallback = course.pick_language(wanted)
-        return build(session, principal, language, fallback)
+    def __init__(
+        self,
+        uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
+        response: Response,
+        course: CourseDep,
+        wanted: LanguageDep,
+    ) -> None:
+        self.uow, self.response, self.course, self.wanted = uow, response, course, wanted
 
-    result = await uow.run(work)
-    _vary(response, result.language)
-    return result
+    async def serve(self, build: Callable[[Session, Principal, str, bool], L]) -> L:
+        """Run ``build(session, principal, language, fallback)`` in the language negotiated
+        for the request, and say which language the answer is in (it varies with
+        Accept-Language)."""
+
+        def work(session: Session, principal: Principal) -> L:
+            language, fallback = self.course.pick_language(self.wanted)
+            return build(session, principal, language, fallback)
+
+        result = await self.uow.run(work)
+        _vary(self.response, result.language)
+        return result
+
+
+ReadingDep = Annotated[_Reading, Depends()]
 
 
 def _regime(
@@ -92,19 +102,15 @@ def _regime(
 
 @router.get("/course", response_model=CourseOutline)
 async def get_course(
-    uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
-    response: Response,
-    course: CourseDep,
-    wanted: LanguageDep,
+    reading: ReadingDep,
     policy: PolicyDep,
     card_id: CardId = None,
 ) -> CourseOutline:
     """The course outline: version, pass mark, languages and module titles; with `card_id`,
     the modules for that card's regime (EAEU workers are not taught patents)."""
-    return await _served(
-        uow, response, course, wanted,
+    return await reading.serve(
         lambda s, p, language, fallback: course_service.outline(
-            course=course, language=language, fallback=fallback,
+            course=reading.course, language=language, fallback=fallback,
             regime=_regime(s, p, policy, card_id),
         ),
     )  # fmt: skip
@@ -113,19 +119,15 @@ async def get_course(
 @router.get("/course/modules/{slug}", response_model=ModuleContent)
 async def get_module(
     slug: Slug,
-    uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
-    response: Response,
-    course: CourseDep,
-    wanted: LanguageDep,
+    reading: ReadingDep,
     policy: PolicyDep,
     card_id: CardId = None,
 ) -> ModuleContent:
     """A lesson's pages (HTML for Telegram, and Markdown) and its quiz, without answers;
     with `card_id`, 404 for a module not taught to that card's regime."""
-    return await _served(
-        uow, response, course, wanted,
+    return await reading.serve(
         lambda s, p, language, fallback: course_service.module_content(
-            course=course, slug=slug, language=language, fallback=fallback,
+            course=reading.course, slug=slug, language=language, fallback=fallback,
             regime=_regime(s, p, policy, card_id),
         ),
     )  # fmt: skip
@@ -222,16 +224,12 @@ async def get_progress(
 
 @router.get("/guide", response_model=GuideOutline)
 async def get_guide(
-    uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
-    response: Response,
-    course: CourseDep,
-    wanted: LanguageDep,
+    reading: ReadingDep,
 ) -> GuideOutline:
     """The behaviour guide's sections (no course needed)."""
-    return await _served(
-        uow, response, course, wanted,
+    return await reading.serve(
         lambda s, p, language, fallback: course_service.guide_outline(
-            course=course, language=language, fallback=fallback
+            course=reading.course, language=language, fallback=fallback
         ),
     )  # fmt: skip
 
@@ -239,16 +237,12 @@ async def get_guide(
 @router.get("/guide/{slug}", response_model=GuideContent)
 async def get_guide_section(
     slug: Slug,
-    uow: Annotated[UnitOfWork, Authorize(Action.course_read)],
-    response: Response,
-    course: CourseDep,
-    wanted: LanguageDep,
+    reading: ReadingDep,
 ) -> GuideContent:
     """One section of the behaviour guide."""
-    return await _served(
-        uow, response, course, wanted,
+    return await reading.serve(
         lambda s, p, language, fallback: course_service.guide_content(
-            course=course, slug=slug, language=language, fallback=fallback
+            course=reading.course, slug=slug, language=language, fallback=fallback
         ),
     )  # fmt: skip
 
