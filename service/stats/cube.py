@@ -42,6 +42,7 @@ from service.stats import rollup
 from service.stats.models import StatsCard, StatsRollupState
 
 CHUNK = 5000
+REBUILD_ABOVE = 200_000  # changed cards in one fold
 NOT_GIVEN = rollup.NOT_GIVEN
 _OB_CODE = {"met_on_time": "m", "late": "l", "missed": "x"}
 _OB_NAME = {v: k for k, v in _OB_CODE.items()}
@@ -436,6 +437,8 @@ def fold(*, session: Session, policy: Policy) -> int:
     low = _marks_of(current)
     high = _marks(session, low, clock.now() - rollup.MARGIN)
     ids = changed(session, low, high, today)
+    if len(ids) > REBUILD_ABOVE:  # after a large import: reading every card is quicker
+        return rebuild(session=session, policy=policy)
     for chunk in _chunks(sorted(ids)):
         new, old = facts_of(session, chunk, policy, today), stored(session, chunk)
         apply(session, difference(new, old))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column
+from sqlalchemy import BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
 from service.core.types import UTCDateTime
@@ -40,6 +40,11 @@ class StatsMonthly(SQLModel, table=True):
     ('arrivals', month of the entry date) per month and combination of the four groupings."""
 
     __tablename__ = "stats_monthly"
+    __table_args__ = (
+        # Filtered monthly queries (region=RU-SVE, citizenship=UZB) read a narrow slice.
+        Index("ix_stats_monthly_region", "region", "month"),
+        Index("ix_stats_monthly_citizenship", "citizenship", "month"),
+    )
 
     measure: str = Field(max_length=8, primary_key=True)
     month: str = Field(max_length=7, primary_key=True)
