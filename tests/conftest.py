@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +22,11 @@ from service.main import create_app
 from tests import factories
 
 PG_URL = os.environ.get("ONBOARD_TEST_POSTGRES_URL")
+
+
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
 _TABLES = (
     "permit_payment, permit, "
     "archive_import, webhook_delivery, webhook_endpoint, outbox_event, reminder_record, "
@@ -111,13 +113,3 @@ def fixed_clock() -> Iterator[factories.Clock]:
     clock.set_clock(fake.now)
     yield fake
     clock.set_clock(None)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def unique() -> str:
-    return uuid.uuid4().hex[:8]

@@ -19,8 +19,8 @@ from service.accounts.models import ApiKey
 from service.cli import BOT_KEY_FILE, ensure_bot_api_key
 from service.core.config import Settings
 from service.main import create_app
-from tests.bot.conftest import Service
 from tests.bot.fake_telegram import TOKEN, FakeTelegram
+from tests.bot.harness import Service
 from tests.bot.test_webhook import start_update
 
 

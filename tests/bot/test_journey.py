@@ -12,12 +12,12 @@ import pytest
 
 from bot.app import run_polling
 from tests.bot.client import Chat
-from tests.bot.conftest import Service, bot_settings
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.flows import document_number
+from tests.bot.handlers.test_course import answer_key
+from tests.bot.handlers.test_registration import cards_of
+from tests.bot.harness import Service, bot_settings
 from tests.bot.qr import decode_png
-from tests.bot.test_course import answer_key
-from tests.bot.test_registration import cards_of
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import configure_logging
-from tests.bot.conftest import BotUnderTest
 from tests.bot.flows import register
+from tests.bot.harness import BotUnderTest
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.app import build_storage
-from tests.bot.conftest import BotUnderTest, Service, bot_settings, make_bot_under_test
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.flows import fill_until, register
+from tests.bot.harness import BotUnderTest, Service, bot_settings, make_bot_under_test
 
 pytestmark = pytest.mark.anyio
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -25,10 +25,10 @@ from bot.reminders import ReminderSender
 from service.main import create_app
 from tests import factories
 from tests.bot.client import new_user_id
-from tests.bot.conftest import BotUnderTest, bot_settings, make_bot_under_test
 from tests.bot.fake_telegram import FakeTelegram
-from tests.conftest import free_port
+from tests.bot.harness import BotUnderTest, bot_settings, make_bot_under_test
 from tests.factories import card_payload
+from tests.harness import free_port
 
 pytestmark = pytest.mark.anyio
 START = datetime(2026, 11, 2, tzinfo=UTC)

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from aiogram.fsm.storage.memory import MemoryStorage
 
-from tests.bot.conftest import BotUnderTest, Service, bot_settings, make_bot_under_test
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.flows import fill_until
+from tests.bot.handlers.test_registration import cards_of
+from tests.bot.harness import BotUnderTest, Service, bot_settings, make_bot_under_test
 from tests.bot.proxy import FlakyProxy
-from tests.bot.test_registration import cards_of
-from tests.conftest import free_port
+from tests.harness import free_port
 
 pytestmark = pytest.mark.anyio
 LATER_EN = "The registry is not answering right now. Please try again in a few minutes"

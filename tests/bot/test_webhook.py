@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.webhook import SECRET_HEADER, WebhookApp, aiohttp_app
-from tests.bot.conftest import Service, bot_settings
 from tests.bot.fake_telegram import FakeTelegram
+from tests.bot.harness import Service, bot_settings
 
 pytestmark = pytest.mark.anyio
 SECRET = "s3cret-token-of-the-webhook-0123"

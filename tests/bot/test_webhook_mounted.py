@@ -20,10 +20,10 @@ from sqlalchemy.engine import Engine
 from bot.webhook import SECRET_HEADER
 from service.core.config import Settings, SettingsError
 from service.main import create_app
-from tests.bot.conftest import Service
 from tests.bot.fake_telegram import TOKEN, FakeTelegram
+from tests.bot.harness import Service
 from tests.bot.test_webhook import start_update
-from tests.conftest import free_port
+from tests.harness import free_port
 
 pytestmark = pytest.mark.anyio
 SECRET = "s3cret-token-of-the-mounted-hook"

@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import free_port
 from tests.e2e.browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -34,6 +33,7 @@ from tests.e2e.browser import (
 )
 from tests.e2e.server import serve
 from tests.factories import card_payload
+from tests.harness import free_port
 
 require_chromium()
 ROOT = Path(__file__).resolve().parents[2]

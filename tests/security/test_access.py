@@ -13,7 +13,7 @@ from service.api import access_table
 from service.core.config import Settings
 from service.main import create_app
 from tests.factories import card_payload
-from tests.security.conftest import Live
+from tests.security.harness import Live
 
 ROOT = Path(__file__).resolve().parents[2]
 ALICE, MALLORY = 710_000_001, 710_000_002

@@ -10,18 +10,20 @@ from pathlib import Path
 import pytest
 
 from tests.bot.client import Chat
-from tests.bot.conftest import (  # noqa: F401 - fixtures shared with the bot's own tests
-    BotUnderTest,
-    Service,
+from tests.bot.conftest import (  # noqa: F401 - the bot's fixtures, used here too
     anyio_backend,
-    bot_settings,
     compiled_locales,
     fake,
-    make_bot_under_test,
     service,
 )
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.flows import register
+from tests.bot.harness import (
+    BotUnderTest,
+    Service,
+    bot_settings,
+    make_bot_under_test,
+)
 from tests.bot.proxy import FlakyProxy
 
 pytestmark = pytest.mark.anyio

@@ -19,7 +19,7 @@ import pytest
 from bench.archive import write_csv
 from tests import factories
 from tests.e2e.server import serve
-from tests.security.conftest import Live
+from tests.security.harness import Live
 
 
 def _mode(path: Path) -> int:

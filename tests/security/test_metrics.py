@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.security.conftest import Live, start_live
+from tests.security.harness import Live, start_live
 
 
 def test_metrics_need_a_metrics_read_key_or_an_admin(live: Live) -> None:

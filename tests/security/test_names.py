@@ -14,7 +14,7 @@ import pytest
 
 from bench.archive import write_csv
 from tests import factories
-from tests.security.conftest import Live
+from tests.security.harness import Live
 
 CYRILLIC_A = "\u0430"
 

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from tests.security.conftest import Live, start_live
+from tests.security.harness import Live, start_live
 
 CHROMIUM = "/usr/bin/chromium"
 PAGES = ("/officer", "/analytics", "/docs")

@@ -16,7 +16,7 @@ import pytest
 from service.core.db import make_engine
 from tests import factories
 from tests.e2e.server import serve
-from tests.security.conftest import Live, start_live
+from tests.security.harness import Live, start_live
 
 PASSWORD = "the right password 42"
 WRONG = "not the password at all"

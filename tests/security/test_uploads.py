@@ -14,7 +14,7 @@ import pytest
 import qrcode
 from PIL import Image
 
-from tests.security.conftest import Live, start_live
+from tests.security.harness import Live, start_live
 
 PROBLEM = "application/problem+json"
 

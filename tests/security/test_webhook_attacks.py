@@ -21,7 +21,7 @@ from service.core.db import make_engine
 from service.webhooks.models import WebhookDelivery
 from service.webhooks.worker import Worker, WorkerSettings
 from tests.factories import card_payload
-from tests.security.conftest import Live, start_live
+from tests.security.harness import Live, start_live
 from tests.service.webhooks.test_webhooks import Receiver
 
 EVENTS = ["card.created"]

@@ -11,8 +11,8 @@ import pytest
 from bot.app import moscow_today
 from bot.callbacks import ChoiceCB
 from tests.bot.client import Chat
-from tests.bot.conftest import BotUnderTest, Service
 from tests.bot.flows import document_number, fill_until, register
+from tests.bot.harness import BotUnderTest, Service
 
 pytestmark = pytest.mark.anyio
 

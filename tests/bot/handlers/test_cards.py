@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from bot.callbacks import CardCB
-from tests.bot.conftest import BotUnderTest, Service
 from tests.bot.flows import begin, fill_until, register
+from tests.bot.handlers.test_registration import cards_of
+from tests.bot.harness import BotUnderTest, Service
 from tests.bot.qr import decode_png
-from tests.bot.test_registration import cards_of
 
 pytestmark = pytest.mark.anyio
 

@@ -16,9 +16,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from bot.callbacks import ChecklistCB, PermitCB
-from tests.bot.conftest import BotUnderTest, Service
 from tests.bot.flows import register
-from tests.bot.test_registration import cards_of
+from tests.bot.handlers.test_registration import cards_of
+from tests.bot.harness import BotUnderTest, Service
 
 pytestmark = pytest.mark.anyio
 REGISTRATION = "Migration registration at the place of stay"

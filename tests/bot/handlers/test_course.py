@@ -10,12 +10,12 @@ import yaml
 
 from bot.callbacks import AnswerCB
 from tests.bot.client import Chat
-from tests.bot.conftest import BotUnderTest, Service
 from tests.bot.flows import register
-from tests.bot.test_registration import cards_of
+from tests.bot.handlers.test_registration import cards_of
+from tests.bot.harness import BotUnderTest, Service
 
 pytestmark = pytest.mark.anyio
-COURSE = Path(__file__).resolve().parents[2] / "content" / "adaptation_course"
+COURSE = Path(__file__).resolve().parents[3] / "content" / "adaptation_course"
 
 
 def answer_key(slug: str) -> list[int]:

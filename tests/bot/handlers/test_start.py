@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import set_commands
 from bot.i18n import LANGUAGES, make_i18n
-from tests.bot.conftest import BotUnderTest, Service, bot_settings, make_bot_under_test
+from tests.bot.harness import BotUnderTest, Service, bot_settings, make_bot_under_test
 
 pytestmark = pytest.mark.anyio
 
@@ -61,7 +61,7 @@ async def test_the_language_changes_everything_after_it(tg: BotUnderTest, servic
 
 async def test_the_language_follows_to_the_persons_cards(tg: BotUnderTest, service: Service):
     from tests.bot.flows import register
-    from tests.bot.test_registration import cards_of
+    from tests.bot.handlers.test_registration import cards_of
 
     chat = tg.chat("en")
     await register(chat)
