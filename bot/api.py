@@ -206,6 +206,17 @@ class GuideContent(_Out):
     pages: list[Page]
 
 
+class GlossaryTerm(_Out):
+    id: str
+    term: str
+    definition: str
+
+
+class Glossary(_Out):
+    language: str
+    terms: list[GlossaryTerm]
+
+
 class Proof(_Out):
     payload: str
     expires_at: datetime
@@ -522,6 +533,9 @@ class ServiceClient:
         return await self._json(
             GuideContent, "GET", _path("guide", slug), params={"lang": language}
         )
+
+    async def glossary(self, language: str) -> Glossary:
+        return await self._json(Glossary, "GET", "/glossary", params={"lang": language})
 
     # -- plumbing
 

@@ -329,10 +329,14 @@ def quiz_done(slug: str, passed: bool, person: int) -> InlineKeyboardMarkup:
 # ------------------------------------------------------------------------------ guide
 
 
+# The glossary is shown as one more guide section (the service's /glossary, not a section).
+GLOSSARY_SECTION = "glossary"
+
+
 def guide_sections(sections: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[_button(title, GuideCB(slug=slug, page=0))] for slug, title in sections]
-    )
+    rows = [[_button(title, GuideCB(slug=slug, page=0))] for slug, title in sections]
+    rows.append([_button(texts.glossary_button(), GuideCB(slug=GLOSSARY_SECTION, page=0))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def guide_page(slug: str, page: int, pages: int) -> InlineKeyboardMarkup:

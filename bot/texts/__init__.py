@@ -60,6 +60,8 @@ from bot.texts.consent import (
 from bot.texts.course import (
     course_completed,
     course_header,
+    glossary_button,
+    glossary_title,
     guide_header,
     page_footer,
     quiz_feedback,
@@ -114,6 +116,8 @@ __all__ = [
     "consent_thanks",
     "course_completed",
     "course_header",
+    "glossary_button",
+    "glossary_title",
     "document_taken",
     "edit_labels",
     "escape_html",

@@ -108,5 +108,13 @@ def course_completed() -> str:
     )
 
 
+def glossary_title() -> str:
+    return _("Words to know")
+
+
+def glossary_button() -> str:
+    return "📖 " + _("Words to know")
+
+
 def guide_header() -> str:
     return "<b>" + _("Guide to rules of behaviour") + "</b>\n" + _("Choose a section:")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.app import set_commands
@@ -109,7 +110,8 @@ async def test_the_guide_by_section(tg: BotUnderTest):
     await chat.say("/guide")
     assert "Guide to rules of behaviour" in chat.last.body
     sections = chat.buttons()
-    assert len(sections) == 9 and "Police checks" in sections
+    assert len(sections) == 10 and "Police checks" in sections
+    assert sections[-1] == "📖 Words to know"  # the course's glossary, last
     await chat.press("Police checks")
     assert chat.last.body.startswith("<b>Police checks</b>")
     assert "Page 1 of" in chat.last.body
@@ -119,6 +121,20 @@ async def test_the_guide_by_section(tg: BotUnderTest):
         await chat.press("◀️ Back")
     await chat.press("All sections")
     assert chat.buttons() == sections
+
+
+async def test_the_glossary_is_the_course_s_own_words(tg: BotUnderTest, service: Service):
+    """The guide's last button shows the course's glossary: the same terms the lessons use,
+    in the user's language, on short screens."""
+    chat = tg.chat("uz")
+    await chat.say("/guide")
+    await chat.press("📖 Muhim soʻzlar", exact=True)
+    shown = chat.last.body
+    assert shown.startswith("<b>Muhim soʻzlar</b>")
+    glossary = httpx.get(f"{service.server.url}/api/v1/glossary", params={"lang": "uz"}).json()
+    first = glossary["terms"][0]
+    assert f"<b>{first['term']}</b> — {first['definition']}" in shown
+    # (its screens are at most 700 characters: see the test below, which visits every button)
 
 
 async def test_the_police_check_page_shows_the_qr_in_one_tap(tg: BotUnderTest, fake):
