@@ -13,7 +13,7 @@ import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bench.common import onboard, row, served, wrk
+from bench.common import card_body, onboard, row, served, wrk
 from service.proofs import qr, token
 from service.proofs.keys import KeyStore
 
@@ -98,24 +98,7 @@ def http() -> None:
         )
         key = onboard(["api-keys", "create", "bench", "--scope", "cards:write"], env)
         with httpx.Client(base_url=url, timeout=30) as client:
-            body = {
-                "holder": {
-                    "surname": "Karimov",
-                    "given_names": "Shukhrat",
-                    "date_of_birth": "1990-05-01",
-                    "sex": "M",
-                    "citizenship": "UZB",
-                    "document": {"type": "passport", "number": "FA1234567"},
-                },
-                "purpose": "work",
-                "planned_stay": {
-                    "from": date.today().isoformat(),
-                    "until": (date.today() + timedelta(days=90)).isoformat(),
-                },
-                "host": {"kind": "organisation", "name": "Stroika", "address": "Moscow"},
-                "region": "RU-MOW",
-            }
-            card = client.post("/api/v1/cards", json=body, headers={"X-API-Key": key}).json()
+            card = client.post("/api/v1/cards", json=card_body(), headers={"X-API-Key": key}).json()
             payload = client.get(
                 f"/api/v1/cards/{card['id']}/proof", headers={"X-API-Key": key}
             ).json()["payload"]
