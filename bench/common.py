@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -64,6 +65,21 @@ def card_body(document: str = "FA1234567") -> dict[str, object]:
         "host": {"kind": "organisation", "name": "Stroika", "address": "Moscow"},
         "region": "RU-MOW",
     }  # fmt: skip
+
+
+def officer_and_card(url: str, env: dict[str, str], password: str) -> tuple[str, dict[str, Any]]:
+    """Create the officer ``officer1`` and an API key, register one card with it; returns
+    (the key, the card as the API answered it)."""
+    onboard(
+        ["users", "create", "officer1", "--role", "officer", "--password-stdin"],
+        env,
+        stdin=password + "\n",
+    )
+    key = onboard(["api-keys", "create", "bench", "--scope", "cards:write"], env)
+    card = httpx.post(
+        url + "/api/v1/cards", json=card_body(), headers={"X-API-Key": key}, timeout=30
+    ).json()
+    return key, card
 
 
 def wait_ready(

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
-from bench.common import card_body, onboard, row, served
+from bench.common import officer_and_card, row, served
 from tests.e2e.browser import wait_until
 
 CHROMIUM = "/usr/bin/chromium"
@@ -116,14 +116,8 @@ def run() -> None:
     print("\nOfficer page in Chromium (one server worker)")
     with served(workers=1) as (url, env, data), tempfile.TemporaryDirectory() as tmp:
         password = "bench officer password"
-        onboard(
-            ["users", "create", "officer1", "--role", "officer", "--password-stdin"],
-            env,
-            stdin=password + "\n",
-        )
-        key = onboard(["api-keys", "create", "bench", "--scope", "cards:write"], env)
+        key, card = officer_and_card(url, env, password)
         with httpx.Client(base_url=url, timeout=30) as client:
-            card = client.post("/api/v1/cards", json=card_body(), headers={"X-API-Key": key}).json()
             headers = {"X-API-Key": key}
             payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=headers).json()[
                 "payload"
