@@ -13,7 +13,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -49,6 +51,53 @@ def onboard(args: list[str], env: dict[str, str], stdin: str | None = None) -> s
     return out.stdout.strip()
 
 
+def card_body(document: str = "FA1234567") -> dict[str, object]:
+    """A POST /api/v1/cards body for one holder, staying 90 days from today."""
+    today = date.today()
+    return {
+        "holder": {
+            "surname": "Karimov", "given_names": "Shukhrat", "date_of_birth": "1990-05-01",
+            "sex": "M", "citizenship": "UZB",
+            "document": {"type": "passport", "number": document},
+        },
+        "purpose": "work",
+        "planned_stay": {"from": today.isoformat(), "until": (today + timedelta(90)).isoformat()},
+        "host": {"kind": "organisation", "name": "Stroika", "address": "Moscow"},
+        "region": "RU-MOW",
+    }  # fmt: skip
+
+
+def officer_and_card(url: str, env: dict[str, str], password: str) -> tuple[str, dict[str, Any]]:
+    """Create the officer ``officer1`` and an API key, register one card with it; returns
+    (the key, the card as the API answered it)."""
+    onboard(
+        ["users", "create", "officer1", "--role", "officer", "--password-stdin"],
+        env,
+        stdin=password + "\n",
+    )
+    key = onboard(["api-keys", "create", "bench", "--scope", "cards:write"], env)
+    card = httpx.post(
+        url + "/api/v1/cards", json=card_body(), headers={"X-API-Key": key}, timeout=30
+    ).json()
+    return key, card
+
+
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float, timeout: float, pause: float
+) -> None:
+    """Poll ``url``/readyz until it answers 200; the server log is the error if it never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url + "/readyz", timeout=timeout).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError(log.read_text())
+        time.sleep(pause)
+
+
 @contextmanager
 def served(workers: int = 1) -> Iterator[tuple[str, dict[str, str], Path]]:
     """A fresh data dir and `onboard serve` on a free port; yields (url, env, data_dir)."""
@@ -78,16 +127,7 @@ def served(workers: int = 1) -> Iterator[tuple[str, dict[str, str], Path]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError((data / "server.log").read_text())
-            time.sleep(0.1)
+        wait_ready(url, proc, data / "server.log", seconds=60, timeout=1, pause=0.1)
         yield url, env, data
     finally:
         proc.terminate()

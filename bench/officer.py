@@ -8,13 +8,12 @@ from __future__ import annotations
 import base64
 import io
 import tempfile
-from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 from PIL import Image
 
-from bench.common import onboard, row, served
+from bench.common import officer_and_card, row, served
 from tests.e2e.browser import wait_until
 
 CHROMIUM = "/usr/bin/chromium"
@@ -117,16 +116,8 @@ def run() -> None:
     print("\nOfficer page in Chromium (one server worker)")
     with served(workers=1) as (url, env, data), tempfile.TemporaryDirectory() as tmp:
         password = "bench officer password"
-        onboard(
-            ["users", "create", "officer1", "--role", "officer", "--password-stdin"],
-            env,
-            stdin=password + "\n",
-        )
-        key = onboard(["api-keys", "create", "bench", "--scope", "cards:write"], env)
+        key, card = officer_and_card(url, env, password)
         with httpx.Client(base_url=url, timeout=30) as client:
-            card = client.post(
-                "/api/v1/cards", json=_card_body(), headers={"X-API-Key": key}
-            ).json()
             headers = {"X-API-Key": key}
             payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=headers).json()[
                 "payload"
@@ -192,26 +183,6 @@ def run() -> None:
     row("GET /healthz from the page, p50", f"{http['health']:.2f} ms")
     row("POST /api/v1/verify from the page, p50", f"{http['verify']:.2f} ms")
     row("server verify / page verify", f"{http['verify'] / verify['page']:.1f}")
-
-
-def _card_body() -> dict[str, object]:
-    return {
-        "holder": {
-            "surname": "Karimov",
-            "given_names": "Shukhrat",
-            "date_of_birth": "1990-05-01",
-            "sex": "M",
-            "citizenship": "UZB",
-            "document": {"type": "passport", "number": "FA1234567"},
-        },
-        "purpose": "work",
-        "planned_stay": {
-            "from": date.today().isoformat(),
-            "until": (date.today() + timedelta(days=90)).isoformat(),
-        },
-        "host": {"kind": "organisation", "name": "Stroika", "address": "Moscow"},
-        "region": "RU-MOW",
-    }
 
 
 if __name__ == "__main__":

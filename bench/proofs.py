@@ -13,7 +13,7 @@ import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bench.common import onboard, row, served, wrk
+from bench.common import officer_and_card, row, served, wrk
 from service.proofs import qr, token
 from service.proofs.keys import KeyStore
 
@@ -91,31 +91,8 @@ def http() -> None:
     print("\nVerification over HTTP (two server workers, wrk 16 connections)")
     with served(workers=2) as (url, env, data):
         password = "bench officer password"
-        onboard(
-            ["users", "create", "officer1", "--role", "officer", "--password-stdin"],
-            env,
-            stdin=password + "\n",
-        )
-        key = onboard(["api-keys", "create", "bench", "--scope", "cards:write"], env)
+        key, card = officer_and_card(url, env, password)
         with httpx.Client(base_url=url, timeout=30) as client:
-            body = {
-                "holder": {
-                    "surname": "Karimov",
-                    "given_names": "Shukhrat",
-                    "date_of_birth": "1990-05-01",
-                    "sex": "M",
-                    "citizenship": "UZB",
-                    "document": {"type": "passport", "number": "FA1234567"},
-                },
-                "purpose": "work",
-                "planned_stay": {
-                    "from": date.today().isoformat(),
-                    "until": (date.today() + timedelta(days=90)).isoformat(),
-                },
-                "host": {"kind": "organisation", "name": "Stroika", "address": "Moscow"},
-                "region": "RU-MOW",
-            }
-            card = client.post("/api/v1/cards", json=body, headers={"X-API-Key": key}).json()
             payload = client.get(
                 f"/api/v1/cards/{card['id']}/proof", headers={"X-API-Key": key}
             ).json()["payload"]

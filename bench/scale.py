@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from bench.archive import write_csv
-from bench.common import WrkResult, free_port, wrk
+from bench.common import WrkResult, card_body, free_port, wait_ready, wrk
 from service.archive import importer
 from service.archive.models import COLUMNS
 from service.core.db import make_engine, transaction
@@ -45,21 +45,6 @@ SERVICE_DIR = Path(os.environ.get("BENCH_SERVICE_DIR", Path(__file__).resolve().
 _REGIONS = ["RU-MOW", "RU-SPE", "RU-MOS", "RU-TA", "RU-SVE", "RU-NVS", "RU-KDA", "RU-BA"]
 _CITIZENSHIP = ["UZB", "TJK", "KGZ", "KAZ", "ARM", "AZE"]
 _OCCUPATIONS = ["builder", "driver", "cook", "cleaner", "welder", "courier", ""]
-
-
-def _card_body(document: str) -> dict[str, object]:
-    today = date.today()
-    return {
-        "holder": {
-            "surname": "Karimov", "given_names": "Shukhrat", "date_of_birth": "1990-05-01",
-            "sex": "M", "citizenship": "UZB",
-            "document": {"type": "passport", "number": document},
-        },
-        "purpose": "work",
-        "planned_stay": {"from": today.isoformat(), "until": (today + timedelta(90)).isoformat()},
-        "host": {"kind": "organisation", "name": "Stroika", "address": "Moscow"},
-        "region": "RU-MOW",
-    }  # fmt: skip
 
 
 def _varied_csv(path: Path, rows: int) -> None:
@@ -115,15 +100,23 @@ def copy_floor(engine: Engine, path: Path) -> float:
     return rows / (time.perf_counter() - started)
 
 
-def build(rows: int) -> Built:
-    url = _database(f"{DB_PREFIX}_{rows}")
+def _import_varied(
+    url: str, engine: Engine, rows: int, floor: bool = False
+) -> tuple[importer.ImportResult, float]:
+    """Migrate ``url`` and import ``rows`` varied archive cards; with ``floor``, also the
+    rows/s of a bare COPY of the same file (else 0.0)."""
     upgrade(url)
-    engine = make_engine(url)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "archive.csv"
         _varied_csv(path, rows)
         result = importer.import_file(engine=engine, path=path)
-        floor = copy_floor(engine, path)
+        return result, copy_floor(engine, path) if floor else 0.0
+
+
+def build(rows: int) -> Built:
+    url = _database(f"{DB_PREFIX}_{rows}")
+    engine = make_engine(url)
+    result, floor = _import_varied(url, engine, rows, floor=True)
     time.sleep(rollup.MARGIN.total_seconds() + 1)  # then fold, as the API does every 5 min
     with transaction(engine) as session:
         rollup.fold(session=session)
@@ -152,16 +145,7 @@ def serve(url: str, workers: int = 2) -> Iterator[tuple[str, dict[str, str]]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError((data / "server.log").read_text())
-            time.sleep(0.2)
+        wait_ready(base, proc, data / "server.log", seconds=300, timeout=2, pause=0.2)
         yield base, env
     finally:
         proc.terminate()
@@ -212,7 +196,7 @@ def measure_creation(url: str, seconds: int = 5) -> tuple[WrkResult, WrkResult]:
         create = Path(d) / "c.lua"
         create.write_text(
             _CREATE_LUA.replace("%KEY%", key).replace(
-                "%BODY%", json.dumps(_card_body("DOCUMENT")).replace("'", "")
+                "%BODY%", json.dumps(card_body("DOCUMENT")).replace("'", "")
             )
         )
         wrk(base + "/healthz", seconds=2)
@@ -231,7 +215,7 @@ def measure(url: str, seconds: int = 5) -> dict[str, WrkResult]:
              stdin="scale officer password\n")  # fmt: skip
         with httpx.Client(base_url=base, timeout=60) as http:
             card = http.post(
-                "/api/v1/cards", json=_card_body("FZ0000001"), headers={"X-API-Key": key}
+                "/api/v1/cards", json=card_body("FZ0000001"), headers={"X-API-Key": key}
             ).json()
             payload = http.get(
                 f"/api/v1/cards/{card['id']}/proof", headers={"X-API-Key": key}
@@ -268,7 +252,7 @@ def measure(url: str, seconds: int = 5) -> dict[str, WrkResult]:
         create = tmp / "c.lua"
         create.write_text(
             _CREATE_LUA.replace("%KEY%", key).replace(
-                "%BODY%", json.dumps(_card_body("DOCUMENT")).replace("'", "")
+                "%BODY%", json.dumps(card_body("DOCUMENT")).replace("'", "")
             )
         )
         runs.append(("POST /cards (16 clients)", "/api/v1/cards", create, 16))
@@ -395,12 +379,8 @@ def _imported(rows: int) -> str:
         finally:
             engine.dispose()
     url = _database(name)
-    upgrade(url)
     engine = make_engine(url)
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "archive.csv"
-        _varied_csv(path, rows)
-        result = importer.import_file(engine=engine, path=path)
+    result, _ = _import_varied(url, engine, rows)
     engine.dispose()
     print(f"  imported {result.imported:,} cards, {result.rows / result.seconds:,.0f} rows/s")
     return url

@@ -342,24 +342,14 @@ def record_entry(*, session: Session, card_id: uuid.UUID, data: EntryIn, actor: 
     card = get_card(session=session, card_id=card_id, for_update=True)
     if effective_status(card) != Status.pending_entry:
         raise _refuse(card, "record entry on", (Status.pending_entry,))
-    entered_on = data.entered_on or clock.today()
-    if entered_on > clock.today():
-        raise field_error("entered_on", "is in the future")
+    entered_on = _crossing_day("entered_on", data.entered_on)
     if entered_on > card.stay_until:
         raise field_error("entered_on", "is after the end of the permitted stay")
     card.status = Status.active.value
     card.entered_on = entered_on
     card.entry_point = data.crossing_point
-    _touch(session, card)
-    _record(
-        session=session,
-        card=card,
-        kind=EventKind.entry,
-        actor=actor,
-        data={"entered_on": entered_on.isoformat(), "crossing_point": data.crossing_point},
-    )
-    events.emit(session, EventType.card_activated, card, status="active")
-    return card
+    facts = {"entered_on": entered_on.isoformat(), "crossing_point": data.crossing_point}
+    return _changed(session, card, EventKind.entry, EventType.card_activated, actor, data=facts)
 
 
 def record_exit(*, session: Session, card_id: uuid.UUID, data: ExitIn, actor: str) -> Card:
@@ -367,28 +357,18 @@ def record_exit(*, session: Session, card_id: uuid.UUID, data: ExitIn, actor: st
     # An expired card is still an active one that overstayed: its holder must be able to leave.
     if card.status != Status.active.value:
         raise _refuse(card, "record exit on", (Status.active, Status.expired))
-    exited_on = data.exited_on or clock.today()
-    if exited_on > clock.today():
-        raise field_error("exited_on", "is in the future")
+    exited_on = _crossing_day("exited_on", data.exited_on)
     if card.entered_on is not None and exited_on < card.entered_on:
         raise field_error("exited_on", "is before the date of entry")
     card.status = Status.closed.value
     card.exited_on = exited_on
     card.exit_point = data.crossing_point
-    _touch(session, card)
-    _record(
-        session=session,
-        card=card,
-        kind=EventKind.exit,
-        actor=actor,
-        data={
-            "exited_on": exited_on.isoformat(),
-            "crossing_point": data.crossing_point,
-            "overstay": exited_on > card.stay_until,
-        },
-    )
-    events.emit(session, EventType.card_closed, card, status="closed")
-    return card
+    facts = {
+        "exited_on": exited_on.isoformat(),
+        "crossing_point": data.crossing_point,
+        "overstay": exited_on > card.stay_until,
+    }
+    return _changed(session, card, EventKind.exit, EventType.card_closed, actor, data=facts)
 
 
 def extend_stay(*, session: Session, card_id: uuid.UUID, data: ExtendIn, actor: str) -> Card:
@@ -397,19 +377,11 @@ def extend_stay(*, session: Session, card_id: uuid.UUID, data: ExtendIn, actor: 
         raise _refuse(card, "extend", (Status.active,))
     if data.stay_until <= card.stay_until:
         raise field_error("stay_until", f"must be after the current stay_until {card.stay_until}")
-    previous = card.stay_until
+    facts = {"from": card.stay_until.isoformat(), "to": data.stay_until.isoformat()}
     card.stay_until = data.stay_until
-    _touch(session, card)
-    _record(
-        session=session,
-        card=card,
-        kind=EventKind.extended,
-        actor=actor,
-        reason=data.basis,
-        data={"from": previous.isoformat(), "to": data.stay_until.isoformat()},
+    return _changed(
+        session, card, EventKind.extended, EventType.card_extended, actor, data.basis, facts
     )
-    events.emit(session, EventType.card_extended, card, status="active")
-    return card
 
 
 def revoke_card(*, session: Session, card_id: uuid.UUID, data: RevokeIn, actor: str) -> Card:
@@ -418,31 +390,35 @@ def revoke_card(*, session: Session, card_id: uuid.UUID, data: RevokeIn, actor: 
         raise _refuse(card, "revoke", (Status.pending_entry, Status.active, Status.expired))
     card.status = Status.revoked.value
     card.revoked_reason = data.reason
-    _touch(session, card)
-    _record(session=session, card=card, kind=EventKind.revoked, actor=actor, reason=data.reason)
-    events.emit(session, EventType.card_revoked, card, status="revoked")
-    return card
+    return _changed(session, card, EventKind.revoked, EventType.card_revoked, actor, data.reason)
 
 
-def _touch(session: Session, card: Card) -> None:
-    card.updated_at = clock.now()
-    session.add(card)
+def _crossing_day(field: str, value: date | None) -> date:
+    """The day of an entry or exit: today when not given, never in the future."""
+    day = value or clock.today()
+    if day > clock.today():
+        raise field_error(field, "is in the future")
+    return day
 
 
-def _record(
-    *,
+def _changed(
     session: Session,
     card: Card,
     kind: EventKind,
+    event_type: EventType,
     actor: str,
     reason: str | None = None,
     data: dict[str, Any] | None = None,
-) -> CardEvent:
-    event = CardEvent(card_id=card.id, kind=kind.value, actor=actor, reason=reason, data=data)
-    session.add(event)
+) -> Card:
+    """After a change of ``card``: stamp it, record the event and emit ``event_type`` with the
+    card's new status."""
+    card.updated_at = clock.now()
+    session.add(card)
+    session.add(CardEvent(card_id=card.id, kind=kind.value, actor=actor, reason=reason, data=data))
     session.flush()
     changes.mark(session)
-    return event
+    events.emit(session, event_type, card, status=card.status)
+    return card
 
 
 def list_events(*, session: Session, card_id: uuid.UUID) -> list[CardEvent]:

@@ -72,27 +72,36 @@ def fold(*, session: Session, policy: Policy | None = None) -> int:
     if low is not None and high <= low:
         return 0
     day = _day(session)
+    window = [col(Card.created_at) <= high]
+    if low is not None:
+        window.append(col(Card.created_at) > low)
     folded = 0
     for dimension in DIMENSIONS:
-        key = key_column(dimension)
-        stmt = (
-            select(day, key, func.count())
-            .select_from(Card)
-            .join(Person, col(Person.id) == col(Card.person_id))
-            .where(col(Card.created_at) <= high)
-        )
-        if low is not None:
-            stmt = stmt.where(col(Card.created_at) > low)
-        rows = session.exec(stmt.group_by(day, key)).all()
-        _add(session, dimension, ((_as_date(d), str(k), int(n)) for d, k, n in rows))
+        cards = _add_cards(session, day, dimension, *window)
         if dimension == "region":
-            folded = sum(int(n) for _, _, n in rows)
+            folded = cards
     session.execute(
         update(CardStatsState)
         .where(col(CardStatsState.id) == 1)
         .values(folded_through=high, folded_at=clock.now())
     )
     return folded
+
+
+def _add_cards(session: Session, day: Any, dimension: str, *where: ColumnElement[bool]) -> int:
+    """Add the cards matching ``where`` to the roll-up of ``dimension``, per creation ``day``
+    and key; returns how many cards were added."""
+    key = key_column(dimension)
+    stmt = (
+        select(day, key, func.count())
+        .select_from(Card)
+        .join(Person, col(Person.id) == col(Card.person_id))
+        .where(*where)
+        .group_by(day, key)
+    )
+    rows = session.exec(stmt).all()
+    _add(session, dimension, ((_as_date(d), str(k), int(n)) for d, k, n in rows))
+    return sum(int(n) for _, _, n in rows)
 
 
 def _as_date(value: Any) -> date:
@@ -136,16 +145,9 @@ def add_backdated(*, session: Session, card_ids: list[Any]) -> None:
         return
     day = _day(session)
     for dimension in DIMENSIONS:
-        key = key_column(dimension)
-        stmt = (
-            select(day, key, func.count())
-            .select_from(Card)
-            .join(Person, col(Person.id) == col(Card.person_id))
-            .where(col(Card.id).in_(card_ids), col(Card.created_at) <= mark)
-            .group_by(day, key)
+        _add_cards(
+            session, day, dimension, col(Card.id).in_(card_ids), col(Card.created_at) <= mark
         )
-        rows = session.exec(stmt).all()
-        _add(session, dimension, ((_as_date(d), str(k), int(n)) for d, k, n in rows))
 
 
 def forget_occupation(
