@@ -7,9 +7,8 @@ from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
-from sqlmodel import Session
 
-from service.accounts.access import Action, Principal
+from service.accounts.access import Action
 from service.api.deps import Authorize, PolicyDep, QuotasDep, SettingsDep, UnitOfWork
 from service.core import clock
 from service.core.config import Settings
@@ -59,11 +58,7 @@ def _months(from_: date | None, to: date | None) -> tuple[date, date]:
 async def _answer(uow: UnitOfWork, settings: Settings, count: Callable[..., T], **kwargs: Any) -> T:
     """Run a statistics function in the unit of work with the disclosure settings."""
     disclosure = {"min_cell": settings.stats_min_cell, "round_base": settings.stats_round_base}
-
-    def work(session: Session, principal: Principal) -> T:
-        return count(session=session, **disclosure, **kwargs)
-
-    return await uow.run(work)
+    return await uow.call(count, **disclosure, **kwargs)
 
 
 @router.get("/stats/cards", response_model=CardStats, response_model_by_alias=True)
