@@ -57,8 +57,12 @@ def _months(from_: date | None, to: date | None) -> tuple[date, date]:
 
 async def _answer(uow: UnitOfWork, settings: Settings, count: Callable[..., T], **kwargs: Any) -> T:
     """Run a statistics function in the unit of work with the disclosure settings."""
-    disclosure = {"min_cell": settings.stats_min_cell, "round_base": settings.stats_round_base}
-    return await uow.call(count, **disclosure, **kwargs)
+    return await uow.call(
+        count,
+        min_cell=settings.stats_min_cell,
+        round_base=settings.stats_round_base,
+        **kwargs,
+    )
 
 
 @router.get("/stats/cards", response_model=CardStats, response_model_by_alias=True)
