@@ -7,6 +7,8 @@ import argparse
 import getpass
 import secrets
 import sys
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from service.accounts import service as accounts
 from service.accounts.models import Role, Scope
@@ -15,6 +17,8 @@ from service.core.errors import OnboardError
 
 # Revoking a key stops its webhooks: that module registers the follow-up when imported.
 from service.webhooks import service as _webhooks  # noqa: F401
+
+T = TypeVar("T")
 
 
 def register(commands: Commands) -> None:
@@ -84,12 +88,21 @@ def _users_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
-def _users_list(args: argparse.Namespace) -> int:
+def _print_rows(listing: Callable[..., Iterable[T]], *columns: Callable[[T], object]) -> int:
+    """A listing command: one tab-separated line per row that ``listing(session=...)`` gives."""
     with session() as db:
-        for user in accounts.list_users(session=db):
-            state = "active" if user.is_active else "disabled"
-            print(f"{user.username}\t{user.role}\t{state}")
+        for row in listing(session=db):
+            print("\t".join(str(column(row)) for column in columns))
     return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    return _print_rows(
+        accounts.list_users,
+        lambda user: user.username,
+        lambda user: user.role,
+        lambda user: "active" if user.is_active else "disabled",
+    )
 
 
 def _keys_create(args: argparse.Namespace) -> int:
@@ -104,11 +117,14 @@ def _keys_create(args: argparse.Namespace) -> int:
 
 
 def _keys_list(args: argparse.Namespace) -> int:
-    with session() as db:
-        for row in accounts.list_api_keys(session=db):
-            state = "revoked" if row.revoked_at else "active"
-            print(f"{row.id}\t{row.prefix}\t{row.name}\t{','.join(row.scopes)}\t{state}")
-    return 0
+    return _print_rows(
+        accounts.list_api_keys,
+        lambda key: key.id,
+        lambda key: key.prefix,
+        lambda key: key.name,
+        lambda key: ",".join(key.scopes),
+        lambda key: "revoked" if key.revoked_at else "active",
+    )
 
 
 def _keys_revoke(args: argparse.Namespace) -> int:
