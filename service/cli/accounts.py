@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from service.accounts import service as accounts
-from service.accounts.models import Role, Scope
+from service.accounts.models import ApiKey, Role, Scope, User
 from service.cli.common import Commands, session
 from service.core.errors import OnboardError
 
@@ -88,21 +88,21 @@ def _users_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_rows(listing: Callable[..., Iterable[T]], *columns: Callable[[T], object]) -> int:
-    """A listing command: one tab-separated line per row that ``listing(session=...)`` gives."""
+def _print_rows(listing: Callable[..., Iterable[T]], line: Callable[[T], str]) -> int:
+    """A listing command: one line per row that ``listing(session=...)`` gives."""
     with session() as db:
         for row in listing(session=db):
-            print("\t".join(str(column(row)) for column in columns))
+            print(line(row))
     return 0
 
 
 def _users_list(args: argparse.Namespace) -> int:
-    return _print_rows(
-        accounts.list_users,
-        lambda user: user.username,
-        lambda user: user.role,
-        lambda user: "active" if user.is_active else "disabled",
-    )
+    return _print_rows(accounts.list_users, _user_line)
+
+
+def _user_line(user: User) -> str:
+    state = "active" if user.is_active else "disabled"
+    return f"{user.username}\t{user.role}\t{state}"
 
 
 def _keys_create(args: argparse.Namespace) -> int:
@@ -117,14 +117,12 @@ def _keys_create(args: argparse.Namespace) -> int:
 
 
 def _keys_list(args: argparse.Namespace) -> int:
-    return _print_rows(
-        accounts.list_api_keys,
-        lambda key: key.id,
-        lambda key: key.prefix,
-        lambda key: key.name,
-        lambda key: ",".join(key.scopes),
-        lambda key: "revoked" if key.revoked_at else "active",
-    )
+    return _print_rows(accounts.list_api_keys, _key_line)
+
+
+def _key_line(row: ApiKey) -> str:
+    state = "revoked" if row.revoked_at else "active"
+    return f"{row.id}\t{row.prefix}\t{row.name}\t{','.join(row.scopes)}\t{state}"
 
 
 def _keys_revoke(args: argparse.Namespace) -> int:
