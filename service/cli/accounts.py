@@ -32,7 +32,9 @@ def register(commands: Commands) -> None:
     up.add_argument("username")
     up.add_argument("--password-stdin", action="store_true")
     up.set_defaults(func=_users_set_password)
-    users.add_parser("list", help="list accounts").set_defaults(func=_users_list)
+    users.add_parser("list", help="list accounts").set_defaults(
+        func=_lister(accounts.list_users, _user_line)
+    )
 
     keys = commands.add_parser(
         "api-keys", help="API keys for integrators and the bot"
@@ -41,7 +43,9 @@ def register(commands: Commands) -> None:
     kc.add_argument("name")
     kc.add_argument("--scope", action="append", required=True, choices=[s.value for s in Scope])
     kc.set_defaults(func=_keys_create)
-    keys.add_parser("list", help="list keys (no secrets)").set_defaults(func=_keys_list)
+    keys.add_parser("list", help="list keys (no secrets)").set_defaults(
+        func=_lister(accounts.list_api_keys, _key_line)
+    )
     kr = keys.add_parser("revoke", help="revoke a key by id or prefix")
     kr.add_argument("key")
     kr.set_defaults(func=_keys_revoke)
@@ -88,16 +92,18 @@ def _users_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_rows(listing: Callable[..., Iterable[T]], line: Callable[[T], str]) -> int:
+def _lister(
+    listing: Callable[..., Iterable[T]], line: Callable[[T], str]
+) -> Callable[[argparse.Namespace], int]:
     """A listing command: one line per row that ``listing(session=...)`` gives."""
-    with session() as db:
-        for row in listing(session=db):
-            print(line(row))
-    return 0
 
+    def command(args: argparse.Namespace) -> int:
+        with session() as db:
+            for row in listing(session=db):
+                print(line(row))
+        return 0
 
-def _users_list(args: argparse.Namespace) -> int:
-    return _print_rows(accounts.list_users, _user_line)
+    return command
 
 
 def _user_line(user: User) -> str:
@@ -114,10 +120,6 @@ def _keys_create(args: argparse.Namespace) -> int:
     print(key)
     print(f"API key {key_id} created; the key above is shown once", file=sys.stderr)
     return 0
-
-
-def _keys_list(args: argparse.Namespace) -> int:
-    return _print_rows(accounts.list_api_keys, _key_line)
 
 
 def _key_line(row: ApiKey) -> str:
