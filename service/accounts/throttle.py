@@ -148,10 +148,22 @@ class MemoryBackend:
             self._known[keys.known] = now + KNOWN_ADDRESS_SECONDS
 
 
+# Both scripts below: whether the address is known, and the lock a key has earned after its
+# n-th failure (ARGV[1..4] as in _BEGIN): doubling from base_ms past the threshold, at most
+# cap_ms, never under a millisecond.
+_COMMON = """
+local known = redis.call('EXISTS', KEYS[3]) == 1
+local function lock_ms(n, threshold)
+  local ms = math.min(tonumber(ARGV[3]) * 2 ^ math.min(n - threshold, 40), tonumber(ARGV[4]))
+  return math.max(1, math.floor(ms))
+end
+"""
+
 # KEYS: pair, account, known. ARGV: max_failures, account_max_failures, base_ms, cap_ms, window.
 # Returns the milliseconds to wait (0: the attempt is counted and may go ahead).
-_BEGIN = """
-local known = redis.call('EXISTS', KEYS[3]) == 1
+_BEGIN = (
+    _COMMON
+    + """
 local wait = redis.call('PTTL', KEYS[1] .. ':lock')
 if not known then
   local w = redis.call('PTTL', KEYS[2] .. ':lock')
@@ -162,25 +174,25 @@ local function hit(key, threshold)
   local n = redis.call('INCR', key .. ':n')
   redis.call('EXPIRE', key .. ':n', tonumber(ARGV[5]))
   if n >= threshold then
-    local ms = math.min(tonumber(ARGV[3]) * 2 ^ math.min(n - threshold, 40), tonumber(ARGV[4]))
-    redis.call('SET', key .. ':lock', '1', 'PX', math.max(1, math.floor(ms)))
+    redis.call('SET', key .. ':lock', '1', 'PX', lock_ms(n, threshold))
   end
 end
 hit(KEYS[1], tonumber(ARGV[1]))
 if not known then hit(KEYS[2], tonumber(ARGV[2])) end
 return 0
 """
+)
 
 # KEYS: pair, account, known. ARGV: max_failures, account_max_failures, base_ms, cap_ms.
 # After a wrong password: the lock that attempt earned runs from now (checking the password
 # takes time, and the lock must not have run out by the time the answer is out).
-_FAILED = """
-local known = redis.call('EXISTS', KEYS[3]) == 1
+_FAILED = (
+    _COMMON
+    + """
 local function rearm(key, threshold)
   local n = tonumber(redis.call('GET', key .. ':n') or '0')
   if n >= threshold then
-    local ms = math.min(tonumber(ARGV[3]) * 2 ^ math.min(n - threshold, 40), tonumber(ARGV[4]))
-    ms = math.max(1, math.floor(ms))
+    local ms = lock_ms(n, threshold)
     if redis.call('PTTL', key .. ':lock') < ms then
       redis.call('SET', key .. ':lock', '1', 'PX', ms)
     end
@@ -190,6 +202,7 @@ rearm(KEYS[1], tonumber(ARGV[1]))
 if not known then rearm(KEYS[2], tonumber(ARGV[2])) end
 return 0
 """
+)
 
 # KEYS: pair, account, known. ARGV: seconds an address stays known.
 _SUCCEEDED = """

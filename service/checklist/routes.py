@@ -115,12 +115,9 @@ async def add_permit(
     """Record the patent the holder got (issue day, last paid day): the checklist then dates
     the monthly payment, the contract copy and any registration renewal from it."""
 
-    def work(session: Session, principal: Principal) -> PermitOut:
-        return checklist.add_permit(
-            session=session, policy=policy, card_id=card_id, data=body, actor=principal.actor
-        )
-
-    return await uow.run(work)
+    return await uow.call(
+        checklist.add_permit, actor=True, policy=policy, card_id=card_id, data=body
+    )
 
 
 @router.get("/cards/{card_id}/permits", response_model=list[PermitOut])
@@ -129,10 +126,7 @@ async def list_permits(
 ) -> list[PermitOut]:
     """The card's recorded patents with their payments."""
 
-    def work(session: Session, principal: Principal) -> list[PermitOut]:
-        return checklist.list_permits(session=session, card_id=card_id)
-
-    return await uow.run(work)
+    return await uow.call(checklist.list_permits, card_id=card_id)
 
 
 @router.post(
@@ -146,12 +140,9 @@ async def add_payment(
 ) -> PermitOut:
     """A payment of whole months: extends the paid period (Civil Code art. 192)."""
 
-    def work(session: Session, principal: Principal) -> PermitOut:
-        return checklist.add_payment(
-            session=session, card_id=card_id, permit_id=permit_id, data=body, actor=principal.actor
-        )
-
-    return await uow.run(work)
+    return await uow.call(
+        checklist.add_payment, actor=True, card_id=card_id, permit_id=permit_id, data=body
+    )
 
 
 @router.put("/cards/{card_id}/reminders", response_model=MuteIn)
@@ -162,11 +153,8 @@ async def set_reminders(
 ) -> MuteIn:
     """Mute or unmute this card's reminders."""
 
-    def work(session: Session, principal: Principal) -> MuteIn:
-        checklist.set_muted(session=session, card_id=card_id, muted=body.muted)
-        return MuteIn(muted=body.muted)
-
-    return await uow.run(work)
+    await uow.call(checklist.set_muted, card_id=card_id, muted=body.muted)
+    return MuteIn(muted=body.muted)
 
 
 @router.post("/reminders/claim", response_model=ReminderBatch)
@@ -214,7 +202,4 @@ async def confirm_sent(
 ) -> None:
     """The bot delivered this reminder."""
 
-    def work(session: Session, principal: Principal) -> None:
-        checklist.confirm_sent(session=session, reminder_id=reminder_id)
-
-    await uow.run(work)
+    await uow.call(checklist.confirm_sent, reminder_id=reminder_id)

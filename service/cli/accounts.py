@@ -7,14 +7,18 @@ import argparse
 import getpass
 import secrets
 import sys
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from service.accounts import service as accounts
-from service.accounts.models import Role, Scope
+from service.accounts.models import ApiKey, Role, Scope, User
 from service.cli.common import Commands, session
 from service.core.errors import OnboardError
 
 # Revoking a key stops its webhooks: that module registers the follow-up when imported.
 from service.webhooks import service as _webhooks  # noqa: F401
+
+T = TypeVar("T")
 
 
 def register(commands: Commands) -> None:
@@ -28,7 +32,9 @@ def register(commands: Commands) -> None:
     up.add_argument("username")
     up.add_argument("--password-stdin", action="store_true")
     up.set_defaults(func=_users_set_password)
-    users.add_parser("list", help="list accounts").set_defaults(func=_users_list)
+    users.add_parser("list", help="list accounts").set_defaults(
+        func=_lister(accounts.list_users, _user_line)
+    )
 
     keys = commands.add_parser(
         "api-keys", help="API keys for integrators and the bot"
@@ -37,7 +43,9 @@ def register(commands: Commands) -> None:
     kc.add_argument("name")
     kc.add_argument("--scope", action="append", required=True, choices=[s.value for s in Scope])
     kc.set_defaults(func=_keys_create)
-    keys.add_parser("list", help="list keys (no secrets)").set_defaults(func=_keys_list)
+    keys.add_parser("list", help="list keys (no secrets)").set_defaults(
+        func=_lister(accounts.list_api_keys, _key_line)
+    )
     kr = keys.add_parser("revoke", help="revoke a key by id or prefix")
     kr.add_argument("key")
     kr.set_defaults(func=_keys_revoke)
@@ -84,12 +92,23 @@ def _users_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
-def _users_list(args: argparse.Namespace) -> int:
-    with session() as db:
-        for user in accounts.list_users(session=db):
-            state = "active" if user.is_active else "disabled"
-            print(f"{user.username}\t{user.role}\t{state}")
-    return 0
+def _lister(
+    listing: Callable[..., Iterable[T]], line: Callable[[T], str]
+) -> Callable[[argparse.Namespace], int]:
+    """A listing command: one line per row that ``listing(session=...)`` gives."""
+
+    def command(args: argparse.Namespace) -> int:
+        with session() as db:
+            for row in listing(session=db):
+                print(line(row))
+        return 0
+
+    return command
+
+
+def _user_line(user: User) -> str:
+    state = "active" if user.is_active else "disabled"
+    return f"{user.username}\t{user.role}\t{state}"
 
 
 def _keys_create(args: argparse.Namespace) -> int:
@@ -103,12 +122,9 @@ def _keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys_list(args: argparse.Namespace) -> int:
-    with session() as db:
-        for row in accounts.list_api_keys(session=db):
-            state = "revoked" if row.revoked_at else "active"
-            print(f"{row.id}\t{row.prefix}\t{row.name}\t{','.join(row.scopes)}\t{state}")
-    return 0
+def _key_line(row: ApiKey) -> str:
+    state = "revoked" if row.revoked_at else "active"
+    return f"{row.id}\t{row.prefix}\t{row.name}\t{','.join(row.scopes)}\t{state}"
 
 
 def _keys_revoke(args: argparse.Namespace) -> int:

@@ -187,19 +187,15 @@ async def answer_question(
     it, so the feedback cannot be used to pick answers; the last answer scores and records
     the attempt (`result`)."""
 
-    def work(session: Session, principal: Principal) -> AnswerFeedback:
-        language, fallback = course.pick_language(wanted)
-        where = course_service.QuizFor(course, person_id, language, fallback)
-        return course_service.answer_question(
-            session=session,
-            policy=policy,
-            quiz=where,
-            slug=slug,
-            question_id=question_id,
-            chosen=body.chosen,
-        )
-
-    return await uow.run(work)
+    language, fallback = course.pick_language(wanted)
+    return await uow.call(
+        course_service.answer_question,
+        policy=policy,
+        quiz=course_service.QuizFor(course, person_id, language, fallback),
+        slug=slug,
+        question_id=question_id,
+        chosen=body.chosen,
+    )
 
 
 @router.get("/persons/{person_id}/course", response_model=CourseProgress)
@@ -259,12 +255,9 @@ async def get_course_stats(
     """Per module, language and citizenship: started, passed, pass rate, mean score; cells
     with fewer people than the configured minimum are left out."""
 
-    def work(session: Session, principal: Principal) -> CourseStats:
-        return course_service.course_stats(
-            session=session,
-            course=course,
-            version=version or course.version,
-            min_cell=settings.stats_min_cell,
-        )
-
-    return await uow.run(work)
+    return await uow.call(
+        course_service.course_stats,
+        course=course,
+        version=version or course.version,
+        min_cell=settings.stats_min_cell,
+    )

@@ -82,14 +82,12 @@ async def _issuer(
 
 
 IssuerDep = Annotated[_Issuer, Depends(_issuer)]
+# The rule of every route that hands out a card's proof (JSON, QR images, printout).
+IssueWork = Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)]
 
 
 @router.get("/cards/{card_id}/proof", response_model=ProofOut)
-async def get_proof(
-    card_id: uuid.UUID,
-    issuer: IssuerDep,
-    uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
-) -> ProofOut:
+async def get_proof(card_id: uuid.UUID, issuer: IssuerDep, uow: IssueWork) -> ProofOut:
     """A signed proof for the card's QR code, with its expiry."""
 
     def work(session: Session, principal: Principal) -> ProofOut:
@@ -116,11 +114,7 @@ async def _image(card_id: uuid.UUID, issuer: _Issuer, uow: UnitOfWork, kind: str
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "QR code (PNG)"}},
 )
-async def get_proof_png(
-    card_id: uuid.UUID,
-    issuer: IssuerDep,
-    uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
-) -> Response:
+async def get_proof_png(card_id: uuid.UUID, issuer: IssuerDep, uow: IssueWork) -> Response:
     """The proof as a QR code image (PNG)."""
     return await _image(card_id, issuer, uow, "png")
 
@@ -130,11 +124,7 @@ async def get_proof_png(
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "QR code (SVG)"}},
 )
-async def get_proof_svg(
-    card_id: uuid.UUID,
-    issuer: IssuerDep,
-    uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
-) -> Response:
+async def get_proof_svg(card_id: uuid.UUID, issuer: IssuerDep, uow: IssueWork) -> Response:
     """The proof as a QR code image (SVG)."""
     return await _image(card_id, issuer, uow, "svg")
 
@@ -144,11 +134,7 @@ async def get_proof_svg(
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "A6 PDF"}},
 )
-async def print_card(
-    card_id: uuid.UUID,
-    issuer: IssuerDep,
-    uow: Annotated[UnitOfWork, Authorize(Action.proofs_issue, Owner.card)],
-) -> Response:
+async def print_card(card_id: uuid.UUID, issuer: IssuerDep, uow: IssueWork) -> Response:
     """A one-page A6 PDF of the e-card with its QR code, for a worker without a phone."""
 
     def work(session: Session, principal: Principal) -> bytes:

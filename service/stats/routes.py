@@ -7,9 +7,9 @@ from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
-from sqlmodel import Session
+from pydantic import BaseModel, Field
 
-from service.accounts.access import Action, Principal
+from service.accounts.access import Action
 from service.api.deps import Authorize, PolicyDep, QuotasDep, SettingsDep, UnitOfWork
 from service.core import clock
 from service.core.config import Settings
@@ -34,7 +34,21 @@ from service.stats.service import (
 router = APIRouter(prefix="/api/v1", tags=["statistics"], responses=PROBLEM_RESPONSES)
 
 T = TypeVar("T")
-LangQuery = Annotated[Lang, Query(description="Language of the labels: ru (default) or en")]
+_LANG = "Language of the labels: ru (default) or en"
+LangQuery = Annotated[Lang, Query(description=_LANG)]
+
+
+class _CardsQuery(BaseModel):
+    """The query of both card counts: grouped by what, over which dates, labelled in which
+    language."""
+
+    by: GroupBy
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    lang: Lang = Field(default=Lang.ru, description=_LANG)
+
+
+CardsQuery = Annotated[_CardsQuery, Query()]
 
 
 def _checked(start: date | None, end: date | None) -> None:
@@ -58,38 +72,34 @@ def _months(from_: date | None, to: date | None) -> tuple[date, date]:
 
 async def _answer(uow: UnitOfWork, settings: Settings, count: Callable[..., T], **kwargs: Any) -> T:
     """Run a statistics function in the unit of work with the disclosure settings."""
-    disclosure = {"min_cell": settings.stats_min_cell, "round_base": settings.stats_round_base}
-
-    def work(session: Session, principal: Principal) -> T:
-        return count(session=session, **disclosure, **kwargs)
-
-    return await uow.run(work)
+    return await uow.call(
+        count,
+        min_cell=settings.stats_min_cell,
+        round_base=settings.stats_round_base,
+        **kwargs,
+    )
 
 
 @router.get("/stats/cards", response_model=CardStats, response_model_by_alias=True)
 async def get_card_stats(
     uow: Annotated[UnitOfWork, Authorize(Action.stats_read)],
     settings: SettingsDep,
-    by: GroupBy,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
-    lang: LangQuery = Lang.ru,
+    query: CardsQuery,
 ) -> CardStats:
     """Cards registered in a date range by region, citizenship, purpose or occupation, each
     item `{code, label, count}`; cells under ONBOARD_STATS_MIN_CELL (10) are hidden and shown
     counts are rounded to ONBOARD_STATS_ROUND_BASE (5)."""
-    _checked(from_, to)
-    return await _answer(uow, settings, card_stats, by=by, start=from_, end=to, lang=lang)
+    _checked(query.from_, query.to)
+    return await _answer(
+        uow, settings, card_stats, by=query.by, start=query.from_, end=query.to, lang=query.lang
+    )
 
 
 @router.get("/stats/cards/monthly", response_model=MonthlyStats, response_model_by_alias=True)
 async def get_monthly_stats(
     uow: Annotated[UnitOfWork, Authorize(Action.stats_read)],
     settings: SettingsDep,
-    by: GroupBy,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
-    lang: LangQuery = Lang.ru,
+    query: CardsQuery,
     region: Annotated[str | None, Query(max_length=8, description="e.g. RU-SVE")] = None,
     citizenship: Annotated[str | None, Query(max_length=3, description="e.g. UZB")] = None,
     purpose: Annotated[str | None, Query(max_length=16, description="e.g. work")] = None,
@@ -99,11 +109,18 @@ async def get_monthly_stats(
     twelve months when no range is given; a range is widened to whole months. Optional
     filters (region, citizenship, purpose, occupation) narrow the cards counted. Same
     suppression and rounding as /stats/cards."""
-    start, end = _months(from_, to)
+    start, end = _months(query.from_, query.to)
     given = {"region": region, "citizenship": citizenship, "purpose": purpose}
     filters = {k: v for k, v in (given | {"occupation": occupation}).items() if v}
     return await _answer(
-        uow, settings, monthly_stats, by=by, start=start, end=end, lang=lang, filters=filters
+        uow,
+        settings,
+        monthly_stats,
+        by=query.by,
+        start=start,
+        end=end,
+        lang=query.lang,
+        filters=filters,
     )
 
 
