@@ -26,6 +26,7 @@ from service.api.deps import (
 from service.checklist.policy import Policy
 from service.core.problems import PROBLEM_RESPONSES
 from service.course import service as course_service
+from service.course import snapshot
 from service.course.models import (
     AnswerFeedback,
     AnswerIn,
@@ -257,14 +258,16 @@ async def get_course_stats(
     ] = None,
 ) -> CourseStats:
     """Per module, language and citizenship: started, passed, pass rate, mean score; cells
-    with fewer people than the configured minimum are left out."""
+    with fewer people than the configured minimum are left out. The figures are as of
+    ``as_of``: refreshed when attempts were added, at most every few minutes."""
 
     def work(session: Session, principal: Principal) -> CourseStats:
-        return course_service.course_stats(
+        return snapshot.course_stats(
             session=session,
             course=course,
             version=version or course.version,
             min_cell=settings.stats_min_cell,
+            refresh_seconds=settings.stats_refresh_seconds,
         )
 
     return await uow.run(work)
