@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from service.core.db import transaction
+from service.course import snapshot
+from service.course.models import CourseStatsSnapshot
 from service.main import create_app
 from tests.factories import attempt, new_person, right_answers, wrong_answers
 
@@ -132,3 +135,21 @@ def test_erasure_drops_the_snapshot(client, actors, course, engine) -> None:
         assert conn.execute(text("SELECT count(*) FROM course_stats_snapshot")).scalar() == 0
     # The next answer is computed from what remains.
     assert _figures(client, actors["analyst"])["as_of"]
+
+
+def test_background_refresh_only_when_stale(client, actors, course, engine) -> None:
+    people = _ten_attempts(client, actors, course)
+    version = course.version
+    with transaction(engine) as s:
+        # No snapshot yet: computed; then nothing new: left alone.
+        assert snapshot.refresh_if_stale(session=s, version=version, refresh_seconds=600)
+        assert not snapshot.refresh_if_stale(session=s, version=version, refresh_seconds=600)
+    module = course.modules[0]
+    attempt(client, actors["cards:write"], people[0], module.slug, wrong_answers(module))
+    with transaction(engine) as s:
+        # A new attempt, but the snapshot is younger than half the period: left alone.
+        assert not snapshot.refresh_if_stale(session=s, version=version, refresh_seconds=600)
+        # Older than half the period: computed again, the attempt counted.
+        assert snapshot.refresh_if_stale(session=s, version=version, refresh_seconds=0)
+        stored = s.get(CourseStatsSnapshot, version)
+        assert stored is not None and stored.cells[0]["attempts"] == 11
