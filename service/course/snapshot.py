@@ -135,7 +135,9 @@ def _lock(session: Session, version: int, *, wait: bool) -> bool:
 def refresh(*, session: Session, version: int, latest: int) -> CourseStatsSnapshot:
     """Compute the cells now and store them as the snapshot of ``version``."""
     # ``latest`` was read before the aggregate: attempts added meanwhile may be counted
-    # already, and only make the next look recompute once more.
+    # already, and only make the next look recompute once more. An attempt whose transaction
+    # was still open with a lower id than ``latest`` is missed until the next attempt makes
+    # the snapshot stale (attempt transactions last milliseconds).
     snapshot = CourseStatsSnapshot(
         course_version=version,
         max_attempt_id=latest,
