@@ -261,13 +261,10 @@ async def get_course_stats(
     with fewer people than the configured minimum are left out. The figures are as of
     ``as_of``: refreshed when attempts were added, at most every few minutes."""
 
-    def work(session: Session, principal: Principal) -> CourseStats:
-        return snapshot.course_stats(
-            session=session,
-            course=course,
-            version=version or course.version,
-            min_cell=settings.stats_min_cell,
-            refresh_seconds=settings.stats_refresh_seconds,
-        )
-
-    return await uow.run(work)
+    return await uow.call(
+        snapshot.course_stats,
+        course=course,
+        version=version or course.version,
+        min_cell=settings.stats_min_cell,
+        refresh_seconds=settings.stats_refresh_seconds,
+    )
