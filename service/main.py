@@ -38,6 +38,7 @@ from service.core import files, problems
 from service.core.config import Settings, SettingsError, get_settings
 from service.core.db import make_engine, read_only, transaction
 from service.course import content as course_content
+from service.course import snapshot as course_snapshot
 from service.course.glossary import router as glossary_router
 from service.course.routes import router as course_router
 from service.privacy.routes import router as privacy_router
@@ -282,7 +283,17 @@ async def _follow_changes(app: FastAPI) -> None:
         with transaction(app.state.engine) as session:
             rollup.fold(session=session, policy=app.state.policy)
 
-    folded = time.monotonic()
+    def refresh_course_stats() -> None:
+        course = app.state.course
+        if course is not None:
+            with transaction(app.state.engine) as session:
+                course_snapshot.refresh_if_stale(
+                    session=session,
+                    version=course.version,
+                    refresh_seconds=settings.stats_refresh_seconds,
+                )
+
+    folded = refreshed = time.monotonic()
     while True:
         await asyncio.sleep(settings.status_feed_poll_seconds)
         try:
@@ -296,6 +307,14 @@ async def _follow_changes(app: FastAPI) -> None:
                 await asyncio.to_thread(fold)
             except Exception:
                 _live_log.exception("could not fold the statistics roll-up; retrying later")
+        # The /stats/course snapshot (0: every answer is exact, nothing to keep fresh here).
+        every = settings.stats_refresh_seconds / 10
+        if every and time.monotonic() - refreshed > every:
+            refreshed = time.monotonic()
+            try:
+                await asyncio.to_thread(refresh_course_stats)
+            except Exception:
+                _live_log.exception("could not refresh the course statistics; retrying later")
 
 
 def _preload_course(content_dir: Path) -> course_content.Course | None:

@@ -33,7 +33,7 @@ _TABLES = (
     "reminder_mute, checklist_done, telegram_profile, scan_event, card_event, course_answer, "
     "course_attempt, "
     "course_completion, card, person, idempotency_record, api_key, app_user, card_stats_daily, "
-    "stats_monthly, stats_outcome, stats_card, stats_rollup_state"
+    "stats_monthly, stats_outcome, stats_card, stats_rollup_state, course_stats_snapshot"
 )
 
 
@@ -73,7 +73,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
     return Settings(
-        env="development", data_dir=tmp_path / "data", database_url=db_url, secret_key="x" * 40
+        env="development",
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        secret_key="x" * 40,
+        # /stats/course exact after every attempt (its snapshot is tested on its own).
+        stats_refresh_seconds=0,
     )
 
 

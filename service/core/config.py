@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     stats_round_base: int = Field(default=5, ge=1)
     # Fold new cards into the daily statistics roll-up this often (service/stats/rollup.py).
     stats_fold_seconds: int = Field(default=300, ge=0)
+    # /stats/course answers from a snapshot (service/course/snapshot.py): when attempts were
+    # added, one older than this is computed again (0: always exact; the API's background
+    # loop refreshes it too).
+    stats_refresh_seconds: int = Field(default=300, ge=0)
     # Serve the Telegram bot's webhook from the API process (at ONBOARD_BOT_WEBHOOK_PATH) when
     # the bot's settings ask for webhook mode; the bot still reaches the API over HTTP.
     bot_webhook_in_api: bool = False

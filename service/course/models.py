@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, StrictInt
 from pydantic import Field as PField
@@ -76,6 +77,20 @@ class CourseCompletion(SQLModel, table=True):
     completed_at: datetime = Field(
         default_factory=clock.now, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class CourseStatsSnapshot(SQLModel, table=True):
+    """The figures behind /stats/course for one course version, every cell (small ones too:
+    the minimum cell is applied when answering), as of ``computed_at``. ``max_attempt_id`` is
+    the highest course_attempt.id there was when they were computed: when it is still the
+    highest, the snapshot is exact (service/course/snapshot.py)."""
+
+    __tablename__ = "course_stats_snapshot"
+
+    course_version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    max_attempt_id: int
+    cells: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    computed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 # ------------------------------------------------------------------------ content out
@@ -267,6 +282,11 @@ class CourseStats(BaseModel):
     min_cell: int = PField(description="Cells with fewer people than this are not shown")
     suppressed_cells: int
     cells: list[StatsCell]
+    as_of: datetime | None = PField(
+        default=None,
+        description="When these figures were computed; attempts recorded since may not be "
+        "counted yet (the figures are refreshed every few minutes)",
+    )
 
 
 def completion_out(row: CourseCompletion) -> CompletionOut:

@@ -26,6 +26,7 @@ from service.api.deps import (
 from service.checklist.policy import Policy
 from service.core.problems import PROBLEM_RESPONSES
 from service.course import service as course_service
+from service.course import snapshot
 from service.course.models import (
     AnswerFeedback,
     AnswerIn,
@@ -253,11 +254,13 @@ async def get_course_stats(
     ] = None,
 ) -> CourseStats:
     """Per module, language and citizenship: started, passed, pass rate, mean score; cells
-    with fewer people than the configured minimum are left out."""
+    with fewer people than the configured minimum are left out. The figures are as of
+    ``as_of``: refreshed when attempts were added, at most every few minutes."""
 
     return await uow.call(
-        course_service.course_stats,
+        snapshot.course_stats,
         course=course,
         version=version or course.version,
         min_cell=settings.stats_min_cell,
+        refresh_seconds=settings.stats_refresh_seconds,
     )

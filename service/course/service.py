@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -32,7 +32,6 @@ from service.course.models import (
     CourseCompletion,
     CourseOutline,
     CourseProgress,
-    CourseStats,
     GuideContent,
     GuideOutline,
     GuideSummary,
@@ -43,7 +42,6 @@ from service.course.models import (
     PageOut,
     QuestionOut,
     QuestionResult,
-    StatsCell,
     completion_out,
 )
 from service.webhooks import outbox
@@ -455,66 +453,6 @@ def _last(attempts: list[CourseAttempt]) -> datetime | None:
 
 
 # ---------------------------------------------------------------------------- statistics
-
-
-def course_stats(*, session: Session, course: Course, version: int, min_cell: int) -> CourseStats:
-    """Per module, language and citizenship: people who started and passed, pass rate and
-    mean score. Cells of fewer than ``min_cell`` people are left out (only counted)."""
-    # Two levels instead of COUNT(DISTINCT person): first one row per person, module and
-    # language (a hash aggregate over the attempts), then the cells over those rows. The same
-    # figures, without sorting every attempt to find the distinct people.
-    per_person = (
-        select(  # type: ignore[call-overload]
-            col(CourseAttempt.module).label("module"),
-            col(CourseAttempt.language).label("language"),
-            col(CourseAttempt.person_id).label("person_id"),
-            func.max(case((col(CourseAttempt.passed).is_(True), 1), else_=0)).label("passed"),
-            func.sum(col(CourseAttempt.score)).label("score"),
-            func.count().label("attempts"),
-        )
-        .where(CourseAttempt.course_version == version)
-        .group_by(
-            col(CourseAttempt.module), col(CourseAttempt.language), col(CourseAttempt.person_id)
-        )
-        .subquery()
-    )
-    attempts = func.sum(per_person.c.attempts)
-    rows = session.execute(
-        select(  # type: ignore[call-overload]
-            per_person.c.module,
-            per_person.c.language,
-            col(Person.citizenship),
-            func.count(),
-            func.sum(per_person.c.passed),
-            func.sum(per_person.c.score) / attempts,
-            attempts,
-        )
-        .join(Person, col(Person.id) == per_person.c.person_id)
-        .group_by(per_person.c.module, per_person.c.language, col(Person.citizenship))
-        .order_by(per_person.c.module, per_person.c.language, col(Person.citizenship))
-    ).all()
-    cells: list[StatsCell] = []
-    for module, language, citizenship, people, passed, mean, tries in rows:
-        if people >= min_cell:
-            cells.append(
-                StatsCell(
-                    module=module,
-                    language=language,
-                    citizenship=citizenship,
-                    started=people,
-                    passed=int(passed),
-                    pass_rate=round(int(passed) / people, 4),
-                    mean_score=round(float(mean), 4),
-                    attempts=int(tries),
-                )
-            )
-    return CourseStats(
-        course_id=course.id,
-        course_version=version,
-        min_cell=min_cell,
-        suppressed_cells=len(rows) - len(cells),
-        cells=cells,
-    )
 
 
 # ------------------------------------------------------------------------ content, shaped

@@ -16,10 +16,21 @@ from service.checklist import service as checklist
 from service.checklist.models import ChecklistDone, Permit
 from service.core import clock
 from service.core.errors import Conflict
+from service.course import snapshot as course_snapshot
 from service.proofs.models import ScanEvent
 from service.stats import rollup
 
 REDACTED = "[erased]"
+# The personal fields cleared on erasure.
+_PERSONAL_FIELDS = (
+    "surname",
+    "given_names",
+    "surname_latin",
+    "given_names_latin",
+    "date_of_birth",
+    "sex",
+    "document_number",
+)
 
 
 def export(*, session: Session, person_id: uuid.UUID) -> dict[str, Any]:
@@ -90,18 +101,12 @@ def erase(*, session: Session, person_id: uuid.UUID) -> Person:
         raise Conflict("this person was already erased", reason="already-erased")
     card_ids = list(session.exec(select(Card.id).where(Card.person_id == person.id)))
     now = clock.now()
-    for field in (
-        "surname",
-        "given_names",
-        "surname_latin",
-        "given_names_latin",
-        "date_of_birth",
-        "sex",
-        "document_number",
-    ):
+    for field in _PERSONAL_FIELDS:
         setattr(person, field, None)
     person.erased_at = now
     session.add(person)
+    # The course statistics snapshot counted this person: computed again from what remains.
+    course_snapshot.forget(session)
     if card_ids:
         # Statistics already rolled up count these cards' occupation; move them as below.
         rollup.forget_occupation(
