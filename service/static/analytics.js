@@ -29,6 +29,7 @@ const TEXT = {
     c_work_cards: "рабочих карт за год", c_source: "источник", c_checked: "проверено",
     no_quotas: (y) => `Официальные цифры за ${y} год не внесены (content/policy/quotas/${y}.yaml).`,
     h_outcomes: "Исходы по прохождению курса", by_course: "только по курсу",
+    outcomes_filters: "Фильтры региона и гражданства из раздела «Помесячно» действуют и здесь.",
     h_outcomes_cards: "Завершённые пребывания", h_outcomes_obligations: "Обязанности из памятки, срок которых наступил",
     c_group: "группа", c_course: "курс пройден к сроку", c_total: "всего", yes: "да", no: "нет",
     exit_on_time: "выезд в срок", overstayed: "просрочено (expired)", extended: "продлено", revoked: "аннулировано",
@@ -54,6 +55,7 @@ const TEXT = {
     c_work_cards: "work cards this year", c_source: "source", c_checked: "checked on",
     no_quotas: (y) => `No official figure entered for ${y} (content/policy/quotas/${y}.yaml).`,
     h_outcomes: "Outcomes by course completion", by_course: "by course only",
+    outcomes_filters: "The region and citizenship filters of the monthly section apply here too.",
     h_outcomes_cards: "Ended stays", h_outcomes_obligations: "Checklist obligations that fell due",
     c_group: "group", c_course: "course completed by the deadline", c_total: "total", yes: "yes", no: "no",
     exit_on_time: "exit on time", overstayed: "overstayed (expired)", extended: "extended", revoked: "revoked",
@@ -240,7 +242,12 @@ function pct(v) { return v === null ? t("suppressed") : `${Math.round(v * 1000) 
 
 async function outcomes() {
   const by = $("outcomes-by").value;
-  const r = await api("/api/v1/stats/outcomes?" + new URLSearchParams({ by, lang }));
+  const params = new URLSearchParams({ by, lang });
+  for (const f of ["region", "citizenship"]) {  // the monthly filters narrow outcomes too
+    const v = $("filter-" + f).value.trim();
+    if (v) params.set(f, v.toUpperCase());
+  }
+  const r = await api("/api/v1/stats/outcomes?" + params);
   const data = await r.json();
   if (!r.ok) { $("note-outcomes").textContent = data.detail || t("error"); return; }
   for (const [part, kinds] of [["cards", ["exit_on_time", "overstayed", "extended", "revoked"]],
@@ -324,7 +331,7 @@ function start() {
   const redrawTrend = async (event) => {
     if (event) event.preventDefault();
     document.body.dataset.ready = "no";
-    try { await trend(); } catch (e) { /* signed out */ }
+    try { await Promise.all([trend(), outcomes()]); } catch (e) { /* signed out */ }
     document.body.dataset.ready = "yes";
   };
   $("trend-by").addEventListener("change", redrawTrend);

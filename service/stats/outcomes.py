@@ -75,14 +75,20 @@ class Outcomes(BaseModel):
     )
     suppressed_cells: int
     as_of: datetime
+    filters: dict[str, str] = PField(
+        default_factory=dict, description="The region and citizenship the cards were narrowed to"
+    )
 
 
 Counts = dict[tuple[str, bool], dict[str, int]]
 
 
-def _counts(session: Session, policy: Policy, by: OutcomesBy) -> tuple[Counts, Counts]:
+def _counts(
+    session: Session, policy: Policy, by: OutcomesBy, filters: dict[str, str]
+) -> tuple[Counts, Counts]:
     """True counts per (group, course completed) and outcome, for cards and obligations: the
-    ``stats_outcome`` roll-up plus the changes since its last fold (cube.py)."""
+    ``stats_outcome`` roll-up plus the changes since its last fold (cube.py); ``filters``
+    (region, citizenship) narrow the cards counted."""
     cards: Counts = defaultdict(lambda: defaultdict(int))
     obligations: Counts = defaultdict(lambda: defaultdict(int))
     kinds = {"card": cards, "obligation": obligations}
@@ -92,15 +98,21 @@ def _counts(session: Session, policy: Policy, by: OutcomesBy) -> tuple[Counts, C
         delta = cube.from_scratch(session, policy, today)
     else:
         code = "'all'" if by is OutcomesBy.course else by.value  # a fixed column name
+        where = " AND ".join(f"{k} = :{k}" for k in filters) or "TRUE"  # fixed column names
         rows = session.execute(
             text(
                 f"SELECT kind, {code}, took, outcome, SUM(n) FROM stats_outcome "  # noqa: S608
-                "GROUP BY 1, 2, 3, 4"
-            )
+                f"WHERE {where} GROUP BY 1, 2, 3, 4"
+            ),
+            filters,
         ).all()
         for kind, key, took, outcome, n in rows:
             kinds[str(kind)][(str(key), bool(took))][str(outcome)] += int(n)
     for (kind, citizenship, region, took, outcome), n in delta.outcomes.items():
+        if filters.get("citizenship", citizenship) != citizenship:
+            continue
+        if filters.get("region", region) != region:
+            continue
         key = {"course": "all", "citizenship": citizenship, "region": region}[by.value]
         kinds[kind][(key, took)][outcome] += n
     return cards, obligations
@@ -150,10 +162,12 @@ def outcomes(
     lang: Lang,
     min_cell: int,
     round_base: int,
+    filters: dict[str, str] | None = None,
 ) -> Outcomes:
     """Outcomes of ended stays and of their obligations (see cube.py for what counts), split
     by course completion by the deadline; small cells hidden, shown counts rounded."""
-    card_counts, ob_counts = _counts(session, policy, by)
+    filters = filters or {}
+    card_counts, ob_counts = _counts(session, policy, by, filters)
     cards, hidden_cards = _groups(card_counts, CARD_OUTCOMES, by, lang, min_cell, round_base)
     obligations, hidden_obs = _groups(
         ob_counts, OBLIGATION_OUTCOMES, by, lang, min_cell, round_base
@@ -161,5 +175,5 @@ def outcomes(
     return Outcomes(
         by=by, lang=lang, min_cell=min_cell, round_base=round_base, note=NOTE[lang],
         cards=cards, obligations=obligations, suppressed_cells=hidden_cards + hidden_obs,
-        as_of=clock.now(),
+        as_of=clock.now(), filters=filters,
     )  # fmt: skip

@@ -111,6 +111,14 @@ def test_outcomes_split_by_course(client, actors, course, fixed_clock) -> None:
     region = _outcomes(client, actors, by="region")
     assert {(g["code"], g["label"]) for g in region["cards"]} == {("RU-MOW", "Москва")}
 
+    # The monthly filters narrow the cards counted: all of these are Uzbek, in Moscow.
+    narrowed = _outcomes(client, actors, citizenship="UZB", region="RU-MOW")
+    assert narrowed["filters"] == {"region": "RU-MOW", "citizenship": "UZB"}
+    assert (narrowed["cards"], narrowed["obligations"]) == (body["cards"], body["obligations"])
+    other = _outcomes(client, actors, citizenship="TJK")
+    assert other["cards"] == [] and other["obligations"] == []
+    assert _outcomes(client, actors, region="RU-SVE")["cards"] == []
+
 
 def test_course_completed_after_midnight_in_moscow_is_after_the_deadline(
     client, actors, course, fixed_clock
