@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, text
+from sqlalchemy import case, func, text
 from sqlmodel import Session, col, select
 
 from service.cards.models import Person
@@ -191,8 +191,3 @@ def refresh_if_stale(*, session: Session, version: int, refresh_seconds: float) 
         return False
     refresh(session=session, version=version, latest=latest)
     return True
-
-
-def forget(session: Session) -> None:
-    """Drop every snapshot (erasure): the next answer is computed from what remains."""
-    session.execute(delete(CourseStatsSnapshot))

@@ -16,7 +16,6 @@ from service.checklist import service as checklist
 from service.checklist.models import ChecklistDone, Permit
 from service.core import clock
 from service.core.errors import Conflict
-from service.course import snapshot as course_snapshot
 from service.proofs.models import ScanEvent
 from service.stats import rollup
 
@@ -105,8 +104,6 @@ def erase(*, session: Session, person_id: uuid.UUID) -> Person:
         setattr(person, field, None)
     person.erased_at = now
     session.add(person)
-    # The course statistics snapshot counted this person: computed again from what remains.
-    course_snapshot.forget(session)
     if card_ids:
         # Statistics already rolled up count these cards' occupation; move them as below.
         rollup.forget_occupation(
