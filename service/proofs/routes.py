@@ -179,7 +179,11 @@ async def verify(
     checked_at = _record_scan(trust.scans, principal, result)
     card = None
     if isinstance(result.card, LiveCard) and result.claims is not None:
-        card = _verified_card(body.payload or "", result.card, result.claims)
+        card = VerifiedCard.of(
+            token.describe(result.claims),
+            card_id=result.card.id,
+            status_now=result.card.status_now().value,
+        )
     out = VerifyOut(
         verdict=result.verdict,
         reason=result.reason,
@@ -189,24 +193,6 @@ async def verify(
     )
     # Serialised once here (the model is already valid): FastAPI would validate it again.
     return Response(out.model_dump_json(), media_type="application/json")
-
-
-# The card part of an answer, per proof and current status: built once from the verified
-# claims (the signature is still checked on every request). Bounded: emptied when full.
-_CARDS: dict[tuple[str, uuid.UUID, str], VerifiedCard] = {}
-_CARDS_MAX = 4096
-
-
-def _verified_card(payload: str, card: LiveCard, claims: dict[str, Any]) -> VerifiedCard:
-    status = card.status_now().value
-    key = (payload, card.id, status)
-    found = _CARDS.get(key)
-    if found is None:
-        found = VerifiedCard.of(token.describe(claims), card_id=card.id, status_now=status)
-        if len(_CARDS) >= _CARDS_MAX:
-            _CARDS.clear()
-        _CARDS[key] = found
-    return found
 
 
 def _record_scan(recorder: ScanRecorder, principal: Principal, result: Any) -> datetime:
