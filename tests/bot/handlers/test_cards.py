@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -177,7 +178,8 @@ async def test_the_qr_in_one_tap_from_the_persistent_keyboard(tg: BotUnderTest, 
     assert service.verify(decode_png(message.document))["card"]["number"] == card["number"]
     assert message.body.startswith("🪪 <b>Каримов Шухрат</b>\nQR-kod ")
     proof = service.api("GET", f"/api/v1/cards/{card['id']}/proof").json()
-    day = date.fromisoformat(proof["expires_at"][:10])  # the proof's expiry, in Uzbek words
+    # The proof's expiry as the bot tells it: the Moscow date, in Uzbek words.
+    day = datetime.fromisoformat(proof["expires_at"]).astimezone(ZoneInfo("Europe/Moscow")).date()
     assert f"{day.day}-" in message.body and str(day.year) in message.body
     assert [m.message_id for m in chat.fake.pinned(chat.user_id)] == [message.message_id]
 

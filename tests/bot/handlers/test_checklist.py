@@ -15,6 +15,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
+from bot.app import moscow_today
 from bot.callbacks import ChecklistCB, PermitCB
 from tests.bot.flows import register
 from tests.bot.handlers.test_registration import cards_of
@@ -69,7 +70,7 @@ async def test_dates_appear_with_entry_and_follow_the_service(tg: BotUnderTest, 
     shown = chat.last.body
     items = _checklist(service, card["id"])
     due = items["migration-registration"]["due_on"]
-    days = (date.fromisoformat(due) - date.today()).days
+    days = (date.fromisoformat(due) - moscow_today()).days
     assert f"⏳ <b>{REGISTRATION}</b>: by {_ru(due)} (days left: {days})" in shown
     assert "Ask your host" in shown  # how to do it, under each open item
     # Uzbek workers need a patent: the item is listed with its own date.
@@ -100,7 +101,7 @@ async def test_an_integrators_mark_shows_done_in_the_bot(tg: BotUnderTest, servi
     assert r.status_code == 200, r.text
     await chat.say("/checklist")
     shown = chat.last.body
-    today = date.today().strftime("%d.%m.%Y")
+    today = moscow_today().strftime("%d.%m.%Y")
     assert f"✅ <b>{REGISTRATION}</b>: done on {today}" in shown
     assert "(as you reported)" not in shown
     assert not any(REGISTRATION[:20] in b for b in chat.buttons())  # nothing left to mark
@@ -119,7 +120,7 @@ async def test_the_holder_reports_an_item_done_on_a_chosen_day(tg: BotUnderTest,
     await chat.press("Yesterday", exact=True)
     answered = tg.fake.calls_of("answerCallbackQuery")[-1].params
     assert answered["text"] == f"Marked as done: {BIOMETRICS}."
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = moscow_today() - timedelta(days=1)
     item = _checklist(service, card["id"])["biometrics-and-medical"]
     assert item["status"] == "done"
     assert item["done"] == {
@@ -149,7 +150,7 @@ async def test_earlier_dates_page_back(tg: BotUnderTest, service: Service):
     await chat.say("/checklist")
     await chat.press("✅ Done: Migration")
     await chat.press("◀️ Earlier")
-    day = date.today() - timedelta(days=12)
+    day = moscow_today() - timedelta(days=12)
     assert chat.buttons()[0] == day.strftime("%d.%m.%Y")
     await chat.press(day.strftime("%d.%m.%Y"))
     # Registration done before entry? The service takes the holder's word for the day.
@@ -245,7 +246,7 @@ async def test_the_holder_records_the_patent_and_a_payment(tg: BotUnderTest, ser
     await chat.press("I got my patent")
     assert "On which day was your patent issued?" in chat.last.body
     await chat.press("Today", exact=True)
-    issued = date.today()
+    issued = moscow_today()
     assert f"Patent issued on {issued.strftime('%d.%m.%Y')}." in chat.last.body
     assert "Until which day is the patent paid?" in chat.last.body
     prompt = chat.last
