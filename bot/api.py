@@ -271,12 +271,13 @@ class Permit(_Out):
 
 
 class Reminder(_Out):
+    """A claimed reminder, as much as the bot needs to deliver and confirm it (the service
+    also sends the card's and the item's ids; they are ignored)."""
+
     id: int
-    card_id: uuid.UUID
     card_number: str
     telegram_user_id: int
     language: str
-    item_id: str
     title: str
     how_to: str
     due_on: date
