@@ -111,7 +111,7 @@ locales/%/LC_MESSAGES/bot.mo: locales/%/LC_MESSAGES/bot.po | $(VENV)/.runtime
 catalogues: $(BOT_CATALOGUES)
 
 bot-locales: $(VENV)/.runtime
-	$(BIN)/pybabel extract --mapping-file bot/babel.cfg --keywords __ --output-file locales/bot.pot \
+	$(BIN)/pybabel extract --mapping-file bot/babel.cfg --output-file locales/bot.pot \
 	  --add-location file --sort-output --no-wrap --add-comments TRANSLATORS: \
 	  --project Onboard --copyright-holder "Onboard maintainers" bot
 	$(BIN)/pybabel update --domain bot --input-file locales/bot.pot --output-dir locales \

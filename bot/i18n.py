@@ -1,12 +1,14 @@
 """Translations: aiogram's gettext I18n over the ``bot`` domain of locales/<lang>/LC_MESSAGES.
 
 Use ``_("Hello, {name}!").format(name=...)``: a literal msgid, formatting after translation.
-``N_`` only marks a msgid for extraction (tables of labels translated where they are shown).
+``N_`` only marks a msgid for extraction (tables of labels translated where they are shown);
+``Text`` declares a fixed text once, translated each time it is said.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ __all__ = [
     "N_",
     "CataloguesMissing",
     "LocaleMiddleware",
+    "Text",
     "_",
     "make_i18n",
     "pick",
@@ -45,6 +48,17 @@ __all__ = [
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     return message
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text without values: ``greeting = Text("Hello!")`` declares it (pybabel extracts
+    ``Text`` like ``_``, see bot/babel.cfg), ``greeting()`` says it in the current language."""
+
+    msgid: str
+
+    def __call__(self) -> str:
+        return _(self.msgid)
 
 
 class CataloguesMissing(RuntimeError):

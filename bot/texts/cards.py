@@ -12,12 +12,10 @@ from bot.api import (
     Card,
     Profile,
 )
-from bot.i18n import _
+from bot.i18n import Text, _
 from bot.texts.common import escape_html, fmt_date
 
-
-def no_cards() -> str:
-    return _("You have no migration card yet. Fill one in with /register.")
+no_cards = Text("You have no migration card yet. Fill one in with /register.")
 
 
 def card_text(card: Card) -> str:
@@ -48,15 +46,12 @@ def qr_caption(card: Card, valid_until: date) -> str:
     )
 
 
-def no_qr() -> str:
-    return _("A card in this status has no QR code.")
+no_qr = Text("A card in this status has no QR code.")
 
-
-def print_caption() -> str:
-    return _(
-        "The card as a PDF: print it on A6 or A5 paper and keep it with your passport. "
-        "Its QR code is valid until the date printed under it; print a fresh one after that."
-    )
+print_caption = Text(
+    "The card as a PDF: print it on A6 or A5 paper and keep it with your passport. "
+    "Its QR code is valid until the date printed under it; print a fresh one after that."
+)
 
 
 def card_labels(shown: list[Card], cards: list[Card], profile: Profile | None) -> dict[str, str]:

@@ -10,7 +10,7 @@ from bot.api import (
     ChecklistItem,
     Reminder,
 )
-from bot.i18n import _
+from bot.i18n import Text, _
 from bot.texts.common import escape_html, fmt_date
 
 
@@ -86,20 +86,13 @@ def marked_done(title: str) -> str:
     return _("Marked as done: {title}.").format(title=escape_html(title))
 
 
-def already_done() -> str:
-    return _("This is already marked as done.")
+already_done = Text("This is already marked as done.")
 
+not_applicable = Text("This does not apply to this card.")
 
-def not_applicable() -> str:
-    return _("This does not apply to this card.")
+reminders_muted = Text("Reminders for this card are off.")
 
-
-def reminders_muted() -> str:
-    return _("Reminders for this card are off.")
-
-
-def reminders_unmuted() -> str:
-    return _("Reminders for this card are on.")
+reminders_unmuted = Text("Reminders for this card are on.")
 
 
 def reminder(item: Reminder) -> str:
@@ -127,32 +120,27 @@ def _when(item: Reminder) -> str:
 # The patent: "I got my patent" and "I paid" (bot/handlers/permits.py).
 
 
-def patent_issued_when() -> str:
-    return _("On which day was your patent issued? Choose the date.")
+patent_issued_when = Text("On which day was your patent issued? Choose the date.")
 
 
 def patent_issued_on(day: date) -> str:
     return _("Patent issued on {date}.").format(date=fmt_date(day))
 
 
-def patent_paid_until_prompt() -> str:
-    return _("Until which day is the patent paid? Type the date from your payment receipt:")
+patent_paid_until_prompt = Text(
+    "Until which day is the patent paid? Type the date from your payment receipt:"
+)
 
+patent_date_unreadable = Text("Please write the date as DD.MM.YYYY, for example 01.05.1990.")
 
-def patent_date_unreadable() -> str:
-    return _("Please write the date as DD.MM.YYYY, for example 01.05.1990.")
-
-
-def patent_paid_before_issue() -> str:
-    return _("The paid period cannot end before the patent was issued.")
+patent_paid_before_issue = Text("The paid period cannot end before the patent was issued.")
 
 
 def patent_recorded(paid_until: date) -> str:
     return _("✅ Patent recorded, paid until {date}.").format(date=fmt_date(paid_until))
 
 
-def payment_when() -> str:
-    return _("On which day did you pay for the patent?")
+payment_when = Text("On which day did you pay for the patent?")
 
 
 def payment_months(day: date) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from bot.i18n import _
+from bot.i18n import Text, _
 
 
 def escape_html(value: object) -> str:
@@ -19,11 +19,10 @@ def fmt_date(iso: str | date | None) -> str:
     return value.strftime("%d.%m.%Y")
 
 
-def greeting() -> str:
-    return _(
-        "Hello! I am the Onboard bot. I help you register your electronic migration card, "
-        "learn the rules of life and work in Russia, and show a QR code to officers."
-    )
+greeting = Text(
+    "Hello! I am the Onboard bot. I help you register your electronic migration card, "
+    "learn the rules of life and work in Russia, and show a QR code to officers."
+)
 
 
 def help_text() -> str:
@@ -68,38 +67,21 @@ def reply_labels() -> dict[str, str]:
     }
 
 
-def not_understood() -> str:
-    return _("Sorry, I did not understand. Use the menu buttons or /help.")
+not_understood = Text("Sorry, I did not understand. Use the menu buttons or /help.")
 
+try_later = Text("The registry is not answering right now. Please try again in a few minutes.")
 
-def try_later() -> str:
-    return _("The registry is not answering right now. Please try again in a few minutes.")
+answers_kept = Text("Your answers are kept.")
 
+went_wrong = Text("Sorry, something went wrong on my side. Please try again.")
 
-def answers_kept() -> str:
-    return _("Your answers are kept.")
+too_fast = Text("Too many messages at once. Please wait a moment.")
 
+stale_button = Text("This button is out of date. Please use the latest message.")
 
-def went_wrong() -> str:
-    return _("Sorry, something went wrong on my side. Please try again.")
+choose_language = Text("Choose your language:")
 
+# TRANSLATORS: name the language of this catalogue ("I will speak Uzbek with you").
+language_set = Text("Done: I will speak English with you.")
 
-def too_fast() -> str:
-    return _("Too many messages at once. Please wait a moment.")
-
-
-def stale_button() -> str:
-    return _("This button is out of date. Please use the latest message.")
-
-
-def choose_language() -> str:
-    return _("Choose your language:")
-
-
-def language_set() -> str:
-    # TRANSLATORS: name the language of this catalogue ("I will speak Uzbek with you").
-    return _("Done: I will speak English with you.")
-
-
-def main_menu() -> str:
-    return _("What would you like to do?")
+main_menu = Text("What would you like to do?")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import _
+from bot.i18n import Text, _
 
 
 def consent_notice() -> str:
@@ -28,16 +28,13 @@ def consent_notice() -> str:
     )
 
 
-def consent_thanks() -> str:
-    return _("Thank you, your consent is recorded. Now you can fill in the migration card.")
+consent_thanks = Text(
+    "Thank you, your consent is recorded. Now you can fill in the migration card."
+)
 
+consent_declined = Text(
+    "Without consent I cannot register a card. You can still read the course (/course) "
+    "and the guide (/guide), and agree later with /register."
+)
 
-def consent_declined() -> str:
-    return _(
-        "Without consent I cannot register a card. You can still read the course (/course) "
-        "and the guide (/guide), and agree later with /register."
-    )
-
-
-def consent_already() -> str:
-    return _("Your consent is already recorded.")
+consent_already = Text("Your consent is already recorded.")

@@ -10,7 +10,7 @@ from bot.api import (
     AttemptResult,
     CourseProgress,
 )
-from bot.i18n import _
+from bot.i18n import Text, _
 from bot.texts.common import escape_html
 
 
@@ -48,8 +48,7 @@ def quiz_question(title: str, index: int, total: int, text: str, options: list[s
     return "\n".join(lines)
 
 
-def quiz_needs_card() -> str:
-    return _("To take the quiz, register your card first: /register.")
+quiz_needs_card = Text("To take the quiz, register your card first: /register.")
 
 
 def quiz_result(result: AttemptResult, questions: dict[str, dict[str, Any]] | None = None) -> str:
@@ -101,15 +100,12 @@ def quiz_feedback(feedback: AnswerFeedback, options: list[str]) -> str:
     return "\n".join(lines)
 
 
-def course_completed() -> str:
-    return _(
-        "Congratulations! You have completed the adaptation course. "
-        "Your QR code now shows it to officers."
-    )
+course_completed = Text(
+    "Congratulations! You have completed the adaptation course. "
+    "Your QR code now shows it to officers."
+)
 
-
-def glossary_title() -> str:
-    return _("Words to know")
+glossary_title = Text("Words to know")
 
 
 def glossary_button() -> str:

@@ -9,30 +9,22 @@ from bot import forms, people, reference
 from bot.api import (
     Card,
 )
-from bot.i18n import _
+from bot.i18n import Text, _
 from bot.texts.common import escape_html, fmt_date
 
+registration_intro = Text(
+    "Let us fill in the migration card. I will ask one question at a time; "
+    "/cancel stops and deletes your answers."
+)
 
-def registration_intro() -> str:
-    return _(
-        "Let us fill in the migration card. I will ask one question at a time; "
-        "/cancel stops and deletes your answers."
-    )
+form_help = Text(
+    "You are filling in the migration card. Answer the question below with a message or "
+    "a button. /cancel stops and deletes the answers; 🪪 QR shows your card at any time."
+)
 
+registration_resumed = Text("You have a card in progress; let us continue where you stopped.")
 
-def form_help() -> str:
-    return _(
-        "You are filling in the migration card. Answer the question below with a message or "
-        "a button. /cancel stops and deletes the answers; 🪪 QR shows your card at any time."
-    )
-
-
-def registration_resumed() -> str:
-    return _("You have a card in progress; let us continue where you stopped.")
-
-
-def whom_prompt() -> str:
-    return _("For whom is this card?")
+whom_prompt = Text("For whom is this card?")
 
 
 def whom_labels() -> dict[str, str]:
@@ -237,8 +229,7 @@ def read_as(step: str, value: Any, language: str) -> str:
     return f"✔️ {field_labels()[step]}: <b>{escape_html(answer_value(step, value, language))}</b>"
 
 
-def which_one() -> str:
-    return _("Several match. Which one?")
+which_one = Text("Several match. Which one?")
 
 
 def field_labels() -> dict[str, str]:
@@ -310,12 +301,9 @@ def summary(draft: forms.Draft, language: str) -> str:
     return "\n".join(lines)
 
 
-def refused_by_registry() -> str:
-    return _("The registry did not accept one of the answers:")
+refused_by_registry = Text("The registry did not accept one of the answers:")
 
-
-def submitting() -> str:
-    return _("Sending your card to the registry…")
+submitting = Text("Sending your card to the registry…")
 
 
 def registered(card: Card, *, family: bool = False) -> str:
@@ -341,38 +329,24 @@ def registered(card: Card, *, family: bool = False) -> str:
     )
 
 
-def already_have_card() -> str:
-    return _("You already have an open migration card. See it with /card.")
+already_have_card = Text("You already have an open migration card. See it with /card.")
 
+open_card_exists = Text(
+    "This person already has an open migration card, so a new one cannot be registered. "
+    "See it with /card."
+)
 
-def open_card_exists() -> str:
-    return _(
-        "This person already has an open migration card, so a new one cannot be registered. "
-        "See it with /card."
-    )
+document_taken = Text(
+    "This document is already registered with other personal data. "
+    "Please check the document number."
+)
 
+cancelled = Text("Stopped. Your answers are deleted.")
 
-def document_taken() -> str:
-    return _(
-        "This document is already registered with other personal data. "
-        "Please check the document number."
-    )
+nothing_to_cancel = Text("There is nothing to cancel.")
 
+expired_session = Text(
+    "Your unfinished answers were deleted after a long pause. Please start again with /register."
+)
 
-def cancelled() -> str:
-    return _("Stopped. Your answers are deleted.")
-
-
-def nothing_to_cancel() -> str:
-    return _("There is nothing to cancel.")
-
-
-def expired_session() -> str:
-    return _(
-        "Your unfinished answers were deleted after a long pause. "
-        "Please start again with /register."
-    )
-
-
-def need_consent() -> str:
-    return _("Before registration I need your consent to the processing of personal data.")
+need_consent = Text("Before registration I need your consent to the processing of personal data.")
