@@ -256,18 +256,13 @@ def field_labels() -> dict[str, str]:
 
 
 def edit_labels() -> dict[str, str]:
+    """The confirmation screen's edit buttons by group: the label of the group's first field
+    ("Document", "Host"), unless the group has a name of its own."""
+    fields = field_labels()
+    own = {"names": _("Names"), "stay": _("Dates of stay")}
     return {
-        "names": _("Names"),
-        "date_of_birth": _("Date of birth"),
-        "sex": _("Sex"),
-        "citizenship": _("Citizenship"),
-        "document": _("Document"),
-        "purpose": _("Purpose of visit"),
-        "visa": _("Visa number"),
-        "stay": _("Dates of stay"),
-        "host": _("Host"),
-        "region": _("Region"),
-        "occupation": _("Occupation"),
+        group: own.get(group) or fields[first]
+        for group, (first, _last) in forms.EDIT_GROUPS.items()
     }
 
 
