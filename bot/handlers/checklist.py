@@ -7,10 +7,9 @@ picked from buttons. (The patent's own records: bot/handlers/permits.py.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware, F, Router
@@ -22,27 +21,17 @@ from aiogram.utils.i18n import I18n
 from bot import keyboards, people, texts
 from bot.api import Card, Checklist, Conflict, NotFound, Profile, ServiceClient
 from bot.callbacks import ChecklistCB, MenuCB
-from bot.handlers.common import answered, chat_message, replace, stale
+from bot.handlers.common import HandlerContext, Today, answered, chat_message, replace, stale
 from bot.middlewares import Handler
 
-Today = Callable[[], date]
 # Recorded as the evidence of a self-report (the service also flags it self-reported).
 SELF_REPORT = "reported by the holder in the Telegram bot"
 
 
 @dataclass
-class Board:
+class Board(HandlerContext):
     """What the checklist's handlers work with (given to them as ``board``): the service,
     the user's language, today, and whose card is the account holder's."""
-
-    api: ServiceClient
-    i18n: I18n
-    today: Today
-    profile: Profile | None
-
-    @property
-    def language(self) -> str:
-        return str(self.i18n.current_locale)
 
     async def own(self, callback: CallbackQuery, number: str) -> tuple[Card, list[Card]] | None:
         """The button's card and all the account's cards; a card not the account's (a

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date
 from typing import Protocol, TypeVar
 
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 
 from bot import texts
-from bot.api import NotFound, Page
+from bot.api import NotFound, Page, Profile, ServiceClient
 from bot.screens import screens
 
 TELEGRAM_LIMIT = 4096  # characters of a message
+Today = Callable[[], date]  # the date the bot counts in (Moscow's: bot/app.py)
+
+
+@dataclass
+class HandlerContext:
+    """What a feature's handlers work with: the service, the user's language, today, and
+    the account's profile (None when the service cannot be reached)."""
+
+    api: ServiceClient
+    i18n: I18n
+    today: Today
+    profile: Profile | None
+
+    @property
+    def language(self) -> str:
+        return str(self.i18n.current_locale)
 
 
 async def replace(

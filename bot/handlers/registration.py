@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
@@ -26,14 +25,21 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Telegram
 from aiogram.utils.i18n import I18n
 
 from bot import forms, keyboards, people, texts
-from bot.api import Conflict, InvalidInput, Profile, ServiceClient, ServiceUnavailable
+from bot.api import Conflict, InvalidInput, ServiceUnavailable
 from bot.callbacks import ChoiceCB, ConfirmCB, ConsentCB, MenuCB, PageCB
 from bot.config import BotSettings
-from bot.handlers.common import answered, chat_message, drop_buttons, replace, stale
+from bot.handlers.common import (
+    HandlerContext,
+    Today,
+    answered,
+    chat_message,
+    drop_buttons,
+    replace,
+    stale,
+)
 from bot.middlewares import Handler
 from bot.profiles import ProfileStore, has_consent
 
-Today = Callable[[], date]
 GROUP = "Registration"
 
 # One state per step of the form, in its order, between "for whom" and the confirmation.
@@ -79,21 +85,13 @@ def router() -> Router:
 
 
 @dataclass
-class Form:
+class Form(HandlerContext):
     """What every registration handler works with: the chat's FSM context and the bot's
     services, given to the handlers as ``form`` by :class:`FormMiddleware`."""
 
     state: FSMContext
     settings: BotSettings
-    i18n: I18n
-    today: Today
-    api: ServiceClient
     profiles: ProfileStore
-    profile: Profile | None
-
-    @property
-    def language(self) -> str:
-        return str(self.i18n.current_locale)
 
     async def draft(self) -> forms.Draft:
         return forms.Draft.load(await self.state.get_data())
