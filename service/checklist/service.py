@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -399,7 +400,13 @@ def claim_reminders(
     return out
 
 
-_ClaimKey = tuple[uuid.UUID, str, date, int]
+class _ClaimKey(NamedTuple):
+    """What makes a reminder go out once: the unique key of ``reminder_record``."""
+
+    card_id: uuid.UUID
+    item_id: str
+    due_on: date
+    days_before: int
 
 
 def _expired_claims(session: Session, now: datetime) -> dict[_ClaimKey, ReminderRecord]:
@@ -411,7 +418,7 @@ def _expired_claims(session: Session, now: datetime) -> dict[_ClaimKey, Reminder
             col(ReminderRecord.claimed_at) < now - CLAIM_LEASE,
         )
     ).all()
-    return {(r.card_id, r.item_id, r.due_on, r.days_before): r for r in expired}
+    return {_ClaimKey(r.card_id, r.item_id, r.due_on, r.days_before): r for r in expired}
 
 
 def _reminded_cards(session: Session) -> list[tuple[Card, Person, TelegramProfile]]:
@@ -450,7 +457,7 @@ def _claim(
     """Claim the latest reminder of ``window`` for a deadline (an expired claim is renewed);
     the earlier ones not yet recorded are recorded as superseded. None: already handled."""
     latest = min(window)
-    key = (*deadline, latest)
+    key = _ClaimKey(*deadline, latest)
     record = retry.pop(key, None)
     if record is not None:
         record.claimed_at = now
@@ -459,7 +466,7 @@ def _claim(
     recorded = _recorded_offsets(session, *deadline)
     if latest in recorded:
         return None
-    superseded = [(*deadline, d) for d in window if d != latest and d not in recorded]
+    superseded = [_ClaimKey(*deadline, d) for d in window if d != latest and d not in recorded]
     return _new_claim(session, key, now, superseded=superseded)
 
 
@@ -499,15 +506,7 @@ def _new_claim(
 
 
 def _claim_record(key: _ClaimKey, now: datetime, *, superseded: bool = False) -> ReminderRecord:
-    card_id, item_id, due_on, days = key
-    return ReminderRecord(
-        card_id=card_id,
-        item_id=item_id,
-        due_on=due_on,
-        days_before=days,
-        claimed_at=now,
-        superseded=superseded,
-    )
+    return ReminderRecord(**key._asdict(), claimed_at=now, superseded=superseded)
 
 
 def confirm_sent(*, session: Session, reminder_id: int) -> None:
