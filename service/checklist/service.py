@@ -20,7 +20,6 @@ from service.checklist.models import (
     DoneOut,
     ItemStatus,
     PaymentIn,
-    PaymentOut,
     Permit,
     PermitIn,
     PermitOut,
@@ -251,14 +250,7 @@ def add_permit(
         raise field_error("paid_until", "is before issued_on")
     if data.paid_until > add_months(data.issued_on, PATENT_MAX_MONTHS):
         raise field_error("paid_until", "is more than 12 months after issued_on")
-    permit = Permit(
-        card_id=card.id,
-        kind=data.kind.value,
-        number=data.number,
-        issued_on=data.issued_on,
-        paid_until=data.paid_until,
-        actor=actor,
-    )
+    permit = Permit(**data.model_dump(), card_id=card.id, actor=actor)
     session.add(permit)
     session.flush()
     return _permit_out(session, permit)
@@ -323,22 +315,9 @@ def _permit_out(session: Session, permit: Permit) -> PermitOut:
         .where(PermitPayment.permit_id == permit.id)
         .order_by(col(PermitPayment.id))
     ).all()
-    return PermitOut(
-        id=permit.id,
-        card_id=permit.card_id,
-        kind=permit.kind,
-        number=permit.number,
-        issued_on=permit.issued_on,
-        paid_until=permit.paid_until,
-        payments=[
-            PaymentOut(
-                paid_on=p.paid_on,
-                months=p.months,
-                paid_until_before=p.paid_until_before,
-                paid_until_after=p.paid_until_after,
-            )
-            for p in payments
-        ],
+    # The answer models name the fields they show: the rows' others (actor, times) stay out.
+    return PermitOut.model_validate(
+        {**permit.model_dump(), "payments": [p.model_dump() for p in payments]}
     )
 
 
