@@ -23,6 +23,7 @@ from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.core import clock, i18n
+from service.core.bodies import Input
 from service.core.errors import FieldValueError
 from service.core.ids import uuid7
 from service.core.types import UTCDateTime
@@ -269,8 +270,8 @@ RegionCode = Annotated[
 VisaNumber = Annotated[str, PField(max_length=32), AfterValidator(_document_number)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class _Input(Input):
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class DocumentIn(_Input):
