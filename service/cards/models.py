@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.core import clock, i18n
+from service.core.bodies import Input
 from service.core.errors import FieldValueError
 from service.core.ids import uuid7
 from service.core.types import UTCDateTime
@@ -231,19 +233,26 @@ def _birth_date(value: date) -> date:
     return value
 
 
+def _listed(is_listed: Callable[[str], bool], what: str) -> Callable[[str], str]:
+    """The check of a code from a list: read upper-cased, refused unless listed."""
+
+    def check(value: str) -> str:
+        value = value.strip().upper()
+        if not is_listed(value):
+            raise ValueError(f"is not {what}")
+        return value
+
+    return check
+
+
+_region = _listed(is_ru_region, "an ISO 3166-2:RU region code (e.g. RU-MOW)")
+_listed_country = _listed(is_country, "an ISO 3166-1 alpha-3 country code")
+
+
 def _country(value: str) -> str:
-    value = value.strip().upper()
-    if not is_country(value):
-        raise ValueError("is not an ISO 3166-1 alpha-3 country code")
+    value = _listed_country(value)
     if value == "RUS":
         raise ValueError("citizens of Russia do not need a migration card")
-    return value
-
-
-def _region(value: str) -> str:
-    value = value.strip().upper()
-    if not is_ru_region(value):
-        raise ValueError("is not an ISO 3166-2:RU region code (e.g. RU-MOW)")
     return value
 
 
@@ -261,8 +270,8 @@ RegionCode = Annotated[
 VisaNumber = Annotated[str, PField(max_length=32), AfterValidator(_document_number)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class _Input(Input):
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class DocumentIn(_Input):

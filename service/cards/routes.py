@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -121,18 +122,6 @@ def _public(session: Session, card: Card, principal: Principal) -> CardPublic:
     return _view(principal, cards.to_public(card, person))
 
 
-async def _change(
-    uow: UnitOfWork, change: Callable[..., Card], card_id: uuid.UUID, body: BaseModel
-) -> CardPublic:
-    """A step in the card's life (entry, exit, extension, revocation) by the caller."""
-
-    def work(session: Session, principal: Principal) -> CardPublic:
-        card = change(session=session, card_id=card_id, data=body, actor=principal.actor)
-        return _public(session, card, principal)
-
-    return await uow.run(work)
-
-
 @router.get("/cards/{card_id}", response_model=CardPublic)
 async def get_card(
     card_id: uuid.UUID, uow: Annotated[UnitOfWork, Authorize(Action.cards_read, Owner.card)]
@@ -145,44 +134,56 @@ async def get_card(
     return await uow.run(work)
 
 
-@router.post("/cards/{card_id}/entry", response_model=CardPublic)
-async def record_entry(
-    card_id: uuid.UUID,
-    body: EntryIn,
-    uow: Annotated[UnitOfWork, Authorize(Action.cards_entry, Owner.card)],
-) -> CardPublic:
-    """Border officer records entry: pending_entry → active."""
-    return await _change(uow, cards.record_entry, card_id, body)
+@dataclass(frozen=True)
+class _Step:
+    """A step in the card's life: ``POST /cards/{card_id}/<path>`` with its own body, rule
+    and service function, answered with the card after it. ``name`` and ``summary`` are what
+    a handler's function name and docstring would give the operation."""
+
+    name: str
+    path: str
+    body: type[BaseModel]
+    action: Action
+    change: Callable[..., Card]
+    summary: str
 
 
-@router.post("/cards/{card_id}/exit", response_model=CardPublic)
-async def record_exit(
-    card_id: uuid.UUID,
-    body: ExitIn,
-    uow: Annotated[UnitOfWork, Authorize(Action.cards_exit, Owner.card)],
-) -> CardPublic:
-    """Border officer records exit: active (or expired) → closed."""
-    return await _change(uow, cards.record_exit, card_id, body)
+_STEPS = (
+    _Step("record_entry", "entry", EntryIn, Action.cards_entry, cards.record_entry,
+          "Border officer records entry: pending_entry → active."),
+    _Step("record_exit", "exit", ExitIn, Action.cards_exit, cards.record_exit,
+          "Border officer records exit: active (or expired) → closed."),
+    _Step("extend_stay", "extend", ExtendIn, Action.cards_extend, cards.extend_stay,
+          "Extend the permitted stay of an active card (e.g. on a work permit)."),
+    _Step("revoke_card", "revoke", RevokeIn, Action.cards_revoke, cards.revoke_card,
+          "Revoke a card (administrative decision; reason required)."),
+)  # fmt: skip
 
 
-@router.post("/cards/{card_id}/extend", response_model=CardPublic)
-async def extend_stay(
-    card_id: uuid.UUID,
-    body: ExtendIn,
-    uow: Annotated[UnitOfWork, Authorize(Action.cards_extend, Owner.card)],
-) -> CardPublic:
-    """Extend the permitted stay of an active card (e.g. on a work permit)."""
-    return await _change(uow, cards.extend_stay, card_id, body)
+def _step_route(step: _Step) -> None:
+    async def endpoint(card_id: uuid.UUID, body: BaseModel, uow: UnitOfWork) -> CardPublic:
+        def work(session: Session, principal: Principal) -> CardPublic:
+            card = step.change(session=session, card_id=card_id, data=body, actor=principal.actor)
+            return _public(session, card, principal)
+
+        return await uow.run(work)
+
+    # FastAPI reads the body's model and the access rule from the annotations: the step's own.
+    endpoint.__annotations__.update(
+        body=step.body, uow=Annotated[UnitOfWork, Authorize(step.action, Owner.card)]
+    )
+    router.add_api_route(
+        f"/cards/{{card_id}}/{step.path}",
+        endpoint,
+        methods=["POST"],
+        response_model=CardPublic,
+        name=step.name,
+        description=step.summary,
+    )
 
 
-@router.post("/cards/{card_id}/revoke", response_model=CardPublic)
-async def revoke_card(
-    card_id: uuid.UUID,
-    body: RevokeIn,
-    uow: Annotated[UnitOfWork, Authorize(Action.cards_revoke, Owner.card)],
-) -> CardPublic:
-    """Revoke a card (administrative decision; reason required)."""
-    return await _change(uow, cards.revoke_card, card_id, body)
+for _step in _STEPS:
+    _step_route(_step)
 
 
 @router.get("/cards/{card_id}/events", response_model=EventList)

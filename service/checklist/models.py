@@ -7,12 +7,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StrictBool
+from pydantic import BaseModel, StrictBool
 from pydantic import Field as PField
 from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.core import clock
+from service.core.bodies import Input
 from service.core.types import UTCDateTime
 
 
@@ -90,8 +91,7 @@ class ReminderMute(SQLModel, table=True):
     )
 
 
-class DoneIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DoneIn(Input):
     evidence: Annotated[str, PField(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
     done_on: date | None = None
 
@@ -105,8 +105,7 @@ PermitNumber = Annotated[
 ]
 
 
-class PermitIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PermitIn(Input):
     kind: PermitKind
     issued_on: date
     # The last day of the paid period (the patent lapses the day after, 115-FZ art. 13.3).
@@ -114,8 +113,7 @@ class PermitIn(BaseModel):
     number: PermitNumber | None = None
 
 
-class PaymentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PaymentIn(Input):
     paid_on: date
     months: Annotated[int, PField(ge=1, le=12, strict=True)]
 
@@ -188,8 +186,7 @@ class Checklist(BaseModel):
     items: list[ChecklistItem]
 
 
-class MuteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MuteIn(Input):
     muted: StrictBool
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -19,7 +20,6 @@ from service.checklist.models import (
     DoneOut,
     ItemStatus,
     PaymentIn,
-    PaymentOut,
     Permit,
     PermitIn,
     PermitOut,
@@ -250,14 +250,7 @@ def add_permit(
         raise field_error("paid_until", "is before issued_on")
     if data.paid_until > add_months(data.issued_on, PATENT_MAX_MONTHS):
         raise field_error("paid_until", "is more than 12 months after issued_on")
-    permit = Permit(
-        card_id=card.id,
-        kind=data.kind.value,
-        number=data.number,
-        issued_on=data.issued_on,
-        paid_until=data.paid_until,
-        actor=actor,
-    )
+    permit = Permit(**data.model_dump(), card_id=card.id, actor=actor)
     session.add(permit)
     session.flush()
     return _permit_out(session, permit)
@@ -322,22 +315,9 @@ def _permit_out(session: Session, permit: Permit) -> PermitOut:
         .where(PermitPayment.permit_id == permit.id)
         .order_by(col(PermitPayment.id))
     ).all()
-    return PermitOut(
-        id=permit.id,
-        card_id=permit.card_id,
-        kind=permit.kind,
-        number=permit.number,
-        issued_on=permit.issued_on,
-        paid_until=permit.paid_until,
-        payments=[
-            PaymentOut(
-                paid_on=p.paid_on,
-                months=p.months,
-                paid_until_before=p.paid_until_before,
-                paid_until_after=p.paid_until_after,
-            )
-            for p in payments
-        ],
+    # The answer models name the fields they show: the rows' others (actor, times) stay out.
+    return PermitOut.model_validate(
+        {**permit.model_dump(), "payments": [p.model_dump() for p in payments]}
     )
 
 
@@ -399,7 +379,13 @@ def claim_reminders(
     return out
 
 
-_ClaimKey = tuple[uuid.UUID, str, date, int]
+class _ClaimKey(NamedTuple):
+    """What makes a reminder go out once: the unique key of ``reminder_record``."""
+
+    card_id: uuid.UUID
+    item_id: str
+    due_on: date
+    days_before: int
 
 
 def _expired_claims(session: Session, now: datetime) -> dict[_ClaimKey, ReminderRecord]:
@@ -411,7 +397,7 @@ def _expired_claims(session: Session, now: datetime) -> dict[_ClaimKey, Reminder
             col(ReminderRecord.claimed_at) < now - CLAIM_LEASE,
         )
     ).all()
-    return {(r.card_id, r.item_id, r.due_on, r.days_before): r for r in expired}
+    return {_ClaimKey(r.card_id, r.item_id, r.due_on, r.days_before): r for r in expired}
 
 
 def _reminded_cards(session: Session) -> list[tuple[Card, Person, TelegramProfile]]:
@@ -450,7 +436,7 @@ def _claim(
     """Claim the latest reminder of ``window`` for a deadline (an expired claim is renewed);
     the earlier ones not yet recorded are recorded as superseded. None: already handled."""
     latest = min(window)
-    key = (*deadline, latest)
+    key = _ClaimKey(*deadline, latest)
     record = retry.pop(key, None)
     if record is not None:
         record.claimed_at = now
@@ -459,7 +445,7 @@ def _claim(
     recorded = _recorded_offsets(session, *deadline)
     if latest in recorded:
         return None
-    superseded = [(*deadline, d) for d in window if d != latest and d not in recorded]
+    superseded = [_ClaimKey(*deadline, d) for d in window if d != latest and d not in recorded]
     return _new_claim(session, key, now, superseded=superseded)
 
 
@@ -499,15 +485,7 @@ def _new_claim(
 
 
 def _claim_record(key: _ClaimKey, now: datetime, *, superseded: bool = False) -> ReminderRecord:
-    card_id, item_id, due_on, days = key
-    return ReminderRecord(
-        card_id=card_id,
-        item_id=item_id,
-        due_on=due_on,
-        days_before=days,
-        claimed_at=now,
-        superseded=superseded,
-    )
+    return ReminderRecord(**key._asdict(), claimed_at=now, superseded=superseded)
 
 
 def confirm_sent(*, session: Session, reminder_id: int) -> None:

@@ -77,22 +77,16 @@ def compute_cells(*, session: Session, version: int) -> list[dict[str, Any]]:
     ]
 
 
+def _served(cell: dict[str, Any]) -> StatsCell:
+    """A stored cell as served: with its pass rate, its mean score rounded."""
+    rate = round(cell["passed"] / cell["started"], 4)
+    mean = round(cell["mean_score"], 4)
+    return StatsCell.model_validate({**cell, "pass_rate": rate, "mean_score": mean})
+
+
 def answer(*, course: Course, snapshot: CourseStatsSnapshot, min_cell: int) -> CourseStats:
     """The snapshot as served: cells of fewer than ``min_cell`` people are left out (counted)."""
-    cells = [
-        StatsCell(
-            module=c["module"],
-            language=c["language"],
-            citizenship=c["citizenship"],
-            started=c["started"],
-            passed=c["passed"],
-            pass_rate=round(c["passed"] / c["started"], 4),
-            mean_score=round(c["mean_score"], 4),
-            attempts=c["attempts"],
-        )
-        for c in snapshot.cells
-        if c["started"] >= min_cell
-    ]
+    cells = [_served(c) for c in snapshot.cells if c["started"] >= min_cell]
     return CourseStats(
         course_id=course.id,
         course_version=snapshot.course_version,

@@ -30,6 +30,15 @@ _PERSONAL_FIELDS = (
     "sex",
     "document_number",
 )
+# The card's fields that may name or reach the person, cleared on erasure.
+_PERSONAL_CARD_FIELDS = (
+    "host_name",
+    "host_address",
+    "visa_number",
+    "occupation",
+    "telegram_user_id",
+    "revoked_reason",
+)
 
 
 def export(*, session: Session, person_id: uuid.UUID) -> dict[str, Any]:
@@ -118,15 +127,7 @@ def erase(*, session: Session, person_id: uuid.UUID) -> Person:
         session.execute(
             update(Card)
             .where(col(Card.id).in_(card_ids))
-            .values(
-                host_name=None,
-                host_address=None,
-                visa_number=None,
-                occupation=None,
-                telegram_user_id=None,
-                revoked_reason=None,
-                updated_at=now,
-            )
+            .values(**dict.fromkeys(_PERSONAL_CARD_FIELDS), updated_at=now)
         )
         # Free text written by officials may name the person: redact it, keep the event.
         session.execute(

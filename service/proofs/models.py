@@ -7,12 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, model_validator
 from pydantic import Field as PField
 from sqlalchemy import Column, Index, false
 from sqlmodel import Field, SQLModel
 
 from service.core import clock
+from service.core.bodies import Input
 from service.core.types import UTCDateTime
 
 
@@ -55,10 +56,9 @@ class ProofOut(BaseModel):
     kid: str
 
 
-class VerifyIn(BaseModel):
+class VerifyIn(Input):
     """Either the scanned QR text or a typed card number (the fallback)."""
 
-    model_config = ConfigDict(extra="forbid")
     payload: str | None = PField(default=None, min_length=1, max_length=4096)
     number: str | None = PField(default=None, min_length=1, max_length=32)
 
@@ -125,11 +125,10 @@ class ScanOut(BaseModel):
     revocation_confirmed: bool | None = None  # offline checks only
 
 
-class OfflineScanIn(BaseModel):
+class OfflineScanIn(Input):
     """One check made on the officer's device while offline. No names: the card is named by
     its serial (the proof's ``cid``) and/or number."""
 
-    model_config = ConfigDict(extra="forbid")
     client_id: str = PField(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     verdict: Verdict
     checked_at: datetime
@@ -142,8 +141,7 @@ class OfflineScanIn(BaseModel):
 MAX_OFFLINE_BATCH = 500
 
 
-class OfflineScansIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OfflineScansIn(Input):
     items: list[OfflineScanIn] = PField(min_length=1, max_length=MAX_OFFLINE_BATCH)
 
 

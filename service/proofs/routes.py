@@ -100,33 +100,31 @@ async def get_proof(card_id: uuid.UUID, issuer: IssuerDep, uow: IssueWork) -> Pr
 _IMAGE = {"png": "image/png", "svg": "image/svg+xml"}
 
 
-async def _image(card_id: uuid.UUID, issuer: _Issuer, uow: UnitOfWork, kind: str) -> Response:
-    def work(session: Session, principal: Principal) -> bytes:
-        proof = issuer.issue(session, card_id)
-        return bytes(issuer.qr.get_or_render(proof.payload, kind))
+def _image_route(kind: str) -> None:
+    """``GET /cards/{card_id}/proof.<kind>``: the proof as a QR code image of that kind."""
 
-    image = await uow.run(work)
-    return Response(image, media_type=_IMAGE[kind], headers={"Cache-Control": "no-store"})
+    async def endpoint(card_id: uuid.UUID, issuer: IssuerDep, uow: IssueWork) -> Response:
+        def work(session: Session, principal: Principal) -> bytes:
+            proof = issuer.issue(session, card_id)
+            return bytes(issuer.qr.get_or_render(proof.payload, kind))
+
+        image = await uow.run(work)
+        return Response(image, media_type=_IMAGE[kind], headers={"Cache-Control": "no-store"})
+
+    label = kind.upper()
+    router.add_api_route(
+        f"/cards/{{card_id}}/proof.{kind}",
+        endpoint,
+        methods=["GET"],
+        response_class=Response,
+        responses={200: {"content": {_IMAGE[kind]: {}}, "description": f"QR code ({label})"}},
+        name=f"get_proof_{kind}",
+        description=f"The proof as a QR code image ({label}).",
+    )
 
 
-@router.get(
-    "/cards/{card_id}/proof.png",
-    response_class=Response,
-    responses={200: {"content": {"image/png": {}}, "description": "QR code (PNG)"}},
-)
-async def get_proof_png(card_id: uuid.UUID, issuer: IssuerDep, uow: IssueWork) -> Response:
-    """The proof as a QR code image (PNG)."""
-    return await _image(card_id, issuer, uow, "png")
-
-
-@router.get(
-    "/cards/{card_id}/proof.svg",
-    response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "QR code (SVG)"}},
-)
-async def get_proof_svg(card_id: uuid.UUID, issuer: IssuerDep, uow: IssueWork) -> Response:
-    """The proof as a QR code image (SVG)."""
-    return await _image(card_id, issuer, uow, "svg")
+for _kind in _IMAGE:
+    _image_route(_kind)
 
 
 @router.get(

@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pydantic import Field as PField
 
 from service.accounts.access import Action
 from service.api.deps import Authorize, UnitOfWork
+from service.core.bodies import Input
 from service.core.problems import PROBLEM_RESPONSES
 from service.reference import translit
 
 router = APIRouter(prefix="/api/v1", tags=["reference"], responses=PROBLEM_RESPONSES)
 
 
-class LatinIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LatinIn(Input):
     name: Annotated[str, PField(min_length=1, max_length=100)]
 
 

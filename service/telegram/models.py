@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StrictBool
+from pydantic import BaseModel, StrictBool
 from pydantic import Field as PField
 from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from service.core import clock
+from service.core.bodies import Input
 from service.core.types import UTCDateTime
 
 Language = Annotated[str, PField(pattern=r"^(ru|en|uz|tg|ky|kk)$")]
@@ -43,16 +44,14 @@ class TelegramProfile(SQLModel, table=True):
     )
 
 
-class ProfileUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProfileUpdate(Input):
     language: Language | None = None
     reminders_muted: StrictBool | None = None
     # One of the persons of this account's cards: "this one is me".
     self_person_id: uuid.UUID | None = None
 
 
-class ConsentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ConsentIn(Input):
     notice_version: Annotated[
         str, PField(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")
     ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
 from service.accounts.access import Action, Owner
 from service.api.deps import Authorize, UnitOfWork
@@ -17,31 +19,44 @@ TelegramId = Annotated[int, Path(gt=0, lt=2**53)]
 ProfileWork = Annotated[UnitOfWork, Authorize(Action.telegram_profiles, Owner.telegram_user)]
 
 
+@dataclass(frozen=True)
+class _Profile:
+    """The profile of the path's Telegram user, under the routes' one rule."""
+
+    uow: UnitOfWork
+    telegram_user_id: int
+
+    async def call(self, service: Callable[..., TelegramProfile], **kw: Any) -> ProfilePublic:
+        """``service`` on this profile, answered as the public profile."""
+        return await self.uow.call(
+            service, shape=_public, telegram_user_id=self.telegram_user_id, **kw
+        )
+
+
+async def _profile(telegram_user_id: TelegramId, uow: ProfileWork) -> _Profile:
+    return _Profile(uow=uow, telegram_user_id=telegram_user_id)
+
+
+ProfileDep = Annotated[_Profile, Depends(_profile)]
+
+
 def _public(profile: TelegramProfile) -> ProfilePublic:
     return ProfilePublic.model_validate(profile, from_attributes=True)
 
 
 @router.get("/telegram-users/{telegram_user_id}", response_model=ProfilePublic)
-async def get_profile(telegram_user_id: TelegramId, uow: ProfileWork) -> ProfilePublic:
+async def get_profile(profile: ProfileDep) -> ProfilePublic:
     """The account's language, consent and reminder settings."""
-    return await uow.call(profiles.get_profile, shape=_public, telegram_user_id=telegram_user_id)
+    return await profile.call(profiles.get_profile)
 
 
 @router.put("/telegram-users/{telegram_user_id}", response_model=ProfilePublic)
-async def update_profile(
-    telegram_user_id: TelegramId, body: ProfileUpdate, uow: ProfileWork
-) -> ProfilePublic:
+async def update_profile(body: ProfileUpdate, profile: ProfileDep) -> ProfilePublic:
     """Create or change the profile (language also updates the account's persons)."""
-    return await uow.call(
-        profiles.update_profile, shape=_public, telegram_user_id=telegram_user_id, data=body
-    )
+    return await profile.call(profiles.update_profile, data=body)
 
 
 @router.post("/telegram-users/{telegram_user_id}/consent", response_model=ProfilePublic)
-async def record_consent(
-    telegram_user_id: TelegramId, body: ConsentIn, uow: ProfileWork
-) -> ProfilePublic:
+async def record_consent(body: ConsentIn, profile: ProfileDep) -> ProfilePublic:
     """Record consent to the processing notice (its version and the time)."""
-    return await uow.call(
-        profiles.record_consent, shape=_public, telegram_user_id=telegram_user_id, data=body
-    )
+    return await profile.call(profiles.record_consent, data=body)

@@ -7,12 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict
+from pydantic import AnyHttpUrl, BaseModel
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.core import clock
+from service.core.bodies import Input
 from service.core.ids import uuid7
 from service.core.types import UTCDateTime
 
@@ -82,8 +83,7 @@ class WebhookDelivery(SQLModel, table=True):
     )
 
 
-class WebhookCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookCreate(Input):
     url: Annotated[AnyHttpUrl, PField()]
     events: Annotated[list[EventType], PField(min_length=1, max_length=6)]
 
