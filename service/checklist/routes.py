@@ -11,7 +11,6 @@ from sqlmodel import Session
 from service.accounts.access import Action, Owner, Principal
 from service.accounts.models import Scope
 from service.api.deps import Authorize, LanguageDep, PolicyDep, SettingsDep, UnitOfWork
-from service.checklist import policy as policies
 from service.checklist import service as checklist
 from service.checklist.models import (
     Checklist,
@@ -22,43 +21,11 @@ from service.checklist.models import (
     PermitOut,
     Reminder,
     ReminderBatch,
-    StayLimitOut,
 )
-from service.core import i18n
 from service.core.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["checklist"], responses=PROBLEM_RESPONSES)
 ItemId = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9-]+$")]
-
-
-def _language(session: Session, card_id: uuid.UUID, wanted: list[str]) -> tuple[str, bool]:
-    """(language served, whether it fell back to Russian); the holder's own by default."""
-    own = checklist.person_language(session=session, card_id=card_id)
-    return i18n.pick(wanted or [own], default=own)
-
-
-def _answer(
-    session: Session,
-    policy: policies.Policy,
-    card_id: uuid.UUID,
-    language: str,
-    fallback: bool,
-) -> Checklist:
-    regime, items = checklist.checklist(
-        session=session, policy=policy, card_id=card_id, language=language
-    )
-    limit = policy.regimes.stay_limits[regime]
-    return Checklist(
-        card_id=card_id,
-        regime=regime,
-        stay_limit=StayLimitOut(
-            text=limit.text[language], source=limit.source, checked_on=limit.checked_on
-        ),
-        language=language,
-        fallback=fallback,
-        reminders_muted=checklist.is_muted(session=session, card_id=card_id),
-        items=items,
-    )
 
 
 @router.get("/cards/{card_id}/checklist", response_model=Checklist)
@@ -70,11 +37,7 @@ async def get_checklist(
 ) -> Checklist:
     """Legal deadlines after arrival for this card, with status and how to meet each."""
 
-    def work(session: Session, principal: Principal) -> Checklist:
-        language, fallback = _language(session, card_id, wanted)
-        return _answer(session, policy, card_id, language, fallback)
-
-    return await uow.run(work)
+    return await uow.call(checklist.describe, policy=policy, card_id=card_id, wanted=wanted)
 
 
 @router.post("/cards/{card_id}/checklist/{item_id}/done", response_model=Checklist)
@@ -99,8 +62,7 @@ async def mark_done(
             actor=principal.actor,
             self_reported=Scope.bot in principal.scopes,
         )
-        language, fallback = _language(session, card_id, wanted)
-        return _answer(session, policy, card_id, language, fallback)
+        return checklist.describe(session=session, policy=policy, card_id=card_id, wanted=wanted)
 
     return await uow.run(work)
 

@@ -14,6 +14,7 @@ from service.cards import numbers
 from service.cards import service as cards
 from service.cards.models import Card, Person, Status
 from service.checklist.models import (
+    Checklist,
     ChecklistDone,
     ChecklistItem,
     DoneIn,
@@ -26,9 +27,10 @@ from service.checklist.models import (
     PermitPayment,
     ReminderMute,
     ReminderRecord,
+    StayLimitOut,
 )
 from service.checklist.policy import LANGUAGES, Event, Obligation, Policy, add_months
-from service.core import clock
+from service.core import clock, i18n
 from service.core.errors import Conflict, NotFound, field_error
 from service.reference.timezones import zone_for
 from service.telegram.models import TelegramProfile
@@ -144,6 +146,29 @@ def checklist(
         policy=policy, card=card, person=person, dones=dones, permit=permit, today=clock.today()
     )
     return regime_of(policy=policy, card=card, person=person), [_public(i, language) for i in items]
+
+
+def describe(
+    *, session: Session, policy: Policy, card_id: uuid.UUID, wanted: list[str]
+) -> Checklist:
+    """The checklist as answered: in the first wanted language we have (the holder's own
+    when none is asked for, Russian as the last resort), with the law's stay limit and the
+    reminders' switch."""
+    own = person_language(session=session, card_id=card_id)
+    language, fallback = i18n.pick(wanted or [own], default=own)
+    regime, items = checklist(session=session, policy=policy, card_id=card_id, language=language)
+    limit = policy.regimes.stay_limits[regime]
+    return Checklist(
+        card_id=card_id,
+        regime=regime,
+        stay_limit=StayLimitOut(
+            text=limit.text[language], source=limit.source, checked_on=limit.checked_on
+        ),
+        language=language,
+        fallback=fallback,
+        reminders_muted=is_muted(session=session, card_id=card_id),
+        items=items,
+    )
 
 
 def _public(item: _Item, language: str) -> ChecklistItem:

@@ -209,14 +209,9 @@ async def get_progress(
     """A person's progress: attempts and passes per module taught to their regime (from
     their latest card), and course completions."""
 
-    def work(session: Session, principal: Principal) -> CourseProgress:
-        regime = course_service.person_regime(session=session, policy=policy, person_id=person_id)
-        progress = course_service.progress(
-            session=session, course=course, person_id=person_id, regime=regime
-        )
-        return course_service.progress_out(course=course, person_id=person_id, progress=progress)
-
-    return await uow.run(work)
+    return await uow.call(
+        course_service.progress_of, course=course, policy=policy, person_id=person_id
+    )
 
 
 @router.get("/guide", response_model=GuideOutline)

@@ -595,6 +595,16 @@ def progress_out(*, course: Course, person_id: uuid.UUID, progress: Progress) ->
     )
 
 
+def progress_of(
+    *, session: Session, course: Course, policy: Policy, person_id: uuid.UUID
+) -> CourseProgress:
+    """The person's progress in the modules taught to their regime (from their latest card;
+    the whole course without a card)."""
+    regime = person_regime(session=session, policy=policy, person_id=person_id)
+    found = progress(session=session, course=course, person_id=person_id, regime=regime)
+    return progress_out(course=course, person_id=person_id, progress=found)
+
+
 def person_regime(*, session: Session, policy: Policy, person_id: uuid.UUID) -> str | None:
     """The regime of the person's latest card (None without a card: the whole course)."""
     card = session.exec(
