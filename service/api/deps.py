@@ -180,9 +180,18 @@ class UnitOfWork:
     rule: Rule | None = None
     telegram_user_id: int | None = None
 
-    async def run(self, work: Callable[[Session, Principal], T], *, reads_only: bool = False) -> T:
-        """``reads_only``: a POST that writes nothing (verification) takes no write lock."""
-        return await run_in_threadpool(self._run, work, reads_only)
+    async def run(
+        self,
+        work: Callable[[Session, Principal], T],
+        *,
+        reads_only: bool = False,
+        remembered_caller: bool = False,
+    ) -> T:
+        """``reads_only``: a POST that writes nothing (verification) takes no write lock.
+        ``remembered_caller``: the caller from the short-lived cache (``accounts.cache``,
+        with its bound) instead of a lookup in the transaction; for hot write paths."""
+        caller = await self._cached_principal() if remembered_caller else None
+        return await run_in_threadpool(self._run, work, reads_only, caller)
 
     @overload
     async def call(
@@ -262,9 +271,14 @@ class UnitOfWork:
             return read_only(engine)
         return engine
 
-    def _run(self, work: Callable[[Session, Principal], T], reads_only: bool = False) -> T:
+    def _run(
+        self,
+        work: Callable[[Session, Principal], T],
+        reads_only: bool = False,
+        caller: Principal | None = None,
+    ) -> T:
         with transaction(self._engine(reads_only)) as session:
-            principal = authenticate(
+            principal = caller or authenticate(
                 session=session, request=self.request, credentials=self.credentials
             )
             if self.rule is None or self.rule.action is None:
