@@ -79,12 +79,15 @@ def issue_card(*, session: Session, data: CardCreate, actor: str) -> tuple[Card,
     the holder is found and a new number drawn. PostgreSQL: the holder, the card (its serial
     drawn from the sequence), the event and the outbox row are one statement of
     data-modifying CTEs with ``ON CONFLICT DO NOTHING`` (one round trip, no savepoint, no
-    aborted transaction). SQLite undoes just the failed statement by itself (its writers are
+    aborted transaction); a registered holder is looked up (and locked) when that statement
+    found their document taken. SQLite undoes just the failed statement by itself (its writers are
     serialised, see core.db).
     """
     pg = session.get_bind().dialect.name == "postgresql"
-    for _attempt in range(_ISSUE_ATTEMPTS):
-        person = _find_holder(session=session, data=data)
+    for attempt in range(_ISSUE_ATTEMPTS):
+        # PostgreSQL first tries the holder as new: one statement when the document is new;
+        # when it is registered, its unique index refuses the holder and the lookup follows.
+        person = None if pg and attempt == 0 else _find_holder(session=session, data=data)
         new_person = None
         if person is None:
             new_person = person_row(holder_columns(data.holder), language=data.language)
