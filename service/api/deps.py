@@ -142,13 +142,6 @@ class Credentials:
     api_key: str | None
 
 
-async def get_credentials(
-    bearer: Annotated[str | None, Depends(_bearer)],
-    api_key: Annotated[str | None, Depends(_api_key)],
-) -> Credentials:
-    return Credentials(bearer=bearer, api_key=api_key)
-
-
 def authenticate(*, session: Session, request: Request, credentials: Credentials) -> Principal:
     if credentials.api_key:
         principal = accounts.principal_for_api_key(session=session, key=credentials.api_key)
@@ -323,14 +316,17 @@ def Authorize(action: Action | None, owner: Owner = Owner.none) -> Any:  # noqa:
     """
     rule = Rule(action=action, owner=owner)
 
+    # The credential schemes are direct sub-dependencies, not behind a dependency of their
+    # own: each level costs FastAPI's resolver on every request.
     async def unit_of_work(
         request: Request,
-        credentials: Annotated[Credentials, Depends(get_credentials)],
+        bearer: Annotated[str | None, Depends(_bearer)],
+        api_key: Annotated[str | None, Depends(_api_key)],
         acting_telegram_user: Annotated[str | None, Depends(_acting_user)],
     ) -> UnitOfWork:
         return UnitOfWork(
             request=request,
-            credentials=credentials,
+            credentials=Credentials(bearer=bearer, api_key=api_key),
             rule=rule,
             telegram_user_id=_telegram_user(acting_telegram_user),
         )
