@@ -127,7 +127,8 @@ def build(rows: int) -> Built:
 
 
 @contextmanager
-def serve(url: str, workers: int = 2) -> Iterator[tuple[str, dict[str, str]]]:
+def serve(url: str, workers: int = 2) -> Iterator[tuple[str, dict[str, str], int]]:
+    """Two API workers on ``url``; yields (base URL, environment, the server's pid)."""
     data = Path(tempfile.mkdtemp(prefix="onboard-scale-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
     env |= {
@@ -146,7 +147,7 @@ def serve(url: str, workers: int = 2) -> Iterator[tuple[str, dict[str, str]]]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc, data / "server.log", seconds=300, timeout=2, pause=0.2)
-        yield base, env
+        yield base, env, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -188,10 +189,67 @@ end
 """
 
 
-def measure_creation(url: str, seconds: int = 5) -> tuple[WrkResult, WrkResult]:
+@dataclass
+class CpuPerRequest:
+    """CPU milliseconds per request, from /proc, of the API processes and of the PostgreSQL
+    backends serving its database (the figure the machine's load does not move)."""
+
+    api_ms: float
+    backends_ms: float
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo += children.get(found[-1], [])
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """utime + stime of each process still running (all its threads)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _backends(url: str) -> list[int]:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        found = list(pids)
+    engine.dispose()
+    return found
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
+def measure_creation(url: str, seconds: int = 5) -> tuple[WrkResult, WrkResult, CpuPerRequest]:
     """/healthz and POST /cards with 16 clients on an empty database migrated by the served
-    checkout itself (``BENCH_SERVICE_DIR``: compare before and after a change)."""
-    with serve(url) as (base, env), tempfile.TemporaryDirectory() as d:
+    checkout itself (``BENCH_SERVICE_DIR``: compare before and after a change), and the CPU
+    a creation costs: a 2 s warm-up of creations first (the pools fill), then /proc read
+    around the measured run."""
+    with serve(url) as (base, env, pid), tempfile.TemporaryDirectory() as d:
         key = _cli(["api-keys", "create", "scale", "--scope", "cards:write"], env)
         create = Path(d) / "c.lua"
         create.write_text(
@@ -201,13 +259,24 @@ def measure_creation(url: str, seconds: int = 5) -> tuple[WrkResult, WrkResult]:
         )
         wrk(base + "/healthz", seconds=2)
         health = wrk(base + "/healthz", seconds=seconds)
+        warm = Path(d) / "w.lua"
+        warm.write_text(create.read_text().replace('"R%02d', '"W%02d'))
+        wrk(base + "/api/v1/cards", script=warm, seconds=2, connections=16)
+        api, backends = _descendants(pid), _backends(url)
+        api_0, pg_0 = _cpu_seconds(api), _cpu_seconds(backends)
         cards = wrk(base + "/api/v1/cards", script=create, seconds=seconds, connections=16)
-    return health, cards
+        api_1, pg_1 = _cpu_seconds(api), _cpu_seconds(list({*backends, *_backends(url)}))
+    done = max(cards.rps * seconds, 1.0)
+    cpu = CpuPerRequest(
+        api_ms=1000 * _cpu_used(api_0, api_1) / done,
+        backends_ms=1000 * _cpu_used(pg_0, pg_1) / done,
+    )
+    return health, cards, cpu
 
 
 def measure(url: str, seconds: int = 5) -> dict[str, WrkResult]:
     out: dict[str, WrkResult] = {}
-    with serve(url) as (base, env), tempfile.TemporaryDirectory() as d:
+    with serve(url) as (base, env, _pid), tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         key = _cli(["api-keys", "create", "scale", "--scope", "cards:write"], env)
         stats_key = _cli(["api-keys", "create", "scale-stats", "--scope", "stats:read"], env)
@@ -346,7 +415,7 @@ def measure_analytics(url: str, seconds: int = 5) -> dict[str, WrkResult]:
     """Every analytics request with wrk (4 connections, two workers), and GET /healthz in the
     same run as the floor."""
     out: dict[str, WrkResult] = {}
-    with serve(url) as (base, env), tempfile.TemporaryDirectory() as d:
+    with serve(url) as (base, env, _pid), tempfile.TemporaryDirectory() as d:
         key = _cli(["api-keys", "create", "scale-stats", "--scope", "stats:read"], env)
         script = _lua(Path(d) / "s.lua", "GET", {"X-API-Key": key})
         with httpx.Client(base_url=base, timeout=120) as http:
@@ -407,10 +476,12 @@ def run() -> None:
         run_analytics()
         return
     if os.environ.get("BENCH_SCALE_ONLY") == "create":
-        health, made = measure_creation(_database(f"{DB_PREFIX}_create"))
+        health, made, cpu = measure_creation(_database(f"{DB_PREFIX}_create"))
         print(f"  {SERVICE_DIR}: /healthz {health.rps:,.0f} req/s; POST /cards (16 clients) "
               f"{made.rps:,.0f} req/s p50 {made.p50_ms:.1f} ms p99 {made.p99_ms:.1f} ms, "
-              f"{made.non_2xx} non-2xx; ratio {made.rps / health.rps:.3f}")  # fmt: skip
+              f"{made.non_2xx} non-2xx; ratio {made.rps / health.rps:.3f}; CPU per creation "
+              f"API {cpu.api_ms:.2f} ms + PostgreSQL {cpu.backends_ms:.2f} ms; "
+              f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
         return
     started = time.monotonic()
     print(f"Scale bench on PostgreSQL: {SMALL:,} and {ROWS:,} cards, two API workers", flush=True)

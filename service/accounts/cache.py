@@ -1,5 +1,5 @@
-"""Callers remembered for a few seconds, so the hottest path (verification) authenticates
-without the database.
+"""Callers remembered for a few seconds, so the hottest paths (verification, card creation)
+authenticate without the database.
 
 A hit costs a dictionary lookup. The key is the credential itself (an API key, or a bearer
 token whose signature was checked when it was first seen and whose own expiry is checked on

@@ -142,13 +142,6 @@ class Credentials:
     api_key: str | None
 
 
-async def get_credentials(
-    bearer: Annotated[str | None, Depends(_bearer)],
-    api_key: Annotated[str | None, Depends(_api_key)],
-) -> Credentials:
-    return Credentials(bearer=bearer, api_key=api_key)
-
-
 def authenticate(*, session: Session, request: Request, credentials: Credentials) -> Principal:
     if credentials.api_key:
         principal = accounts.principal_for_api_key(session=session, key=credentials.api_key)
@@ -180,9 +173,18 @@ class UnitOfWork:
     rule: Rule | None = None
     telegram_user_id: int | None = None
 
-    async def run(self, work: Callable[[Session, Principal], T], *, reads_only: bool = False) -> T:
-        """``reads_only``: a POST that writes nothing (verification) takes no write lock."""
-        return await run_in_threadpool(self._run, work, reads_only)
+    async def run(
+        self,
+        work: Callable[[Session, Principal], T],
+        *,
+        reads_only: bool = False,
+        remembered_caller: bool = False,
+    ) -> T:
+        """``reads_only``: a POST that writes nothing (verification) takes no write lock.
+        ``remembered_caller``: the caller from the short-lived cache (``accounts.cache``,
+        with its bound) instead of a lookup in the transaction; for hot write paths."""
+        caller = await self._cached_principal() if remembered_caller else None
+        return await run_in_threadpool(self._run, work, reads_only, caller)
 
     @overload
     async def call(
@@ -262,9 +264,14 @@ class UnitOfWork:
             return read_only(engine)
         return engine
 
-    def _run(self, work: Callable[[Session, Principal], T], reads_only: bool = False) -> T:
+    def _run(
+        self,
+        work: Callable[[Session, Principal], T],
+        reads_only: bool = False,
+        caller: Principal | None = None,
+    ) -> T:
         with transaction(self._engine(reads_only)) as session:
-            principal = authenticate(
+            principal = caller or authenticate(
                 session=session, request=self.request, credentials=self.credentials
             )
             if self.rule is None or self.rule.action is None:
@@ -309,14 +316,17 @@ def Authorize(action: Action | None, owner: Owner = Owner.none) -> Any:  # noqa:
     """
     rule = Rule(action=action, owner=owner)
 
+    # The credential schemes are direct sub-dependencies, not behind a dependency of their
+    # own: each level costs FastAPI's resolver on every request.
     async def unit_of_work(
         request: Request,
-        credentials: Annotated[Credentials, Depends(get_credentials)],
+        bearer: Annotated[str | None, Depends(_bearer)],
+        api_key: Annotated[str | None, Depends(_api_key)],
         acting_telegram_user: Annotated[str | None, Depends(_acting_user)],
     ) -> UnitOfWork:
         return UnitOfWork(
             request=request,
-            credentials=credentials,
+            credentials=Credentials(bearer=bearer, api_key=api_key),
             rule=rule,
             telegram_user_id=_telegram_user(acting_telegram_user),
         )

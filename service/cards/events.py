@@ -30,3 +30,8 @@ def payload(card: Card, *, status: str) -> dict[str, Any]:
 
 def emit(session: Session, event_type: EventType, card: Card, *, status: str) -> None:
     outbox.emit(session, event_type, payload(card, status=status))
+
+
+def outbox_row(event_type: EventType, card: Card, *, status: str) -> dict[str, Any]:
+    """The outbox row ``emit`` would write, for a caller that writes it with its own rows."""
+    return outbox.row(event_type, payload(card, status=status))

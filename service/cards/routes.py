@@ -64,7 +64,7 @@ async def create_card(
             status_code=201,
         )
 
-    result = await uow.run(work)
+    result = await uow.run(work, remembered_caller=True)
     if isinstance(result, idempotency.Replay):
         return _replay(result.status_code, result.body)
     response.headers["Location"] = f"/api/v1/cards/{result.id}"

@@ -7,6 +7,7 @@ Latin, Turkish-style spellings) lose the marks. The result holds only A-Z, space
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -94,6 +95,7 @@ class NoLatinForm(ValueError):
         super().__init__(f"has letters with no Latin form here ({names} script)")
 
 
+@functools.lru_cache(maxsize=4096)  # per letter: names repeat a few dozen letters
 def script_of(ch: str) -> str | None:
     """The script of a letter as Unicode names it (LATIN, CYRILLIC, GREEK, ARABIC, CJK...);
     None for anything else, and for modifier letters (the Uzbek ʻ), which go with any."""
@@ -122,27 +124,35 @@ def to_icao_latin(name: str, *, strict: bool = False) -> str:
     out: list[str] = []
     lost: list[str] = []
     for ch in unicodedata.normalize("NFKC", name).strip():
-        up = ch.upper()
-        if up in _CYRILLIC:
-            out.append(_CYRILLIC[up])
-        elif up in _LATIN_SPECIAL or ch in _LATIN_SPECIAL:
-            out.append(_LATIN_SPECIAL.get(up, _LATIN_SPECIAL.get(ch, "")))
-        elif ch in _APOSTROPHES:
-            continue  # Uzbek Latin o‘ and g‘ become plain O and G
-        elif ch in " -":
-            out.append(ch)
-        else:
-            base = unicodedata.normalize("NFKD", up)
-            latin = "".join(c for c in base if "A" <= c <= "Z")
-            if not latin and base[:1] in _CYRILLIC:  # a Cyrillic letter with a mark: Ӑ, Ӧ
-                latin = _CYRILLIC[base[0]]
-            if not latin and script_of(ch) is not None:
-                lost.append(script_of(ch) or "UNKNOWN")
-            out.append(latin)
+        latin, script = _latin_of(ch)
+        out.append(latin)
+        if script is not None:
+            lost.append(script)
     if strict and lost:
         raise NoLatinForm(sorted(set(lost)))
     text = re.sub(r"\s+", " ", "".join(out))
     return re.sub(r"-{2,}", "-", text).strip(" -")
+
+
+@functools.lru_cache(maxsize=4096)
+def _latin_of(ch: str) -> tuple[str, str | None]:
+    """One character's Latin form, and the script of a letter that has none (else None)."""
+    up = ch.upper()
+    if up in _CYRILLIC:
+        return _CYRILLIC[up], None
+    if up in _LATIN_SPECIAL or ch in _LATIN_SPECIAL:
+        return _LATIN_SPECIAL.get(up, _LATIN_SPECIAL.get(ch, "")), None
+    if ch in _APOSTROPHES:
+        return "", None  # Uzbek Latin o‘ and g‘ become plain O and G
+    if ch in " -":
+        return ch, None
+    base = unicodedata.normalize("NFKD", up)
+    latin = "".join(c for c in base if "A" <= c <= "Z")
+    if not latin and base[:1] in _CYRILLIC:  # a Cyrillic letter with a mark: Ӑ, Ӧ
+        latin = _CYRILLIC[base[0]]
+    if not latin and script_of(ch) is not None:
+        return latin, script_of(ch) or "UNKNOWN"
+    return latin, None
 
 
 LATIN_MAX = 100  # the card's column for a Latin name

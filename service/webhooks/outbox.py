@@ -13,13 +13,15 @@ from service.webhooks.models import EventType, OutboxEvent
 
 
 def emit(session: Session, event_type: EventType, data: dict[str, Any]) -> None:
-    session.execute(
-        OutboxEvent.__table__.insert(),  # type: ignore[attr-defined]
-        {
-            "event_id": uuid7(),
-            "type": event_type.value,
-            "data": data,
-            "created_at": clock.now(),
-            "dispatched": False,
-        },
-    )
+    session.execute(OutboxEvent.__table__.insert(), row(event_type, data))  # type: ignore[attr-defined]
+
+
+def row(event_type: EventType, data: dict[str, Any]) -> dict[str, Any]:
+    """A new outbox row (for a caller that writes it in a statement of its own)."""
+    return {
+        "event_id": uuid7(),
+        "type": event_type.value,
+        "data": data,
+        "created_at": clock.now(),
+        "dispatched": False,
+    }
