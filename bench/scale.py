@@ -365,7 +365,7 @@ def measure_analytics(url: str, seconds: int = 5) -> dict[str, WrkResult]:
 def _imported(rows: int) -> str:
     """A database of ``rows`` archive cards (``BENCH_SCALE_REUSE=1``: the one left by an
     earlier run, if it holds them); no roll-up is built here (``spread`` builds it)."""
-    name = f"onboard_bench_scale_{rows}"
+    name = f"{DB_PREFIX}_{rows}"  # BENCH_SCALE_DB: runs on one server keep apart
     if os.environ.get("BENCH_SCALE_REUSE"):
         url = f"{PG}/{name}"
         engine = make_engine(url)
