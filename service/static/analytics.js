@@ -197,6 +197,11 @@ async function cards(by) {
   $("note-" + by).textContent = t("hidden")(data.suppressed_cells, data.min_cell, data.round_base);
 }
 
+// The filters the server applied (echoed in its answer) go with every row of a table.
+const FILTER_COLUMNS = ["region", "citizenship", "occupation"];
+const filterHeader = () => FILTER_COLUMNS.map((f) => `${t("c_filter")}: ${t("f_" + f)}`);
+const filterCells = (data) => FILTER_COLUMNS.map((f) => data.filters[f] || "");
+
 async function trend() {
   const by = $("trend-by").value;
   const params = rangeParams({ by });
@@ -211,9 +216,9 @@ async function trend() {
   const rows = [];
   for (const g of groups) for (const m of g.months) {
     rows.push([m.month, g.code, g.label, m.issued === null ? t("suppressed") : m.issued,
-      m.arrivals === null ? t("suppressed") : m.arrivals]);
+      m.arrivals === null ? t("suppressed") : m.arrivals, ...filterCells(data)]);
   }
-  shown.trend = { header: [t("c_month"), t("c_code"), t("c_label"), t("issued"), t("arrivals")], rows };
+  shown.trend = { header: [t("c_month"), t("c_code"), t("c_label"), t("issued"), t("arrivals"), ...filterHeader()], rows };
   const max = Math.max(1, ...groups.flatMap((g) => g.months.flatMap((m) => [m.issued || 0, m.arrivals || 0])));
   smallMultiples($("chart-trend"), data.months, groups, max);
   let note = t("hidden")(data.suppressed_cells, data.min_cell, data.round_base);
@@ -238,8 +243,6 @@ function table(container, name) {
   container.append(tableEl);
 }
 
-const OUTCOME_FILTERS = ["region", "citizenship", "occupation"];
-
 function pct(v) { return v === null ? t("suppressed") : `${Math.round(v * 1000) / 10}%`; }
 
 async function outcomes() {
@@ -257,13 +260,11 @@ async function outcomes() {
     const name = "outcomes-" + part;
     shown[name] = {
       header: [t("c_code"), t("c_group"), t("c_course"), t("c_total"),
-        ...kinds.flatMap((k) => [t(k), `${t(k)}, ${t("share")}`]),
-        ...OUTCOME_FILTERS.map((f) => `${t("c_filter")}: ${t("f_" + f)}`)],
-      // The filters the server applied (echoed in its answer) go with every row.
+        ...kinds.flatMap((k) => [t(k), `${t(k)}, ${t("share")}`]), ...filterHeader()],
       rows: data[part].map((g) => [g.code, g.label, g.course_completed ? t("yes") : t("no"),
         g.total === null ? t("suppressed") : g.total,
         ...kinds.flatMap((k) => [g.counts[k] === null ? t("suppressed") : g.counts[k], pct(g.shares[k])]),
-        ...OUTCOME_FILTERS.map((f) => data.filters[f] || "")]),
+        ...filterCells(data)]),
     };
     table($("table-" + name), name);
   }

@@ -131,14 +131,19 @@ def test_analytics_page_in_russian_under_csp(tmp_path: Path) -> None:
 
             # The trend CSV holds exactly the points drawn.
             rows = _download(page, "trend")
-            assert rows[0] == ["месяц", "код", "название", "Карт оформлено", "Въездов отмечено"]
+            assert rows[0] == ["месяц", "код", "название", "Карт оформлено", "Въездов отмечено"] + [
+                "фильтр: Регион (код)",
+                "фильтр: Гражданство (код)",
+                "фильтр: Род занятий",
+            ]
+            assert {tuple(r[5:]) for r in rows[1:]} == {("", "", "")}  # no filter yet
             drawn = page.eval_on_selector_all(
                 "#chart-trend .multiple",
                 """boxes => boxes.flatMap(b => [...b.querySelectorAll('circle')].map(c =>
                     [b.dataset.code, c.dataset.month, c.dataset.measure, c.dataset.value]))""",
             )
             from_csv = []
-            for month, code, _label, issued, arrivals in rows[1:]:
+            for month, code, _label, issued, arrivals, *_filters in rows[1:]:
                 if issued != "скрыто":
                     from_csv.append([code, month, "issued", issued])
                 if arrivals != "скрыто":
@@ -210,6 +215,10 @@ def test_analytics_page_in_russian_under_csp(tmp_path: Path) -> None:
                 ["all", "все", "нет", "10", *["0", "0%"] * 3, "10", "100%"]
                 + ["RU-SVE", "UZB", "Builder"]
             ]
+            trend_rows = _download(page, "trend")
+            assert {tuple(r[1:2] + r[5:]) for r in trend_rows[1:]} == {
+                ("RU-SVE", "RU-SVE", "UZB", "Builder")
+            }
             page.fill("#filter-occupation", "driver")  # no driver's stay has ended
             page.click("#trend-form button[type=submit]")
             expect(outcome_table).to_have_text(
