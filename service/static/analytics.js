@@ -29,11 +29,11 @@ const TEXT = {
     c_work_cards: "рабочих карт за год", c_source: "источник", c_checked: "проверено",
     no_quotas: (y) => `Официальные цифры за ${y} год не внесены (content/policy/quotas/${y}.yaml).`,
     h_outcomes: "Исходы по прохождению курса", by_course: "только по курсу",
-    outcomes_filters: "Фильтры региона и гражданства из раздела «Помесячно» действуют и здесь.",
+    outcomes_filters: "Фильтры региона, гражданства и рода занятий из раздела «Помесячно» действуют и здесь; таблица и CSV называют их в последних столбцах.",
     h_outcomes_cards: "Завершённые пребывания", h_outcomes_obligations: "Обязанности из памятки, срок которых наступил",
     c_group: "группа", c_course: "курс пройден к сроку", c_total: "всего", yes: "да", no: "нет",
     exit_on_time: "выезд в срок", overstayed: "просрочено (expired)", extended: "продлено", revoked: "аннулировано",
-    met_on_time: "выполнено в срок", late: "с опозданием", missed: "не выполнено", share: "доля",
+    met_on_time: "выполнено в срок", late: "с опозданием", missed: "не выполнено", share: "доля", c_filter: "фильтр",
   },
   en: {
     title: "Onboard analytics", language: "Language", print: "Printable view",
@@ -55,11 +55,11 @@ const TEXT = {
     c_work_cards: "work cards this year", c_source: "source", c_checked: "checked on",
     no_quotas: (y) => `No official figure entered for ${y} (content/policy/quotas/${y}.yaml).`,
     h_outcomes: "Outcomes by course completion", by_course: "by course only",
-    outcomes_filters: "The region and citizenship filters of the monthly section apply here too.",
+    outcomes_filters: "The region, citizenship and occupation filters of the monthly section apply here too; the table and its CSV name them in the last columns.",
     h_outcomes_cards: "Ended stays", h_outcomes_obligations: "Checklist obligations that fell due",
     c_group: "group", c_course: "course completed by the deadline", c_total: "total", yes: "yes", no: "no",
     exit_on_time: "exit on time", overstayed: "overstayed (expired)", extended: "extended", revoked: "revoked",
-    met_on_time: "met on time", late: "late", missed: "missed", share: "share",
+    met_on_time: "met on time", late: "late", missed: "missed", share: "share", c_filter: "filter",
   },
 };
 let lang = localStorage.getItem("analytics-lang") ||
@@ -197,6 +197,11 @@ async function cards(by) {
   $("note-" + by).textContent = t("hidden")(data.suppressed_cells, data.min_cell, data.round_base);
 }
 
+// The filters the server applied (echoed in its answer) go with every row of a table.
+const FILTER_COLUMNS = ["region", "citizenship", "occupation"];
+const filterHeader = () => FILTER_COLUMNS.map((f) => `${t("c_filter")}: ${t("f_" + f)}`);
+const filterCells = (data) => FILTER_COLUMNS.map((f) => data.filters[f] || "");
+
 async function trend() {
   const by = $("trend-by").value;
   const params = rangeParams({ by });
@@ -211,9 +216,9 @@ async function trend() {
   const rows = [];
   for (const g of groups) for (const m of g.months) {
     rows.push([m.month, g.code, g.label, m.issued === null ? t("suppressed") : m.issued,
-      m.arrivals === null ? t("suppressed") : m.arrivals]);
+      m.arrivals === null ? t("suppressed") : m.arrivals, ...filterCells(data)]);
   }
-  shown.trend = { header: [t("c_month"), t("c_code"), t("c_label"), t("issued"), t("arrivals")], rows };
+  shown.trend = { header: [t("c_month"), t("c_code"), t("c_label"), t("issued"), t("arrivals"), ...filterHeader()], rows };
   const max = Math.max(1, ...groups.flatMap((g) => g.months.flatMap((m) => [m.issued || 0, m.arrivals || 0])));
   smallMultiples($("chart-trend"), data.months, groups, max);
   let note = t("hidden")(data.suppressed_cells, data.min_cell, data.round_base);
@@ -243,9 +248,9 @@ function pct(v) { return v === null ? t("suppressed") : `${Math.round(v * 1000) 
 async function outcomes() {
   const by = $("outcomes-by").value;
   const params = new URLSearchParams({ by, lang });
-  for (const f of ["region", "citizenship"]) {  // the monthly filters narrow outcomes too
+  for (const f of ["region", "citizenship", "occupation"]) {  // the monthly filters narrow outcomes too
     const v = $("filter-" + f).value.trim();
-    if (v) params.set(f, v.toUpperCase());
+    if (v) params.set(f, f === "occupation" ? v : v.toUpperCase());
   }
   const r = await api("/api/v1/stats/outcomes?" + params);
   const data = await r.json();
@@ -255,10 +260,11 @@ async function outcomes() {
     const name = "outcomes-" + part;
     shown[name] = {
       header: [t("c_code"), t("c_group"), t("c_course"), t("c_total"),
-        ...kinds.flatMap((k) => [t(k), `${t(k)}, ${t("share")}`])],
+        ...kinds.flatMap((k) => [t(k), `${t(k)}, ${t("share")}`]), ...filterHeader()],
       rows: data[part].map((g) => [g.code, g.label, g.course_completed ? t("yes") : t("no"),
         g.total === null ? t("suppressed") : g.total,
-        ...kinds.flatMap((k) => [g.counts[k] === null ? t("suppressed") : g.counts[k], pct(g.shares[k])])]),
+        ...kinds.flatMap((k) => [g.counts[k] === null ? t("suppressed") : g.counts[k], pct(g.shares[k])]),
+        ...filterCells(data)]),
     };
     table($("table-" + name), name);
   }

@@ -3,9 +3,9 @@
 Each card adds to two small tables: ``stats_monthly`` (cards issued and entries recorded per
 Moscow month and combination of region, citizenship, purpose and occupation) and
 ``stats_outcome`` (outcomes of ended stays and of their checklist obligations per
-citizenship, region and course completion by the deadline). ``stats_card`` keeps what each
-card added as last folded, so a change is folded as the difference between the card's new
-contribution and its counted one.
+citizenship, region, occupation and course completion by the deadline). ``stats_card``
+keeps what each card added as last folded, so a change is folded as the difference between
+the card's new contribution and its counted one.
 
 A card's contribution changes when the card changes (a ``card_event``: creation, entry, exit,
 extension, revocation), when an obligation is reported done (``checklist_done``), when its
@@ -48,7 +48,7 @@ _OB_CODE = {"met_on_time": "m", "late": "l", "missed": "x"}
 _OB_NAME = {v: k for k, v in _OB_CODE.items()}
 
 MonthKey = tuple[str, str, str, str, str, str]  # measure, month, region, cit., purpose, occ.
-OutcomeKey = tuple[str, str, str, bool, str]  # kind, citizenship, region, took, outcome
+OutcomeKey = tuple[str, str, str, str, bool, str]  # kind, cit., region, occ., took, outcome
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,11 @@ class Facts:
             yield ("arrivals", self.entered, *dims)
 
     def outcomes(self) -> Iterator[OutcomeKey]:
+        dims = (self.citizenship, self.region, self.occupation)
         if self.outcome is not None:
-            yield ("card", self.citizenship, self.region, self.took, self.outcome)
+            yield ("card", *dims, self.took, self.outcome)
         for outcome, took in self.obligations:
-            yield ("obligation", self.citizenship, self.region, took, outcome)
+            yield ("obligation", *dims, took, outcome)
 
 
 def policy_version(policy: Policy) -> str:
@@ -337,13 +338,13 @@ _ADD_MONTH = text(
     " DO UPDATE SET cards = stats_monthly.cards + excluded.cards"
 )
 _ADD_OUTCOME = text(
-    "INSERT INTO stats_outcome (kind, citizenship, region, took, outcome, n)"
-    " VALUES (:kind, :citizenship, :region, :took, :outcome, :n)"
-    " ON CONFLICT (kind, citizenship, region, took, outcome)"
+    "INSERT INTO stats_outcome (kind, citizenship, region, occupation, took, outcome, n)"
+    " VALUES (:kind, :citizenship, :region, :occupation, :took, :outcome, :n)"
+    " ON CONFLICT (kind, citizenship, region, occupation, took, outcome)"
     " DO UPDATE SET n = stats_outcome.n + excluded.n"
 )
 _MONTH_FIELDS = ("measure", "month", "region", "citizenship", "purpose", "occupation")
-_OUTCOME_FIELDS = ("kind", "citizenship", "region", "took", "outcome")
+_OUTCOME_FIELDS = ("kind", "citizenship", "region", "occupation", "took", "outcome")
 
 
 def apply(session: Session, delta: Delta) -> None:
@@ -495,7 +496,8 @@ def from_scratch(session: Session, policy: Policy | None, today: date) -> Delta:
 
 
 def forget(*, session: Session, card_ids: list[uuid.UUID]) -> None:
-    """Erasure: counted cards move to the occupation "(not given)", in the same transaction."""
+    """Erasure: counted cards move to the occupation "(not given)" in both roll-ups, in the
+    same transaction."""
     old = {k: f for k, f in stored(session, card_ids).items() if f.occupation != NOT_GIVEN}
     if not old:
         return

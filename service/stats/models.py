@@ -57,13 +57,14 @@ class StatsMonthly(SQLModel, table=True):
 
 class StatsOutcome(SQLModel, table=True):
     """Outcomes of ended stays (``kind`` 'card') and of their obligations ('obligation') per
-    citizenship, region and whether the course was completed by the deadline."""
+    citizenship, region, occupation and whether the course was completed by the deadline."""
 
     __tablename__ = "stats_outcome"
 
     kind: str = Field(max_length=12, primary_key=True)
     citizenship: str = Field(max_length=3, primary_key=True)
     region: str = Field(max_length=8, primary_key=True)
+    occupation: str = Field(max_length=120, primary_key=True)
     took: bool = Field(primary_key=True)
     outcome: str = Field(max_length=16, primary_key=True)
     n: int = Field(sa_column=Column(BigInteger, nullable=False))

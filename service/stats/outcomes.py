@@ -76,11 +76,13 @@ class Outcomes(BaseModel):
     suppressed_cells: int
     as_of: datetime
     filters: dict[str, str] = PField(
-        default_factory=dict, description="The region and citizenship the cards were narrowed to"
+        default_factory=dict,
+        description="The region, citizenship and occupation the cards were narrowed to",
     )
 
 
 Counts = dict[tuple[str, bool], dict[str, int]]
+FILTERS = ("citizenship", "region", "occupation")  # the roll-up's keys, in a delta's order
 
 
 def _counts(
@@ -88,7 +90,10 @@ def _counts(
 ) -> tuple[Counts, Counts]:
     """True counts per (group, course completed) and outcome, for cards and obligations: the
     ``stats_outcome`` roll-up plus the changes since its last fold (cube.py); ``filters``
-    (region, citizenship) narrow the cards counted."""
+    (region, citizenship, occupation) narrow the cards counted."""
+    if not set(filters) <= set(FILTERS):  # they become column names below
+        raise ValueError(f"unknown filters: {sorted(set(filters) - set(FILTERS))}")
+    wanted = {k: v.lower() if k == "occupation" else v for k, v in filters.items()}
     cards: Counts = defaultdict(lambda: defaultdict(int))
     obligations: Counts = defaultdict(lambda: defaultdict(int))
     kinds = {"card": cards, "obligation": obligations}
@@ -98,22 +103,21 @@ def _counts(
         delta = cube.from_scratch(session, policy, today)
     else:
         code = "'all'" if by is OutcomesBy.course else by.value  # a fixed column name
-        where = " AND ".join(f"{k} = :{k}" for k in filters) or "TRUE"  # fixed column names
+        where = " AND ".join(f"{k} = :{k}" for k in wanted) or "TRUE"  # names from FILTERS
         rows = session.execute(
             text(
                 f"SELECT kind, {code}, took, outcome, SUM(n) FROM stats_outcome "  # noqa: S608
                 f"WHERE {where} GROUP BY 1, 2, 3, 4"
             ),
-            filters,
+            wanted,
         ).all()
         for kind, key, took, outcome, n in rows:
             kinds[str(kind)][(str(key), bool(took))][str(outcome)] += int(n)
-    for (kind, citizenship, region, took, outcome), n in delta.outcomes.items():
-        if filters.get("citizenship", citizenship) != citizenship:
+    for (kind, *dims, took, outcome), n in delta.outcomes.items():
+        values = dict(zip(FILTERS, dims, strict=True))
+        if any(values[k] != v for k, v in wanted.items()):
             continue
-        if filters.get("region", region) != region:
-            continue
-        key = {"course": "all", "citizenship": citizenship, "region": region}[by.value]
+        key = "all" if by is OutcomesBy.course else values[by.value]
         kinds[kind][(key, took)][outcome] += n
     return cards, obligations
 

@@ -133,13 +133,14 @@ async def get_outcomes(
     lang: LangQuery = Lang.ru,
     region: Annotated[str | None, Query(max_length=8, description="e.g. RU-SVE")] = None,
     citizenship: Annotated[str | None, Query(max_length=3, description="e.g. UZB")] = None,
+    occupation: Annotated[str | None, Query(max_length=120, description="e.g. builder")] = None,
 ) -> Outcomes:
     """For cards whose stay has ended: the share closed by exit on time, overstayed, extended
     and revoked; for checklist obligations due within those stays: met on time, late, missed
     — each split by whether the holder had completed the course by the deadline. The answer's
     `note` says what this observational comparison can and cannot show. Optional filters
-    (region, citizenship) narrow the cards counted; the same suppression applies."""
-    given = {"region": region, "citizenship": citizenship}
+    (region, citizenship, occupation) narrow the cards counted; the same suppression applies."""
+    given = {"region": region, "citizenship": citizenship, "occupation": occupation}
     filters = {k: v for k, v in given.items() if v}
     return await _answer(uow, settings, outcomes, policy=policy, by=by, lang=lang, filters=filters)
 

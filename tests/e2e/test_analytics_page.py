@@ -131,14 +131,19 @@ def test_analytics_page_in_russian_under_csp(tmp_path: Path) -> None:
 
             # The trend CSV holds exactly the points drawn.
             rows = _download(page, "trend")
-            assert rows[0] == ["месяц", "код", "название", "Карт оформлено", "Въездов отмечено"]
+            assert rows[0] == ["месяц", "код", "название", "Карт оформлено", "Въездов отмечено"] + [
+                "фильтр: Регион (код)",
+                "фильтр: Гражданство (код)",
+                "фильтр: Род занятий",
+            ]
+            assert {tuple(r[5:]) for r in rows[1:]} == {("", "", "")}  # no filter yet
             drawn = page.eval_on_selector_all(
                 "#chart-trend .multiple",
                 """boxes => boxes.flatMap(b => [...b.querySelectorAll('circle')].map(c =>
                     [b.dataset.code, c.dataset.month, c.dataset.measure, c.dataset.value]))""",
             )
             from_csv = []
-            for month, code, _label, issued, arrivals in rows[1:]:
+            for month, code, _label, issued, arrivals, *_filters in rows[1:]:
                 if issued != "скрыто":
                     from_csv.append([code, month, "issued", issued])
                 if arrivals != "скрыто":
@@ -177,7 +182,7 @@ def test_analytics_page_in_russian_under_csp(tmp_path: Path) -> None:
             )
             assert outcome_rows == table
             assert outcome_rows[1][:4] == ["all", "все", "нет", "10"]
-            assert outcome_rows[1][-2:] == ["10", "100%"]  # revoked
+            assert outcome_rows[1][-5:] == ["10", "100%", "", "", ""]  # revoked; no filter
             expect(page.locator("#note-outcomes")).to_contain_text("не доказывает")
 
             # No official quota figure is shipped: the page says so.
@@ -189,6 +194,42 @@ def test_analytics_page_in_russian_under_csp(tmp_path: Path) -> None:
             page.click("#trend-form button[type=submit]")
             expect(multiples).to_have_count(1, timeout=20_000)
             expect(multiples.nth(0)).to_contain_text("Свердловская область")
+
+            # The occupation filter narrows the outcomes too, and their CSV names the filters.
+            outcome_table = page.locator("#table-outcomes-cards")
+            page.fill("#filter-occupation", "Builder")
+            page.click("#trend-form button[type=submit]")
+            expect(outcome_table).to_contain_text("Builder", timeout=20_000)
+            expect(page.locator("body")).to_have_attribute("data-ready", "yes", timeout=20_000)
+            outcome_rows = _download(page, "outcomes-cards")
+            assert outcome_rows == page.eval_on_selector_all(
+                "#table-outcomes-cards tr",
+                "trs => trs.map(tr => [...tr.children].map(c => c.textContent))",
+            )
+            assert outcome_rows[0][-3:] == [
+                "фильтр: Регион (код)",
+                "фильтр: Гражданство (код)",
+                "фильтр: Род занятий",
+            ]
+            assert outcome_rows[1:] == [
+                ["all", "все", "нет", "10", *["0", "0%"] * 3, "10", "100%"]
+                + ["RU-SVE", "UZB", "Builder"]
+            ]
+            trend_rows = _download(page, "trend")
+            assert {tuple(r[1:2] + r[5:]) for r in trend_rows[1:]} == {
+                ("RU-SVE", "RU-SVE", "UZB", "Builder")
+            }
+            page.fill("#filter-occupation", "driver")  # no driver's stay has ended
+            page.click("#trend-form button[type=submit]")
+            expect(outcome_table).to_have_text(
+                "Нет ни одной ячейки, достаточно большой для показа."
+            )
+            expect(multiples).to_have_count(0)
+            expect(page.locator("body")).to_have_attribute("data-ready", "yes", timeout=20_000)
+            assert len(_download(page, "outcomes-cards")) == 1  # the header only
+            page.fill("#filter-occupation", "")
+            page.click("#trend-form button[type=submit]")
+            expect(multiples).to_have_count(1, timeout=20_000)
 
             # English on request, the codes unchanged.
             page.select_option("#lang", "en")

@@ -54,9 +54,9 @@ def _tables(session: Session) -> tuple[dict[Any, int], dict[Any, int]]:
     for *key, n in rows.all():
         months[tuple(key)] += int(n)
     for *key, n in session.execute(
-        text("SELECT kind, citizenship, region, took, outcome, n FROM stats_outcome")
+        text("SELECT kind, citizenship, region, occupation, took, outcome, n FROM stats_outcome")
     ).all():
-        key[3] = bool(key[3])
+        key[4] = bool(key[4])
         outcomes[tuple(key)] += int(n)
     months.update(delta.months)
     outcomes.update(delta.outcomes)
@@ -196,7 +196,11 @@ def test_api_answers_do_not_change_with_a_fold(client, actors, engine, fixed_clo
         ("/api/v1/stats/cards/monthly", {"by": by} | extra)
         for by in ("region", "citizenship", "purpose", "occupation")
         for extra in ({}, {"region": "RU-SVE"}, {"occupation": "BUILDER", "citizenship": "UZB"})
-    ] + [("/api/v1/stats/outcomes", {"by": by}) for by in ("course", "citizenship", "region")]
+    ] + [
+        ("/api/v1/stats/outcomes", {"by": by} | extra)
+        for by in ("course", "citizenship", "region")
+        for extra in ({}, {"occupation": "BUILDER", "citizenship": "UZB"})
+    ]
 
     def answers() -> list[Any]:
         out = []
@@ -234,3 +238,62 @@ def test_cli_fold_and_rebuild(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert onboard("db", "upgrade")
     assert "cards added" in onboard("stats", "fold")
     assert "rebuilt from 0 cards" in onboard("stats", "rebuild")
+
+
+def test_migration_0020_refills_the_outcome_rollup_from_the_stored_facts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Occupation joins the outcome roll-up's keys: upgrading an existing database sums the
+    facts every folded card left in ``stats_card`` (as the folds had), and so does going
+    back down to the old keys."""
+    import uuid
+
+    from alembic import command
+
+    from service.core.db import make_engine
+    from service.core.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path}/m.db"
+    upgrade(url, "0018")
+    rnd = random.Random(20)
+    tokens = [c + t for c in "mlx" for t in "01"]
+    rows = [
+        {
+            "card_id": uuid.uuid4().hex, "issued": "2026-05", "region": rnd.choice(REGIONS),
+            "citizenship": rnd.choice(CITIZENSHIPS),
+            "occupation": rnd.choice(("builder", "driver", rollup.NOT_GIVEN)),
+            "outcome": rnd.choice((None, "exit_on_time", "overstayed", "revoked")),
+            "took": rnd.random() < 0.4,
+            "obligations": ",".join(rnd.choice(tokens) for _ in range(rnd.randint(0, 4))),
+        }
+        for _ in range(300)
+    ]  # fmt: skip
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO stats_card (card_id, issued, region, citizenship, purpose, "
+                "occupation, outcome, took, obligations) VALUES (:card_id, :issued, :region, "
+                ":citizenship, 'work', :occupation, :outcome, :took, :obligations)"
+            ),
+            rows,
+        )
+    upgrade(url)
+    with Session(engine) as session:
+        facts = cube.stored(session, [uuid.UUID(r["card_id"]) for r in rows])
+        expected = _nonzero(cube.difference(facts, {}).outcomes)
+        assert sum(expected.values()) > 300
+        stored = session.execute(
+            text(
+                "SELECT kind, citizenship, region, occupation, took, outcome, n FROM stats_outcome"
+            )
+        ).all()
+        assert {(*k[:4], bool(k[4]), k[5]): n for *k, n in stored} == expected
+    command.downgrade(alembic_config(url), "0018")
+    old: Counter[Any] = Counter()
+    for (kind, cit, region, _occupation, took, outcome), n in expected.items():
+        old[(kind, cit, region, took, outcome)] += n
+    with Session(engine) as session:
+        stored = session.execute(
+            text("SELECT kind, citizenship, region, took, outcome, n FROM stats_outcome")
+        ).all()
+        assert {(*k[:3], bool(k[3]), k[4]): n for *k, n in stored} == dict(old)
+    engine.dispose()

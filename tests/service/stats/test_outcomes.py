@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
+from sqlmodel import Session
 
+from service.checklist import policy as policies
 from service.core import clock
 from service.core.config import get_settings
+from service.core.db import transaction
 from service.course import content
+from service.stats import cube, rollup
 from tests.factories import attempt, card_payload, right_answers
 
 
@@ -157,3 +162,66 @@ def test_small_groups_are_hidden_and_access_is_checked(client, actors, fixed_clo
         assert r.status_code == 403
     r = client.get("/api/v1/stats/outcomes", params={"by": "surname"}, headers=actors["analyst"])
     assert r.status_code == 422
+
+
+def test_outcomes_narrowed_by_occupation(client, actors, course, engine, fixed_clock) -> None:  # type: ignore[no-untyped-def]
+    """Uzbek builders and drivers in Sverdlovsk region: the occupation filter (any case, as
+    on the monthly endpoint) counts the builders only, before and after a fold."""
+    builders = _cards(client, actors, 10, region="RU-SVE", occupation="Builder")
+    _cards(client, actors, 12, region="RU-SVE", occupation="driver")
+    _cards(
+        client, actors, 11, region="RU-SVE", occupation="builder", **{"holder.citizenship": "TJK"}
+    )
+    _finish_course(client, actors, course, builders)
+    fixed_clock.advance(days=100)
+    query = {"citizenship": "UZB", "region": "RU-SVE", "occupation": "BUILDER"}
+    body = _outcomes(client, actors, **query)
+    assert body["filters"] == query
+    assert _by_course(body["cards"]) == {
+        True: (10, {"exit_on_time": 0, "overstayed": 10, "extended": 0, "revoked": 0},
+               {"exit_on_time": 0.0, "overstayed": 1.0, "extended": 0.0, "revoked": 0.0}),
+    }  # fmt: skip
+    drivers = _outcomes(client, actors, citizenship="UZB", occupation="driver", by="region")
+    assert [(g["code"], g["course_completed"], g["total"]) for g in drivers["cards"]] == [
+        ("RU-SVE", False, 10)  # 12, rounded
+    ]
+    every = _outcomes(client, actors, occupation="builder", by="citizenship")
+    assert {(g["code"], g["total"]) for g in every["cards"]} == {("TJK", 10), ("UZB", 10)}
+    assert _outcomes(client, actors, occupation="welder")["cards"] == []
+    fixed_clock.advance(seconds=11)  # past the fold's margin: the roll-up answers the same
+    with transaction(engine) as session:
+        rollup.fold(
+            session=session, policy=policies.load(get_settings().policy_dir or policies.DEFAULT_DIR)
+        )
+    with Session(engine) as session:
+        assert cube.pending(session, None, clock.today()) is not None
+    assert _outcomes(client, actors, **query)["cards"] == body["cards"]
+    assert _outcomes(client, actors, citizenship="UZB", occupation="driver", by="region") == {
+        **drivers,
+        "as_of": ANY,
+    }
+    r = client.get(
+        "/api/v1/stats/outcomes", params={"occupation": "x" * 121}, headers=actors["analyst"]
+    )
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_two_overlapping_filters_do_not_reveal_a_hidden_cell(client, actors, fixed_clock) -> None:
+    """In Sverdlovsk region 10 builders and 3 drivers overstayed, in Tatarstan 10 builders
+    and 5 drivers. The drivers are hidden on their own; unrounded, all occupations minus
+    builders would give 3 and 5 exactly. Rounded, both regions answer the same pair (15, 10),
+    so the pair cannot tell 3 from 5."""
+    for region, drivers in (("RU-SVE", 3), ("RU-TA", 5)):
+        _cards(client, actors, 10, region=region, occupation="builder")
+        _cards(client, actors, drivers, region=region, occupation="driver")
+    fixed_clock.advance(days=100)
+
+    def overstayed(**params: str) -> dict[str, int | None]:
+        body = _outcomes(client, actors, by="region", **params)
+        return {g["code"]: g["counts"]["overstayed"] for g in body["cards"]}
+
+    assert overstayed(occupation="driver") == {"RU-SVE": None, "RU-TA": None}
+    every, builders = overstayed(), overstayed(occupation="builder")
+    assert every == {"RU-SVE": 15, "RU-TA": 15} and builders == {"RU-SVE": 10, "RU-TA": 10}
+    differences = {code: every[code] - builders[code] for code in every}  # type: ignore[operator]
+    assert differences == {"RU-SVE": 5, "RU-TA": 5}  # true hidden cells: 3 and 5
