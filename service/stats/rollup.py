@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import func, literal_column, text, update
 from sqlalchemy.sql import ColumnElement
@@ -35,7 +35,9 @@ from service.stats.models import CardStatsState
 
 MARGIN = timedelta(seconds=10)
 NOT_GIVEN = "(not given)"
-DIMENSIONS = ("region", "citizenship", "purpose", "occupation")
+# What cards are counted by: the answers' `by=` and the roll-ups' key columns.
+Dimension = Literal["region", "citizenship", "purpose", "occupation"]
+DIMENSIONS: tuple[Dimension, ...] = get_args(Dimension)
 
 
 def key_column(dimension: str) -> SQLColumnExpression[Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -21,11 +20,7 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 MAX_MONTHS = 120
 
 
-class GroupBy(StrEnum):
-    region = "region"
-    citizenship = "citizenship"
-    purpose = "purpose"
-    occupation = "occupation"
+GroupBy = rollup.Dimension
 
 
 class CountCell(BaseModel):
@@ -73,8 +68,8 @@ def card_stats(
     last = end if end is not None and end < date.max else None
     counts: dict[str, int] = {}
     if mark is not None:
-        counts = rollup.rolled_up(session=session, dimension=by.value, start=start, end=last)
-    column = rollup.key_column(by.value)
+        counts = rollup.rolled_up(session=session, dimension=by, start=start, end=last)
+    column = rollup.key_column(by)
     stmt = (
         select(column, func.count())
         .select_from(Card)
@@ -96,7 +91,7 @@ def card_stats(
     return CardStats(
         by=by, from_=start, to=end, lang=lang, min_cell=min_cell, round_base=round_base,
         suppressed_cells=sum(1 for _, n in shown if n is None),
-        items=[Item(code=k, label=label(by.value, k, lang), count=n) for k, n in visible],
+        items=[Item(code=k, label=label(by, k, lang), count=n) for k, n in visible],
         cells=[CountCell(key=k, cards=n) for k, n in visible],
         as_of=clock.now(),
     )  # fmt: skip
@@ -176,16 +171,16 @@ def _monthly_counts(
     if delta is None:
         delta = cube.from_scratch(session, None, clock.today())
     else:
-        sql = f"SELECT {by.value}, month, measure, SUM(cards) FROM stats_monthly"  # noqa: S608
+        sql = f"SELECT {by}, month, measure, SUM(cards) FROM stats_monthly"  # noqa: S608
         sql += " WHERE month >= :m0 AND month <= :m1"
-        sql += "".join(f" AND {d} = :{d}" for d in wanted)  # names from GroupBy only
+        sql += "".join(f" AND {d} = :{d}" for d in wanted)  # names from DIMENSIONS only
         rows = session.execute(text(sql + " GROUP BY 1, 2, 3"), {"m0": m0, "m1": m1} | wanted)
         for code, month, measure, n in rows.all():
             add(str(code), str(month), str(measure), int(n))
-    index = {d: i for i, d in enumerate(rollup.DIMENSIONS, 2)}
+    index: dict[str, int] = {d: i for i, d in enumerate(rollup.DIMENSIONS, 2)}
     for key, n in delta.months.items():
         if n and m0 <= key[1] <= m1 and all(key[index[d]] == v for d, v in wanted.items()):
-            add(key[index[by.value]], key[1], key[0], n)
+            add(key[index[by]], key[1], key[0], n)
     return true
 
 
@@ -210,7 +205,7 @@ def _monthly_groups(
             cells.append(MonthCell(month=month, issued=shown[0], arrivals=shown[1]))
         if total:
             groups.append(
-                (total, MonthlyGroup(code=code, label=label(by.value, code, lang), months=cells))
+                (total, MonthlyGroup(code=code, label=label(by, code, lang), months=cells))
             )
     groups.sort(key=lambda g: (-g[0], g[1].code))
     return [g for _, g in groups], suppressed
