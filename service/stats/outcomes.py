@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
@@ -104,6 +105,28 @@ def choices(policy: Policy, lang: Lang) -> list[Choice]:
     ]
 
 
+def _from_table(
+    session: Session, by: OutcomesBy, wanted: dict[str, str], item: str | None
+) -> list[Any]:
+    """Rows (kind, group, took, outcome, n) of the ``stats_outcome`` roll-up, narrowed by the
+    filters (names from FILTERS) and, for the obligations, to ``item`` when given."""
+    code = "'all'" if by is OutcomesBy.course else by.value  # a fixed column name
+    where = [f"{k} = :{k}" for k in wanted]
+    params = dict(wanted)
+    if item is not None:
+        where.append("(kind = 'card' OR item = :item)")
+        params["item"] = item
+    return list(
+        session.execute(
+            text(
+                f"SELECT kind, {code}, took, outcome, SUM(n) FROM stats_outcome "  # noqa: S608
+                f"WHERE {' AND '.join(where) or 'TRUE'} GROUP BY 1, 2, 3, 4"
+            ),
+            params,
+        ).all()
+    )
+
+
 def _counts(
     session: Session, policy: Policy, by: OutcomesBy, filters: dict[str, str], item: str | None
 ) -> tuple[Counts, Counts]:
@@ -122,20 +145,7 @@ def _counts(
     if delta is None:
         delta = cube.from_scratch(session, policy, today)
     else:
-        code = "'all'" if by is OutcomesBy.course else by.value  # a fixed column name
-        where = [f"{k} = :{k}" for k in wanted]  # names from FILTERS
-        params = dict(wanted)
-        if item is not None:
-            where.append("(kind = 'card' OR item = :item)")
-            params["item"] = item
-        rows = session.execute(
-            text(
-                f"SELECT kind, {code}, took, outcome, SUM(n) FROM stats_outcome "  # noqa: S608
-                f"WHERE {' AND '.join(where) or 'TRUE'} GROUP BY 1, 2, 3, 4"
-            ),
-            params,
-        ).all()
-        for kind, key, took, outcome, n in rows:
+        for kind, key, took, outcome, n in _from_table(session, by, wanted, item):
             kinds[str(kind)][(str(key), bool(took))][str(outcome)] += int(n)
     for (kind, it, *dims, took, outcome), n in delta.outcomes.items():
         values = dict(zip(FILTERS, dims, strict=True))
