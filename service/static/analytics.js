@@ -29,11 +29,12 @@ const TEXT = {
     c_work_cards: "рабочих карт за год", c_source: "источник", c_checked: "проверено",
     no_quotas: (y) => `Официальные цифры за ${y} год не внесены (content/policy/quotas/${y}.yaml).`,
     h_outcomes: "Исходы по прохождению курса", by_course: "только по курсу",
-    outcomes_filters: "Фильтры региона, гражданства и рода занятий из раздела «Помесячно» действуют и здесь; таблица и CSV называют их в последних столбцах.",
+    outcomes_filters: "Фильтры региона, гражданства и рода занятий из раздела «Помесячно» действуют и здесь; таблица и CSV называют их в последних столбцах. Выбор обязанности (например, постановки на миграционный учёт) сужает только таблицу обязанностей; её CSV называет выбранную в последнем столбце.",
     h_outcomes_cards: "Завершённые пребывания", h_outcomes_obligations: "Обязанности из памятки, срок которых наступил",
     c_group: "группа", c_course: "курс пройден к сроку", c_total: "всего", yes: "да", no: "нет",
     exit_on_time: "выезд в срок", overstayed: "просрочено (expired)", extended: "продлено", revoked: "аннулировано",
     met_on_time: "выполнено в срок", late: "с опозданием", missed: "не выполнено", share: "доля", c_filter: "фильтр",
+    f_obligation: "Обязанность", all_obligations: "все вместе",
   },
   en: {
     title: "Onboard analytics", language: "Language", print: "Printable view",
@@ -55,11 +56,12 @@ const TEXT = {
     c_work_cards: "work cards this year", c_source: "source", c_checked: "checked on",
     no_quotas: (y) => `No official figure entered for ${y} (content/policy/quotas/${y}.yaml).`,
     h_outcomes: "Outcomes by course completion", by_course: "by course only",
-    outcomes_filters: "The region, citizenship and occupation filters of the monthly section apply here too; the table and its CSV name them in the last columns.",
+    outcomes_filters: "The region, citizenship and occupation filters of the monthly section apply here too; the table and its CSV name them in the last columns. Choosing an obligation (migration registration, say) narrows the obligations table only; its CSV names the choice in the last column.",
     h_outcomes_cards: "Ended stays", h_outcomes_obligations: "Checklist obligations that fell due",
     c_group: "group", c_course: "course completed by the deadline", c_total: "total", yes: "yes", no: "no",
     exit_on_time: "exit on time", overstayed: "overstayed (expired)", extended: "extended", revoked: "revoked",
     met_on_time: "met on time", late: "late", missed: "missed", share: "share", c_filter: "filter",
+    f_obligation: "Obligation", all_obligations: "all together",
   },
 };
 let lang = localStorage.getItem("analytics-lang") ||
@@ -243,6 +245,20 @@ function table(container, name) {
   container.append(tableEl);
 }
 
+// The obligation choices come with each answer (the policy's ids and titles in `lang`).
+function obligationChoices(choices) {
+  const select = $("outcomes-obligation");
+  const chosen = select.value;
+  const all = document.createElement("option");
+  all.value = ""; all.textContent = t("all_obligations");
+  select.replaceChildren(all, ...choices.map((c) => {
+    const option = document.createElement("option");
+    option.value = c.code; option.textContent = c.label;
+    return option;
+  }));
+  select.value = choices.some((c) => c.code === chosen) ? chosen : "";
+}
+
 function pct(v) { return v === null ? t("suppressed") : `${Math.round(v * 1000) / 10}%`; }
 
 async function outcomes() {
@@ -252,19 +268,28 @@ async function outcomes() {
     const v = $("filter-" + f).value.trim();
     if (v) params.set(f, f === "occupation" ? v : v.toUpperCase());
   }
+  if ($("outcomes-obligation").value) params.set("obligation", $("outcomes-obligation").value);
   const r = await api("/api/v1/stats/outcomes?" + params);
   const data = await r.json();
   if (!r.ok) { $("note-outcomes").textContent = data.detail || t("error"); return; }
+  obligationChoices(data.obligation_choices);
+  // The obligations table also names the obligation it was narrowed to (title and id).
+  const obligation = data.obligation_choices.find((c) => c.code === data.filters.obligation);
+  const extra = {
+    cards: { header: [], cells: [] },
+    obligations: { header: [`${t("c_filter")}: ${t("f_obligation")}`],
+      cells: [obligation ? `${obligation.label} (${obligation.code})` : t("all_obligations")] },
+  };
   for (const [part, kinds] of [["cards", ["exit_on_time", "overstayed", "extended", "revoked"]],
     ["obligations", ["met_on_time", "late", "missed"]]]) {
     const name = "outcomes-" + part;
     shown[name] = {
       header: [t("c_code"), t("c_group"), t("c_course"), t("c_total"),
-        ...kinds.flatMap((k) => [t(k), `${t(k)}, ${t("share")}`]), ...filterHeader()],
+        ...kinds.flatMap((k) => [t(k), `${t(k)}, ${t("share")}`]), ...filterHeader(), ...extra[part].header],
       rows: data[part].map((g) => [g.code, g.label, g.course_completed ? t("yes") : t("no"),
         g.total === null ? t("suppressed") : g.total,
         ...kinds.flatMap((k) => [g.counts[k] === null ? t("suppressed") : g.counts[k], pct(g.shares[k])]),
-        ...filterCells(data)]),
+        ...filterCells(data), ...extra[part].cells]),
     };
     table($("table-" + name), name);
   }
@@ -342,11 +367,13 @@ function start() {
   };
   $("trend-by").addEventListener("change", redrawTrend);
   $("trend-form").addEventListener("submit", redrawTrend);
-  $("outcomes-by").addEventListener("change", async () => {
+  const redrawOutcomes = async () => {
     document.body.dataset.ready = "no";
     try { await outcomes(); } catch (e) { /* signed out */ }
     document.body.dataset.ready = "yes";
-  });
+  };
+  $("outcomes-by").addEventListener("change", redrawOutcomes);
+  $("outcomes-obligation").addEventListener("change", redrawOutcomes);
   $("lang").addEventListener("change", async () => {
     lang = $("lang").value; localStorage.setItem("analytics-lang", lang);
     translatePage();

@@ -7,17 +7,20 @@ citizenship, region, occupation and course completion by the deadline). ``stats_
 keeps what each card added as last folded, so a change is folded as the difference between
 the card's new contribution and its counted one.
 
-A card's contribution changes when the card changes (a ``card_event``: creation, entry, exit,
-extension, revocation), when an obligation is reported done (``checklist_done``), when its
-holder completes the course (``course_completion``), and with the date alone: when its stay
-ends or an obligation falls due (``stats_card.recheck_on``). ``stats_rollup_state`` holds the
-ids of those tables folded through (with the ten-second margin of rollup.py for transactions
-still open). A query adds to the tables the difference for the cards changed since
-(computed, not written), so answers are exact and current. Erasure moves a counted card's
-occupation in the same transaction (``forget``). Outcomes depend on the checklist policy:
-the state names the policy version the facts were computed with; under another version a
-query counts from scratch until the next fold rebuilds the tables (also ``onboard stats
-rebuild``).
+A card's contribution changes when the card changes (a ``card_event``: creation, entry,
+exit, extension, revocation), when an obligation is reported done (``checklist_done``), when
+its holder completes the course (``course_completion``), and with the date alone: when its
+stay ends or an obligation falls due (``stats_card.recheck_on``). Obligation outcomes are
+kept per obligation (``item``, its policy id; empty for a card's own outcome).
+``stats_rollup_state`` holds the ids of those tables folded through (with the ten-second
+margin of rollup.py for transactions still open). A query adds to the tables the difference
+for the cards changed since (computed, not written), so answers are exact and current.
+Erasure moves a counted card's occupation in the same transaction (``forget``). Outcomes
+depend on the checklist policy: the state names the policy version the facts were computed
+with; under another version a query counts from scratch until the next fold rebuilds the
+tables (also ``onboard stats rebuild``). A migration that changes the shape of the facts
+empties ``stats_outcome`` and clears the version (migration 0021), so the same path rebuilds
+them.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from sqlmodel import Session, col
 
 from service.cards.models import Card, CardEvent, EventKind, Person, Status
 from service.checklist.models import ChecklistDone
-from service.checklist.policy import Policy
+from service.checklist.policy import Obligation, Policy
 from service.core import clock
 from service.core.db import bulk_insert, copy_insert
 from service.course.models import CourseCompletion
@@ -48,7 +51,9 @@ _OB_CODE = {"met_on_time": "m", "late": "l", "missed": "x"}
 _OB_NAME = {v: k for k, v in _OB_CODE.items()}
 
 MonthKey = tuple[str, str, str, str, str, str]  # measure, month, region, cit., purpose, occ.
-OutcomeKey = tuple[str, str, str, str, bool, str]  # kind, cit., region, occ., took, outcome
+OutcomeKey = tuple[str, str, str, str, str, bool, str]  # kind, item, cit., region, occ., took,
+# outcome; item: the obligation's id ("" for a card's own outcome)
+Obligations = tuple[tuple[str, str, bool], ...]  # (obligation id, outcome, course completed)
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ class Facts:
     occupation: str
     outcome: str | None = None  # the card's outcome once its stay has ended
     took: bool = False  # course completed by the end of the stay
-    obligations: tuple[tuple[str, bool], ...] = ()  # (outcome, course completed by the due date)
+    obligations: Obligations = ()  # (id, outcome, course completed by the due date)
     recheck_on: date | None = None  # the first day the date alone can change the above
 
     def months(self) -> Iterator[MonthKey]:
@@ -75,13 +80,18 @@ class Facts:
     def outcomes(self) -> Iterator[OutcomeKey]:
         dims = (self.citizenship, self.region, self.occupation)
         if self.outcome is not None:
-            yield ("card", *dims, self.took, self.outcome)
-        for outcome, took in self.obligations:
-            yield ("obligation", *dims, took, outcome)
+            yield ("card", "", *dims, self.took, self.outcome)
+        for item, outcome, took in self.obligations:
+            yield ("obligation", item, *dims, took, outcome)
 
 
 def policy_version(policy: Policy) -> str:
     return str(policy.version)
+
+
+def counted(policy: Policy) -> tuple[Obligation, ...]:
+    """The obligations whose outcomes are counted: reported done, counted from entry."""
+    return tuple(ob for ob in policy.obligations if ob.reportable and ob.event == "entry")
 
 
 # ------------------------------------------------------------------------- facts of cards
@@ -170,7 +180,7 @@ def card_outcome(status: str, extended: bool, exited_on: date | None, stay_until
 
 def _obligations(
     row: Any, policy: Policy, finished: date | None, dones: dict[str, date], today: date
-) -> tuple[tuple[tuple[str, bool], ...], date | None]:
+) -> tuple[Obligations, date | None]:
     """The obligations counted from entry that fell due within the ended stay (as the
     checklist counts them: one deadline function, by the card's regime), and the day the
     next one falls due (``recheck_on``)."""
@@ -182,10 +192,10 @@ def _obligations(
         citizenship=citizenship, purpose=purpose, has_visa=bool(row.visa_number)
     )
     stay_days = (row.stay_until - row.entered_on).days
-    out: list[tuple[str, bool]] = []
+    out: list[tuple[str, str, bool]] = []
     recheck: date | None = None
-    for ob in policy.obligations:
-        if not ob.reportable or ob.event != "entry" or not ob.applies_to(regime):
+    for ob in counted(policy):
+        if not ob.applies_to(regime):
             continue
         rule = ob.rule_for(
             regime=regime, purpose=purpose, citizenship=citizenship, stay_days=stay_days
@@ -200,7 +210,7 @@ def _obligations(
             continue
         done_on = dones.get(ob.id)
         outcome = "missed" if done_on is None else "met_on_time" if done_on <= due else "late"
-        out.append((outcome, finished is not None and finished <= due))
+        out.append((ob.id, outcome, finished is not None and finished <= due))
     return tuple(out), recheck
 
 
@@ -264,7 +274,9 @@ def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
 
 
 def _to_row(card_id: uuid.UUID, f: Facts) -> dict[str, Any]:
-    obligations = ",".join(_OB_CODE[o] + ("1" if t else "0") for o, t in f.obligations)
+    """``obligations`` as ``id:m1,id:l0``: each obligation's id, an outcome letter and 1 when
+    the course was completed by its due date."""
+    obligations = ",".join(f"{i}:{_OB_CODE[o]}{'1' if t else '0'}" for i, o, t in f.obligations)
     return {
         "card_id": card_id, "issued": f.issued, "entered": f.entered, "region": f.region,
         "citizenship": f.citizenship, "purpose": f.purpose, "occupation": f.occupation,
@@ -274,9 +286,8 @@ def _to_row(card_id: uuid.UUID, f: Facts) -> dict[str, Any]:
 
 
 def _from_row(row: Any) -> Facts:
-    obligations = tuple(
-        (_OB_NAME[item[0]], item[1] == "1") for item in row.obligations.split(",") if item
-    )
+    tokens = (token.rpartition(":") for token in row.obligations.split(",") if token)
+    obligations = tuple((item, _OB_NAME[code[0]], code[1] == "1") for item, _, code in tokens)
     return Facts(
         issued=row.issued, entered=row.entered, region=row.region,
         citizenship=row.citizenship, purpose=row.purpose, occupation=row.occupation,
@@ -338,13 +349,13 @@ _ADD_MONTH = text(
     " DO UPDATE SET cards = stats_monthly.cards + excluded.cards"
 )
 _ADD_OUTCOME = text(
-    "INSERT INTO stats_outcome (kind, citizenship, region, occupation, took, outcome, n)"
-    " VALUES (:kind, :citizenship, :region, :occupation, :took, :outcome, :n)"
-    " ON CONFLICT (kind, citizenship, region, occupation, took, outcome)"
+    "INSERT INTO stats_outcome (kind, item, citizenship, region, occupation, took, outcome, n)"
+    " VALUES (:kind, :item, :citizenship, :region, :occupation, :took, :outcome, :n)"
+    " ON CONFLICT (kind, item, citizenship, region, occupation, took, outcome)"
     " DO UPDATE SET n = stats_outcome.n + excluded.n"
 )
 _MONTH_FIELDS = ("measure", "month", "region", "citizenship", "purpose", "occupation")
-_OUTCOME_FIELDS = ("kind", "citizenship", "region", "occupation", "took", "outcome")
+_OUTCOME_FIELDS = ("kind", "item", "citizenship", "region", "occupation", "took", "outcome")
 
 
 def apply(session: Session, delta: Delta) -> None:

@@ -56,12 +56,14 @@ class StatsMonthly(SQLModel, table=True):
 
 
 class StatsOutcome(SQLModel, table=True):
-    """Outcomes of ended stays (``kind`` 'card') and of their obligations ('obligation') per
-    citizenship, region, occupation and whether the course was completed by the deadline."""
+    """Outcomes of ended stays (``kind`` 'card', ``item`` empty) and of their obligations
+    ('obligation', ``item`` the obligation's policy id) per citizenship, region, occupation and
+    whether the course was completed by the deadline."""
 
     __tablename__ = "stats_outcome"
 
     kind: str = Field(max_length=12, primary_key=True)
+    item: str = Field(max_length=64, primary_key=True)
     citizenship: str = Field(max_length=3, primary_key=True)
     region: str = Field(max_length=8, primary_key=True)
     occupation: str = Field(max_length=120, primary_key=True)
@@ -85,7 +87,7 @@ class StatsCard(SQLModel, table=True):
     occupation: str = Field(max_length=120)
     outcome: str | None = Field(default=None, max_length=16)
     took: bool = False
-    obligations: str = Field(default="", max_length=400)
+    obligations: str = Field(default="", max_length=400)  # "id:m1,id:l0" (cube.py)
     recheck_on: date | None = Field(default=None, index=True)
 
 

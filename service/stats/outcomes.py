@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
@@ -60,6 +61,11 @@ class OutcomeGroup(BaseModel):
     shares: dict[str, float | None] = PField(description="count / total of the shown figures")
 
 
+class Choice(BaseModel):
+    code: str
+    label: str
+
+
 class Outcomes(BaseModel):
     by: OutcomesBy
     lang: Lang
@@ -72,12 +78,18 @@ class Outcomes(BaseModel):
     obligations: list[OutcomeGroup] = PField(
         description="Checklist obligations falling due within ended stays: "
         + ", ".join(OBLIGATION_OUTCOMES)
+        + "; every obligation together, or the one named by the `obligation` filter"
+    )
+    obligation_choices: list[Choice] = PField(
+        default_factory=list,
+        description="The obligations `obligation=` can name: the policy's id and its title",
     )
     suppressed_cells: int
     as_of: datetime
     filters: dict[str, str] = PField(
         default_factory=dict,
-        description="The region, citizenship and occupation the cards were narrowed to",
+        description="The region, citizenship and occupation the cards were narrowed to, and "
+        "the obligation the obligations were narrowed to",
     )
 
 
@@ -85,12 +97,43 @@ Counts = dict[tuple[str, bool], dict[str, int]]
 FILTERS = ("citizenship", "region", "occupation")  # the roll-up's keys, in a delta's order
 
 
+def choices(policy: Policy, lang: Lang) -> list[Choice]:
+    """The obligations whose outcomes are counted, by id, with their title in ``lang``."""
+    return [
+        Choice(code=ob.id, label=ob.title.get(lang.value) or ob.title.get("en") or ob.id)
+        for ob in cube.counted(policy)
+    ]
+
+
+def _from_table(
+    session: Session, by: OutcomesBy, wanted: dict[str, str], item: str | None
+) -> list[Any]:
+    """Rows (kind, group, took, outcome, n) of the ``stats_outcome`` roll-up, narrowed by the
+    filters (names from FILTERS) and, for the obligations, to ``item`` when given."""
+    code = "'all'" if by is OutcomesBy.course else by.value  # a fixed column name
+    where = [f"{k} = :{k}" for k in wanted]
+    params = dict(wanted)
+    if item is not None:
+        where.append("(kind = 'card' OR item = :item)")
+        params["item"] = item
+    return list(
+        session.execute(
+            text(
+                f"SELECT kind, {code}, took, outcome, SUM(n) FROM stats_outcome "  # noqa: S608
+                f"WHERE {' AND '.join(where) or 'TRUE'} GROUP BY 1, 2, 3, 4"
+            ),
+            params,
+        ).all()
+    )
+
+
 def _counts(
-    session: Session, policy: Policy, by: OutcomesBy, filters: dict[str, str]
+    session: Session, policy: Policy, by: OutcomesBy, filters: dict[str, str], item: str | None
 ) -> tuple[Counts, Counts]:
     """True counts per (group, course completed) and outcome, for cards and obligations: the
     ``stats_outcome`` roll-up plus the changes since its last fold (cube.py); ``filters``
-    (region, citizenship, occupation) narrow the cards counted."""
+    (region, citizenship, occupation) narrow the cards counted, ``item`` (an obligation's id)
+    the obligations."""
     if not set(filters) <= set(FILTERS):  # they become column names below
         raise ValueError(f"unknown filters: {sorted(set(filters) - set(FILTERS))}")
     wanted = {k: v.lower() if k == "occupation" else v for k, v in filters.items()}
@@ -102,20 +145,12 @@ def _counts(
     if delta is None:
         delta = cube.from_scratch(session, policy, today)
     else:
-        code = "'all'" if by is OutcomesBy.course else by.value  # a fixed column name
-        where = " AND ".join(f"{k} = :{k}" for k in wanted) or "TRUE"  # names from FILTERS
-        rows = session.execute(
-            text(
-                f"SELECT kind, {code}, took, outcome, SUM(n) FROM stats_outcome "  # noqa: S608
-                f"WHERE {where} GROUP BY 1, 2, 3, 4"
-            ),
-            wanted,
-        ).all()
-        for kind, key, took, outcome, n in rows:
+        for kind, key, took, outcome, n in _from_table(session, by, wanted, item):
             kinds[str(kind)][(str(key), bool(took))][str(outcome)] += int(n)
-    for (kind, *dims, took, outcome), n in delta.outcomes.items():
+    for (kind, it, *dims, took, outcome), n in delta.outcomes.items():
         values = dict(zip(FILTERS, dims, strict=True))
-        if any(values[k] != v for k, v in wanted.items()):
+        other = kind == "obligation" and item is not None and it != item
+        if other or any(values[k] != v for k, v in wanted.items()):
             continue
         key = "all" if by is OutcomesBy.course else values[by.value]
         kinds[kind][(key, took)][outcome] += n
@@ -167,11 +202,13 @@ def outcomes(
     min_cell: int,
     round_base: int,
     filters: dict[str, str] | None = None,
+    obligation: str | None = None,
 ) -> Outcomes:
     """Outcomes of ended stays and of their obligations (see cube.py for what counts), split
-    by course completion by the deadline; small cells hidden, shown counts rounded."""
+    by course completion by the deadline; small cells hidden, shown counts rounded. An
+    ``obligation`` (a policy id) narrows the obligations to that one."""
     filters = filters or {}
-    card_counts, ob_counts = _counts(session, policy, by, filters)
+    card_counts, ob_counts = _counts(session, policy, by, filters, obligation)
     cards, hidden_cards = _groups(card_counts, CARD_OUTCOMES, by, lang, min_cell, round_base)
     obligations, hidden_obs = _groups(
         ob_counts, OBLIGATION_OUTCOMES, by, lang, min_cell, round_base
@@ -179,5 +216,6 @@ def outcomes(
     return Outcomes(
         by=by, lang=lang, min_cell=min_cell, round_base=round_base, note=NOTE[lang],
         cards=cards, obligations=obligations, suppressed_cells=hidden_cards + hidden_obs,
-        as_of=clock.now(), filters=filters,
+        as_of=clock.now(), obligation_choices=choices(policy, lang),
+        filters=filters | ({"obligation": obligation} if obligation else {}),
     )  # fmt: skip

@@ -15,6 +15,7 @@ from service.core import clock
 from service.core.config import Settings
 from service.core.errors import field_error
 from service.core.problems import PROBLEM_RESPONSES
+from service.stats.cube import counted
 from service.stats.labels import Lang
 from service.stats.outcomes import Outcomes, OutcomesBy, outcomes
 from service.stats.quotas import QuotaStats, quota_stats
@@ -134,15 +135,24 @@ async def get_outcomes(
     region: Annotated[str | None, Query(max_length=8, description="e.g. RU-SVE")] = None,
     citizenship: Annotated[str | None, Query(max_length=3, description="e.g. UZB")] = None,
     occupation: Annotated[str | None, Query(max_length=120, description="e.g. builder")] = None,
+    obligation: Annotated[
+        str | None, Query(max_length=64, description="e.g. migration-registration")
+    ] = None,
 ) -> Outcomes:
     """For cards whose stay has ended: the share closed by exit on time, overstayed, extended
     and revoked; for checklist obligations due within those stays: met on time, late, missed
     — each split by whether the holder had completed the course by the deadline. The answer's
     `note` says what this observational comparison can and cannot show. Optional filters
-    (region, citizenship, occupation) narrow the cards counted; the same suppression applies."""
+    (region, citizenship, occupation) narrow the cards counted, and `obligation` (a policy id,
+    listed in `obligation_choices`) the obligations to that one; the same suppression applies."""
+    if obligation is not None and obligation not in {ob.id for ob in counted(policy)}:
+        raise field_error("obligation", "is not an obligation whose outcomes are counted")
     given = {"region": region, "citizenship": citizenship, "occupation": occupation}
     filters = {k: v for k, v in given.items() if v}
-    return await _answer(uow, settings, outcomes, policy=policy, by=by, lang=lang, filters=filters)
+    return await _answer(
+        uow, settings, outcomes, policy=policy, by=by, lang=lang, filters=filters,
+        obligation=obligation,
+    )  # fmt: skip
 
 
 @router.get("/stats/quotas", response_model=QuotaStats)

@@ -230,11 +230,39 @@ def test_analytics_page_in_russian_under_csp(tmp_path: Path) -> None:
             page.fill("#filter-occupation", "")
             page.click("#trend-form button[type=submit]")
             expect(multiples).to_have_count(1, timeout=20_000)
+            expect(page.locator("body")).to_have_attribute("data-ready", "yes", timeout=20_000)
+
+            # One obligation alone (registration): chosen by its title; the obligations CSV
+            # names the choice in its last column.
+            options = page.eval_on_selector_all(
+                "#outcomes-obligation option", "os => os.map(o => [o.value, o.textContent])"
+            )
+            assert options[0] == ["", "все вместе"]
+            assert ["migration-registration", "Постановка на миграционный учёт"] in options
+            with page.expect_response(lambda r: "obligation=migration-registration" in r.url):
+                page.select_option("#outcomes-obligation", "migration-registration")
+            expect(page.locator("body")).to_have_attribute("data-ready", "yes", timeout=20_000)
+            obligation_rows = _download(page, "outcomes-obligations")
+            assert obligation_rows[0][-4:] == [
+                "фильтр: Регион (код)",
+                "фильтр: Гражданство (код)",
+                "фильтр: Род занятий",
+                "фильтр: Обязанность",
+            ]
+            # No stay with an obligation has ended here (the server keeps real time): the
+            # table says so and the CSV is its header (API tests count the obligations).
+            assert len(obligation_rows) == 1
+            expect(page.locator("#table-outcomes-obligations")).to_have_text(
+                "Нет ни одной ячейки, достаточно большой для показа."
+            )
 
             # English on request, the codes unchanged.
             page.select_option("#lang", "en")
             expect(page.locator("#chart-region")).to_contain_text("Moskva (RU-MOW)", timeout=20_000)
             expect(page.locator("button[data-csv=region]")).to_have_text("Download CSV")
+            expect(page.locator("#outcomes-obligation option:checked")).to_have_text(
+                "Migration registration at the place of stay"
+            )
 
             # The print view hides the controls and keeps the charts.
             page.emulate_media(media="print")

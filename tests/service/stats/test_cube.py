@@ -54,9 +54,12 @@ def _tables(session: Session) -> tuple[dict[Any, int], dict[Any, int]]:
     for *key, n in rows.all():
         months[tuple(key)] += int(n)
     for *key, n in session.execute(
-        text("SELECT kind, citizenship, region, occupation, took, outcome, n FROM stats_outcome")
+        text(
+            "SELECT kind, item, citizenship, region, occupation, took, outcome, n "
+            "FROM stats_outcome"
+        )
     ).all():
-        key[4] = bool(key[4])
+        key[5] = bool(key[5])
         outcomes[tuple(key)] += int(n)
     months.update(delta.months)
     outcomes.update(delta.outcomes)
@@ -276,11 +279,18 @@ def test_migration_0020_refills_the_outcome_rollup_from_the_stored_facts(tmp_pat
             ),
             rows,
         )
-    upgrade(url)
+    upgrade(url, "0020")
+    names = {"m": "met_on_time", "l": "late", "x": "missed"}
+    counted: Counter[Any] = Counter()
+    for r in rows:  # the facts in 0020's shape: no obligation ids
+        dims = (r["citizenship"], r["region"], r["occupation"])
+        if r["outcome"] is not None:
+            counted[("card", *dims, r["took"], r["outcome"])] += 1
+        for token in filter(None, r["obligations"].split(",")):
+            counted[("obligation", *dims, token[1] == "1", names[token[0]])] += 1
+    expected = _nonzero(counted)
+    assert sum(expected.values()) > 300
     with Session(engine) as session:
-        facts = cube.stored(session, [uuid.UUID(r["card_id"]) for r in rows])
-        expected = _nonzero(cube.difference(facts, {}).outcomes)
-        assert sum(expected.values()) > 300
         stored = session.execute(
             text(
                 "SELECT kind, citizenship, region, occupation, took, outcome, n FROM stats_outcome"
@@ -296,4 +306,64 @@ def test_migration_0020_refills_the_outcome_rollup_from_the_stored_facts(tmp_pat
             text("SELECT kind, citizenship, region, took, outcome, n FROM stats_outcome")
         ).all()
         assert {(*k[:3], bool(k[3]), k[4]): n for *k, n in stored} == dict(old)
+    engine.dispose()
+
+
+def test_migration_0021_empties_the_outcome_rollup_for_the_next_fold_to_rebuild(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The stored facts name no obligation, so 0021 cannot refill the roll-up by obligation:
+    it empties it, clears the stored obligations and the fold state's policy version (so a
+    query counts from scratch and the next fold rebuilds); the monthly facts stay."""
+    import uuid
+
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from service.core.db import make_engine
+    from service.core.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path}/m.db"
+    upgrade(url, "0020")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO stats_card (card_id, issued, region, citizenship, purpose, "
+                "occupation, outcome, took, obligations) VALUES (:id, '2026-05', 'RU-SVE', "
+                "'UZB', 'work', 'builder', 'overstayed', 1, 'm1,x0')"
+            ),
+            {"id": uuid.uuid4().hex},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO stats_outcome (kind, citizenship, region, occupation, took, "
+                "outcome, n) VALUES ('obligation', 'UZB', 'RU-SVE', 'builder', 1, "
+                "'met_on_time', 1)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO stats_rollup_state (id, events_through, dones_through, "
+                "completions_through, policy) VALUES (1, 5, 6, 7, '1')"
+            )
+        )
+    upgrade(url)
+
+    def state() -> tuple[Any, ...]:
+        with engine.connect() as conn:
+            return (
+                conn.execute(text("SELECT count(*) FROM stats_outcome")).scalar(),
+                conn.execute(text("SELECT obligations, occupation FROM stats_card")).one(),
+                conn.execute(text("SELECT policy, events_through FROM stats_rollup_state")).one(),
+            )
+
+    keys = inspect(engine).get_pk_constraint("stats_outcome")["constrained_columns"]
+    assert keys[:2] == ["kind", "item"]
+    assert state() == (0, ("", "builder"), ("", 5))
+    policy = policies.load()
+    with Session(engine) as session:
+        assert cube.pending(session, policy, clock.today()) is None  # counted from scratch
+        assert cube.pending(session, None, clock.today()) is not None  # monthly: as before
+    command.downgrade(alembic_config(url), "0020")
+    assert "item" not in {c["name"] for c in inspect(engine).get_columns("stats_outcome")}
+    assert state() == (0, ("", "builder"), ("", 5))
     engine.dispose()

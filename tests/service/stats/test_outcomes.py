@@ -8,6 +8,7 @@ from typing import Any
 from unittest.mock import ANY
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from service.checklist import policy as policies
@@ -225,3 +226,99 @@ def test_two_overlapping_filters_do_not_reveal_a_hidden_cell(client, actors, fix
     assert every == {"RU-SVE": 15, "RU-TA": 15} and builders == {"RU-SVE": 10, "RU-TA": 10}
     differences = {code: every[code] - builders[code] for code in every}  # type: ignore[operator]
     assert differences == {"RU-SVE": 5, "RU-TA": 5}  # true hidden cells: 3 and 5
+
+
+REGISTRATION = "migration-registration"
+
+
+def _registration(client, actors, cards: list[dict[str, Any]], day: date) -> None:  # type: ignore[no-untyped-def]
+    for card in cards:
+        _post(
+            client, actors, f"/api/v1/cards/{card['id']}/checklist/{REGISTRATION}/done",
+            {"evidence": "талон", "done_on": day.isoformat()},
+        )  # fmt: skip
+
+
+def test_one_obligation_alone(client, actors, course, engine, fixed_clock) -> None:  # type: ignore[no-untyped-def]
+    """Registration read alone (obligation=), before and after a fold, after migration 0021
+    emptied the roll-up (counted from scratch) and after the fold that rebuilds it."""
+    start = clock.today()
+    took, skipped = _cards(client, actors, 10), _cards(client, actors, 12)
+    for card in took + skipped:
+        _post(client, actors, f"/api/v1/cards/{card['id']}/entry", {"crossing_point": "Внуково"})
+    _finish_course(client, actors, course, took)
+    fixed_clock.advance(days=30)
+    _registration(client, actors, took, start + timedelta(days=2))  # on time
+    _registration(client, actors, skipped[:10], start + timedelta(days=20))  # late; 2 missed
+    fixed_clock.advance(days=70)  # past every stay's end
+
+    every = _outcomes(client, actors)
+    body = _outcomes(client, actors, obligation=REGISTRATION)
+    assert body["filters"] == {"obligation": REGISTRATION}
+    assert body["cards"] == every["cards"]  # the filter narrows the obligations only
+    assert _by_course(body["obligations"]) == {
+        True: (10, {"met_on_time": 10, "late": 0, "missed": 0},
+               {"met_on_time": 1.0, "late": 0.0, "missed": 0.0}),
+        False: (10, {"met_on_time": 0, "late": 10, "missed": None},  # 12 and 2: rounded, hidden
+                {"met_on_time": 0.0, "late": 1.0, "missed": None}),
+    }  # fmt: skip
+    # All obligations together: registration, the medical check and the work permit.
+    assert _by_course(every["obligations"])[True][:2] == (
+        30, {"met_on_time": 10, "late": 0, "missed": 20}
+    )  # fmt: skip
+    medical = _outcomes(client, actors, obligation="biometrics-and-medical", citizenship="UZB")
+    assert medical["filters"] == {"citizenship": "UZB", "obligation": "biometrics-and-medical"}
+    assert {g["course_completed"]: g["counts"] for g in medical["obligations"]} == {
+        True: {"met_on_time": 0, "late": 0, "missed": 10},
+        False: {"met_on_time": 0, "late": 0, "missed": 10},
+    }
+    choices = {c["code"]: c["label"] for c in body["obligation_choices"]}
+    assert choices[REGISTRATION] == "Постановка на миграционный учёт"
+    assert "stay-end" not in choices  # met by an exit, never reported: not counted
+    english = _outcomes(client, actors, obligation=REGISTRATION, lang="en", by="region")
+    assert {c["code"]: c["label"] for c in english["obligation_choices"]}[REGISTRATION] == (
+        "Migration registration at the place of stay"
+    )
+
+    queries = [{"obligation": REGISTRATION}, {"obligation": REGISTRATION, "by": "region"}, {}]
+
+    def answers() -> list[Any]:
+        out = [{**_outcomes(client, actors, **q), "as_of": None} for q in queries]
+        r = client.get(
+            "/api/v1/stats/cards/monthly", params={"by": "region"}, headers=actors["analyst"]
+        )
+        return [*out, {**r.json(), "as_of": None}]
+
+    before = answers()
+    fixed_clock.advance(seconds=11)  # past the fold's margin
+    policy = policies.load(get_settings().policy_dir or policies.DEFAULT_DIR)
+    with transaction(engine) as session:
+        rollup.fold(session=session, policy=policy)
+    with Session(engine) as session:
+        assert cube.pending(session, policy, clock.today()) is not None  # the roll-up answers
+    assert answers() == before
+    with transaction(engine) as session:  # what migration 0021 does to a folded database
+        session.execute(text("DELETE FROM stats_outcome"))
+        session.execute(text("UPDATE stats_card SET obligations = ''"))
+        session.execute(text("UPDATE stats_rollup_state SET policy = ''"))
+    with Session(engine) as session:
+        assert cube.pending(session, policy, clock.today()) is None  # counted from scratch
+    assert answers() == before
+    with transaction(engine) as session:
+        rollup.fold(session=session, policy=policy)  # another version: rebuilds
+    with Session(engine) as session:
+        items = session.execute(
+            text("SELECT DISTINCT item FROM stats_outcome WHERE kind = 'obligation'")
+        ).scalars()
+        assert set(items) == {REGISTRATION, "biometrics-and-medical", "work-permit"}
+        assert cube.pending(session, policy, clock.today()) is not None
+    assert answers() == before
+
+
+@pytest.mark.parametrize("obligation", ["registration", "stay-end", "x" * 65])
+def test_an_obligation_not_counted_is_refused(client, actors, obligation: str) -> None:  # type: ignore[no-untyped-def]
+    r = client.get(
+        "/api/v1/stats/outcomes", params={"obligation": obligation}, headers=actors["analyst"]
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
