@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from service.core.types import UTCDateTime
@@ -87,7 +87,8 @@ class StatsCard(SQLModel, table=True):
     occupation: str = Field(max_length=120)
     outcome: str | None = Field(default=None, max_length=16)
     took: bool = False
-    obligations: str = Field(default="", max_length=400)  # "id:m1,id:l0" (cube.py)
+    # "id:m1,id:l0" (cube.py): as long as the policy's list of obligations makes it
+    obligations: str = Field(default="", sa_column=Column(Text, nullable=False))
     recheck_on: date | None = Field(default=None, index=True)
 
 

@@ -44,9 +44,18 @@ def _recreate(keys: list[str]) -> None:
     op.execute("UPDATE stats_rollup_state SET policy = ''")  # no policy's version
 
 
+def _obligations_column(new: sa.types.TypeEngine, old: sa.types.TypeEngine) -> None:
+    """With ids the stored list grows with the policy: no fixed length (on PostgreSQL
+    varchar to text rewrites nothing)."""
+    with op.batch_alter_table("stats_card") as batch:
+        batch.alter_column("obligations", type_=new, existing_type=old, existing_nullable=False)
+
+
 def upgrade() -> None:
     _recreate(["kind", "item", "citizenship", "region", "occupation", "took", "outcome"])
+    _obligations_column(sa.Text(), sa.String(length=400))
 
 
 def downgrade() -> None:
     _recreate(["kind", "citizenship", "region", "occupation", "took", "outcome"])
+    _obligations_column(sa.String(length=400), sa.Text())
