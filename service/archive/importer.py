@@ -11,6 +11,7 @@ PostgreSQL: a batch is one ``COPY`` into a staging table and set-based ``INSERT 
 from __future__ import annotations
 
 import csv
+import json
 import time
 import unicodedata
 import uuid
@@ -25,8 +26,7 @@ from typing import Any
 
 import psycopg
 from pydantic import ValidationError
-from sqlalchemy import select as sa_select
-from sqlalchemy import tuple_
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -269,23 +269,30 @@ def _first_row(line: int, row: Row) -> Row:
 _SAME_HOLDER = ("surname", "given_names", "date_of_birth", "sex")  # what same_holder compares
 
 
-def _already_imported(session: Session, ids: list[str]) -> set[str]:
-    stmt = select(ArchiveImport.archive_id).where(col(ArchiveImport.archive_id).in_(ids))
-    return set(session.exec(stmt).all())
-
-
+# SQLite: the batch's values travel as one JSON parameter, not thousands of bound values
+# (SQLAlchemy's rendering of those cost more than the query).
+_DONE_SQLITE = text(
+    "SELECT archive_id FROM archive_import WHERE archive_id IN (SELECT value FROM json_each(:ids))"
+)
 _PERSON_COLUMNS = ("id", "surname", "given_names", "date_of_birth", "sex", "citizenship",
                    "document_type", "document_number")  # fmt: skip
+_PEOPLE_SQLITE = text(
+    f"SELECT {', '.join('p.' + c for c in _PERSON_COLUMNS)} FROM json_each(:keys) AS k "  # noqa: S608
+    "JOIN person AS p ON p.citizenship = json_extract(k.value, '$[0]') "
+    "AND p.document_type = json_extract(k.value, '$[1]') "
+    "AND p.document_number = json_extract(k.value, '$[2]')"
+).columns(*(Person.__table__.c[c] for c in _PERSON_COLUMNS))  # type: ignore[attr-defined]
+
+
+def _already_imported(session: Session, ids: list[str]) -> set[str]:
+    return set(session.execute(_DONE_SQLITE, {"ids": json.dumps(ids)}).scalars())
 
 
 def _registered(
     session: Session, keys: set[tuple[str, str, str]]
 ) -> dict[tuple[str, str, str], Row]:
     """The persons already registered with these documents, by document."""
-    table = Person.__table__  # type: ignore[attr-defined]
-    wanted = tuple_(table.c.citizenship, table.c.document_type, table.c.document_number)
-    stmt = sa_select(*(table.c[name] for name in _PERSON_COLUMNS))
-    found = session.execute(stmt.where(wanted.in_(list(keys)))).mappings()
+    found = session.execute(_PEOPLE_SQLITE, {"keys": json.dumps(list(keys))}).mappings()
     people = [dict(p) for p in found]
     return {document_key(p): p for p in people}
 
