@@ -48,7 +48,7 @@ from service.core import clock
 from service.core.db import bulk_insert, transaction
 from service.stats import rollup
 
-BATCH = 2000
+BATCH = 5000  # rows a transaction (PostgreSQL, measured against 2000: less CPU a row)
 
 
 class ImportFileError(ValueError):
@@ -235,30 +235,39 @@ def _write_batch_pg(
     todo = [item for item in batch if item[0] not in done] if done else batch
     if not todo:
         return
+    _check_holders(session, todo, result)
+    actor = f"import:{source}"[:120]
+    imported = staging.merge(session, now=clock.now(), actor=actor, source=source[:200])
+    rollup.add_backdated(session=session, card_ids=staging.IMPORTED_CARDS)
+    result.imported += imported
+
+
+def _check_holders(session: Session, todo: list[tuple[int, Row]], result: ImportResult) -> None:
+    """PostgreSQL: the holder rules over the staged rows whose document is registered or
+    repeats within the batch (any other row registers its holder, and nothing can refuse
+    it); their verdicts go to the staging table (``staging.link``)."""
     found = staging.registered(session)
     keys = [document_key(row) for _, row in todo]
     repeated = {key for key, n in Counter(keys).items() if n > 1}
     checked = [
         item for item, key in zip(todo, keys, strict=True) if key in repeated or item[0] in found
     ]
-    if checked:
-        people = {document_key(row): found[line] for line, row in checked if line in found}
-        open_holders = {p["id"] for p in people.values() if p["has_open"]}
-        accepted = _holder_rules(checked, people, open_holders, result, new_person=_first_row)
-        kept = {line for line, _, _ in accepted}
-        staging.link(
-            session,
-            refused=[line for line, _ in checked if line not in kept],
-            links=[
-                (line, None, first) if first else (line, person["id"], None)
-                for line, _, person in accepted
-                if (first := person.get("first_line")) != line
-            ],
-        )
-    actor = f"import:{source}"[:120]
-    imported = staging.merge(session, now=clock.now(), actor=actor, source=source[:200])
-    rollup.add_backdated(session=session, card_ids=staging.IMPORTED_CARDS)
-    result.imported += imported
+    if not checked:
+        return
+    people = {document_key(row): found[line] for line, row in checked if line in found}
+    open_holders = {p["id"] for p in people.values() if p["has_open"]}
+    accepted = _holder_rules(checked, people, open_holders, result, new_person=_first_row)
+    kept = {line for line, _, _ in accepted}
+    # (line, the registered person, or the line that registers the holder)
+    links: list[tuple[int, uuid.UUID | None, int | None]] = []
+    for line, _, person in accepted:
+        first = person.get("first_line")
+        if first is None:
+            links.append((line, person["id"], None))
+        elif first != line:
+            links.append((line, None, first))
+    refused = [line for line, _ in checked if line not in kept]
+    staging.link(session, refused=refused, links=links)
 
 
 def _first_row(line: int, row: Row) -> Row:
