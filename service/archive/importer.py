@@ -4,8 +4,9 @@ Every row is validated with the same field rules as the API (``validate``); bad 
 reported with their line and reason and nothing of them is written. The registry's holder
 rules decide each row in file order (``cards.service``). A row whose ``archive_id`` was
 imported before is skipped, so the same file can be run again and adds nothing.
-PostgreSQL: a batch is one ``COPY`` into a staging table and set-based ``INSERT ... SELECT``
-(``staging``); SQLite: executemany. A second thread writes while the next batch is read.
+PostgreSQL: a batch is one ``COPY`` into a staging table and one set-based statement, the
+holder rules running in Python only where they can refuse a row (``staging``); SQLite:
+executemany. A second thread writes while the next batch is read.
 """
 
 from __future__ import annotations
