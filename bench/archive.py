@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import random
 import tempfile
+import time
 from pathlib import Path
 
 from bench.common import row
@@ -64,11 +65,14 @@ def run() -> None:
         engine = make_engine(url)
         path = Path(d) / "archive.csv"
         write_csv(path, 20_000)
+        cpu = time.process_time()
         result = importer.import_file(engine=engine, path=path)
+        cpu = time.process_time() - cpu
         again = importer.import_file(engine=engine, path=path)
         engine.dispose()
     row("rows imported", f"{result.imported:,}", f"in {result.seconds:.2f} s")
     row("import rate", f"{result.rows / result.seconds:,.0f} rows/s", "target >= 5,000")
+    row("CPU per row (all threads)", f"{cpu / result.rows * 1e6:,.0f} us", "load-independent")
     row(
         "re-run (nothing new)",
         f"{again.rows / again.seconds:,.0f} rows/s",

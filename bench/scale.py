@@ -475,7 +475,55 @@ def run_analytics() -> None:
         )
 
 
+def _cpu_seconds(pid: int | str = "self") -> float:
+    """User and system CPU of a process, all its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backends_cpu(engine: Engine) -> float:
+    """CPU of the PostgreSQL backends serving this engine's database (the server must run
+    on this machine)."""
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalars()
+        return sum(_cpu_seconds(pid) for pid in pids)
+
+
+def run_import() -> None:
+    """Only the import of ``ROWS`` varied rows into a fresh database: rows/s, the bare COPY
+    of the same file in the same run, and CPU per row (this process, all threads, and the
+    PostgreSQL backends) read from /proc, which the machine's load does not change."""
+    url = _database(f"{DB_PREFIX}_import")
+    upgrade(url)
+    engine = make_engine(url)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "archive.csv"
+        _varied_csv(path, ROWS)
+        load = os.getloadavg()
+        own = _cpu_seconds()
+        result = importer.import_file(engine=engine, path=path)
+        own = _cpu_seconds() - own
+        server = _backends_cpu(engine)
+        floor = copy_floor(engine, path)
+    engine.dispose()
+    rate = result.rows / result.seconds
+    per_row = 1e6 / result.rows
+    print(
+        f"  {importer.__file__}: {result.imported:,} of {result.rows:,} rows in "
+        f"{result.seconds:.1f} s = {rate:,.0f} rows/s; bare COPY {floor:,.0f} rows/s; "
+        f"import / bare COPY {rate / floor:.3f}; CPU per row: Python {own * per_row:.1f} us, "
+        f"PostgreSQL backend {server * per_row:.1f} us; load average "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
+        flush=True,
+    )
+
+
 def run() -> None:
+    if os.environ.get("BENCH_SCALE_ONLY") == "import":
+        run_import()
+        return
     if os.environ.get("BENCH_SCALE_ONLY") == "analytics":
         run_analytics()
         return

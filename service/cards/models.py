@@ -79,7 +79,7 @@ class Person(SQLModel, table=True):
     given_names_latin: str | None = Field(default=None, max_length=100)
     date_of_birth: date | None = None
     sex: str | None = Field(default=None, max_length=1)
-    citizenship: str = Field(max_length=3, index=True)
+    citizenship: str = Field(max_length=3)  # indexed first in uq_person_document
     document_type: str | None = Field(default=None, max_length=32)
     document_number: str | None = Field(default=None, max_length=32, index=True)
     language: str = Field(default="ru", max_length=8)
@@ -97,7 +97,7 @@ class Card(SQLModel, table=True):
     number: str = Field(max_length=16, unique=True, index=True)
     # Short id in proofs and the card's index in the signed status list (see proofs).
     serial: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
-    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id")  # indexed first in ix_card_person_status
     status: str = Field(max_length=16, index=True)
     purpose: str = Field(max_length=16)
     visa_number: str | None = Field(default=None, max_length=32)

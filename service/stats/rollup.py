@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, get_args
 
-from sqlalchemy import func, literal_column, text, update
+from sqlalchemy import Select, func, literal_column, text, update
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.elements import SQLColumnExpression
 from sqlmodel import Session, col, select
@@ -138,12 +138,15 @@ def rolled_up(
     return {str(k): int(n) for k, n in rows}
 
 
-def add_backdated(*, session: Session, card_ids: list[Any]) -> None:
+def add_backdated(*, session: Session, card_ids: list[Any] | Select[Any]) -> None:
     """Cards just written with a creation time in the past (the archive import dates a paper
     card by its own date): a fold only reads cards after the watermark, so those at or before
-    it go into the roll-up here, in the same transaction; later ones are counted live."""
+    it go into the roll-up here, in the same transaction; later ones are counted live.
+    ``card_ids``: the ids, or a query that selects them."""
+    if isinstance(card_ids, list) and not card_ids:
+        return
     mark = watermark(session, for_update=True)
-    if mark is None or not card_ids:
+    if mark is None:
         return
     day = _day(session)
     for dimension in DIMENSIONS:

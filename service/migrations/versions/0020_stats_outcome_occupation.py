@@ -6,14 +6,14 @@ course was completed by the due date). The refill is the sum of those stored fac
 what the folds had added, so the fold watermark stays where it was.
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

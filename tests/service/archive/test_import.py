@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from bench.archive import write_csv
 from service.archive import importer
+from tests.factories import card_payload, consented_bot
 
 
 def _count(engine, table: str) -> int:  # type: ignore[no-untyped-def]
@@ -206,3 +207,114 @@ def test_holder_rules_within_a_batch_and_across_batches(engine, tmp_path: Path) 
     _holder_rows(later, [{"archive_id": "LATER 1", "entered_on": "", "exited_on": ""}])
     result = importer.import_file(engine=engine, path=later, batch_size=1)
     assert [reason for _, _, reason in result.bad] == ["the holder already has an open card"]
+
+
+def _one_file(path: Path, rows: list[dict[str, str]]) -> None:
+    """A file of ``len(rows)`` records, each record changed as its dict says."""
+    write_csv(path, len(rows))
+    with path.open() as fh:
+        lines = list(csv.reader(fh))
+    for line, change in zip(lines[1:], rows, strict=True):
+        for name, value in change.items():
+            line[lines[0].index(name)] = value
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(lines)
+
+
+def _outcome(result: importer.ImportResult) -> list[tuple[int, str]]:
+    return [(line, reason) for line, _, reason in result.bad]
+
+
+def test_holders_repeated_within_and_across_batches(engine, tmp_path: Path) -> None:
+    """Two holders on several rows each, between rows of their own, cut into batches of 1000,
+    3 and 1 rows: the same rows refused with the same reasons, one person per document, and
+    a re-run that adds nothing and reports the same."""
+    opened = {"exited_on": "", "planned_until": "2099-01-01"}
+    pending = {"entered_on": "", "exited_on": ""}
+    for size in (1000, 3, 1):
+        a, b = {"document_number": f"FA{size:07d}"}, {"document_number": f"FB{size:07d}"}
+        rows = [
+            a,  # line 2: closed, registers A
+            {**b, **pending},  # 3: registers B with an open card
+            {},  # 4: a holder of its own
+            {**a, "surname": "КАРИМОВ", "given_names": "шухрат"},  # 5: A, names without case
+            {**a, **opened},  # 6: A's open card
+            {**b, "sex": "F"},  # 7: another holder with B's document
+            {**a, **pending},  # 8: A's second open card
+            {**b},  # 9: B, closed
+            {**a, "date_of_birth": "1991-05-01", **opened},  # 10: another holder, A's document
+            {**a},  # 11: A, closed
+        ]
+        rows = [{"archive_id": f"H{size} {i}", **r} for i, r in enumerate(rows)]
+        rows[2]["document_number"] = f"FC{size:07d}"
+        path = tmp_path / f"holders-{size}.csv"
+        _one_file(path, rows)
+        expected = [
+            (7, "document is registered to another holder"),
+            (8, "the holder already has an open card"),
+            (10, "document is registered to another holder"),
+        ]
+        first = importer.import_file(engine=engine, path=path, batch_size=size)
+        assert (first.imported, _outcome(first)) == (7, expected), size
+        again = importer.import_file(engine=engine, path=path, batch_size=size)
+        assert (again.imported, again.already_imported, _outcome(again)) == (0, 7, expected)
+    with engine.connect() as conn:
+        people = conn.execute(
+            text(
+                "SELECT p.document_number, p.surname, count(c.id), "
+                "count(c.id) FILTER (WHERE c.status IN ('pending_entry', 'active')) "
+                "FROM person p JOIN card c ON c.person_id = p.id "
+                "GROUP BY p.document_number, p.surname ORDER BY 1"
+            )
+        ).all()
+    # Per batch size: A with four cards (one open), B with two (one open), C with one.
+    assert [tuple(p)[1:] for p in people] == (
+        [("Каримов", 4, 1)] * 3 + [("Каримов", 2, 1)] * 3 + [("Каримов", 1, 0)] * 3
+    )
+    assert [p[0][:2] for p in people] == ["FA", "FA", "FA", "FB", "FB", "FB", "FC", "FC", "FC"]
+
+
+def test_holders_registered_before_the_import(client, actors, engine, tmp_path: Path) -> None:
+    """A holder registered through the API with an open card: the file's closed cards join
+    them, an open one is refused, other personal data with their document is refused; a
+    later file re-using a document that an earlier file registered is linked, not doubled."""
+    made = client.post(
+        "/api/v1/cards",
+        json=card_payload(telegram_user_id=5551),
+        headers=consented_bot(client, actors, 5551),
+    )
+    assert made.status_code == 201, made.text
+    document = {"document_number": made.json()["holder"]["document"]["number"]}
+    path = tmp_path / "registered.csv"
+    _one_file(path, [
+        {**document, "archive_id": "R 1"},  # closed: joins the holder
+        {**document, "archive_id": "R 2", "entered_on": "", "exited_on": ""},  # open
+        {**document, "archive_id": "R 3", "sex": "F"},  # another holder
+        {"archive_id": "R 4", "document_number": "FD0000001"},  # registers D
+    ])  # fmt: skip
+    result = importer.import_file(engine=engine, path=path)
+    assert result.imported == 2 and _outcome(result) == [
+        (3, "the holder already has an open card"),
+        (4, "document is registered to another holder"),
+    ]
+    # The rows imported before come first in this file, so a row of the same holder after
+    # them is decided against the registered person.
+    longer = tmp_path / "longer.csv"
+    _one_file(longer, [
+        {"archive_id": "R 4", "document_number": "FD0000001"},
+        {"archive_id": "R 5", "document_number": "FD0000001"},
+        {"archive_id": "R 6", "document_number": "FD0000001", "given_names": "Бахтиёр"},
+    ])  # fmt: skip
+    result = importer.import_file(engine=engine, path=longer, batch_size=2)
+    assert (result.imported, result.already_imported) == (1, 1)
+    assert _outcome(result) == [(4, "document is registered to another holder")]
+    with engine.connect() as conn:
+        holders = conn.execute(
+            text(
+                "SELECT p.document_number, count(*) FROM card c JOIN person p ON p.id = c.person_id"
+                " GROUP BY p.document_number ORDER BY 1"
+            )
+        ).all()
+    assert sorted(tuple(h) for h in holders) == sorted(
+        [(document["document_number"], 2), ("FD0000001", 2)]
+    )
