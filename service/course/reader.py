@@ -194,16 +194,17 @@ class Reader:
         targets: dict[str, set[str]],
         regimes: list[str] | None = None,
     ) -> Module | None:
-        folder = self._folder("modules", slug, "module listed in course.yaml")
-        if folder is None:
-            return None
         before = len(self.problems)
-        lessons = self._texts(folder, languages, targets, lesson=True)
+        found = self._folder_texts(
+            "modules", slug, "module listed in course.yaml", languages, targets, lesson=True
+        )
+        if found is None:
+            return None
+        folder, lessons = found
         questions, declared = self._quiz(folder / "quiz.yaml")
         quiz = {
             lang: self._quiz_texts(folder / f"quiz.{lang}.yaml", declared) for lang in languages
         }
-        self._stray_languages(folder, languages)
         self._longest_answers(folder, questions, quiz)
         self._served_quizzes(folder / "quiz.yaml", questions, regimes)
         if len(self.problems) > before:
@@ -268,22 +269,33 @@ class Reader:
     def _section(
         self, slug: str, languages: tuple[str, ...], targets: dict[str, set[str]]
     ) -> GuideSection | None:
-        folder = self._folder("guide", slug, "section listed in guide/guide.yaml")
-        if folder is None:
-            return None
         before = len(self.problems)
-        texts = self._texts(folder, languages, targets, lesson=False)
-        self._stray_languages(folder, languages)
-        if len(self.problems) > before:
+        found = self._folder_texts(
+            "guide", slug, "section listed in guide/guide.yaml", languages, targets, lesson=False
+        )
+        if found is None or len(self.problems) > before:
             return None
-        return GuideSection(slug=slug, texts=MappingProxyType(texts))
+        return GuideSection(slug=slug, texts=MappingProxyType(found[1]))
 
-    def _folder(self, kind: str, slug: str, what: str) -> Path | None:
+    def _folder_texts(
+        self,
+        kind: str,
+        slug: str,
+        what: str,
+        languages: tuple[str, ...],
+        targets: dict[str, set[str]],
+        *,
+        lesson: bool,
+    ) -> tuple[Path, dict[str, Text]] | None:
+        """A module's or guide section's folder and its text in each language (no folder:
+        None); a file in no language of the course is a problem."""
         folder = self.root / kind / slug
         if not folder.is_dir():
             self.problem(folder, f"{what} has no directory")
             return None
-        return folder
+        texts = self._texts(folder, languages, targets, lesson=lesson)
+        self._stray_languages(folder, languages)
+        return folder, texts
 
     def _stray_languages(self, folder: Path, languages: tuple[str, ...]) -> None:
         for child in sorted(folder.iterdir()):
