@@ -475,22 +475,6 @@ def run_analytics() -> None:
         )
 
 
-def _cpu_seconds(pid: int | str = "self") -> float:
-    """User and system CPU of a process, all its threads, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _backends_cpu(engine: Engine) -> float:
-    """CPU of the PostgreSQL backends serving this engine's database (the server must run
-    on this machine)."""
-    with engine.connect() as conn:
-        pids = conn.execute(
-            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        ).scalars()
-        return sum(_cpu_seconds(pid) for pid in pids)
-
-
 def run_import() -> None:
     """Only the import of ``ROWS`` varied rows into a fresh database: rows/s, the bare COPY
     of the same file in the same run, and CPU per row (this process, all threads, and the
@@ -502,10 +486,11 @@ def run_import() -> None:
         path = Path(d) / "archive.csv"
         _varied_csv(path, ROWS)
         load = os.getloadavg()
-        own = _cpu_seconds()
+        me = os.getpid()
+        own = _cpu_seconds([me])[me]
         result = importer.import_file(engine=engine, path=path)
-        own = _cpu_seconds() - own
-        server = _backends_cpu(engine)
+        own = _cpu_seconds([me])[me] - own
+        server = sum(_cpu_seconds(_backends(url)).values())  # the import's pooled backends
         floor = copy_floor(engine, path)
     engine.dispose()
     rate = result.rows / result.seconds
