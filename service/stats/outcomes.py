@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from service.checklist.policy import Policy
 from service.core import clock
+from service.core.errors import field_error
 from service.stats import cube
 from service.stats.disclosure import protect
 from service.stats.labels import Lang, label
@@ -207,6 +208,8 @@ def outcomes(
     """Outcomes of ended stays and of their obligations (see cube.py for what counts), split
     by course completion by the deadline; small cells hidden, shown counts rounded. An
     ``obligation`` (a policy id) narrows the obligations to that one."""
+    if obligation is not None and obligation not in {ob.id for ob in cube.counted(policy)}:
+        raise field_error("obligation", "is not an obligation whose outcomes are counted")
     filters = filters or {}
     card_counts, ob_counts = _counts(session, policy, by, filters, obligation)
     cards, hidden_cards = _groups(card_counts, CARD_OUTCOMES, by, lang, min_cell, round_base)
