@@ -99,11 +99,18 @@ def http() -> None:
             tok = client.post(
                 "/api/v1/auth/token", data={"username": "officer1", "password": password}
             ).json()["access_token"]
-            check = client.post(
-                "/api/v1/verify",
-                json={"payload": payload},
-                headers={"Authorization": f"Bearer {tok}"},
-            )
+            # The card was created through one worker; the other learns it from the change
+            # feed within a second (tests/e2e/test_trust_workers.py).
+            deadline = time.monotonic() + 3
+            while True:
+                check = client.post(
+                    "/api/v1/verify",
+                    json={"payload": payload},
+                    headers={"Authorization": f"Bearer {tok}"},
+                )
+                if check.json()["verdict"] != "invalid" or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
             assert check.json()["verdict"] == "pending_entry", check.text
         script = data / "verify.lua"
         script.write_text(
