@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import socket
 import uuid
+from pathlib import Path
+
+from service.core.config import Settings
 
 
 def free_port() -> int:
@@ -15,3 +18,15 @@ def free_port() -> int:
 
 def unique() -> str:
     return uuid.uuid4().hex[:8]
+
+
+def short_cache_settings(tmp_path: Path, db_url: str, seconds: float = 0.5) -> Settings:
+    """Settings for a second app on the test database whose caller cache keeps an entry for
+    ``seconds`` (tests of the bound on a revoked key or a disabled account)."""
+    return Settings(
+        env="development",
+        data_dir=tmp_path / "data2",
+        database_url=db_url,
+        secret_key="x" * 40,
+        auth_cache_seconds=seconds,
+    )

@@ -11,21 +11,15 @@ from sqlalchemy import update
 
 from service.accounts.models import ApiKey
 from service.core import clock
-from service.core.config import Settings
 from service.main import create_app
 from tests.factories import card_payload
+from tests.harness import short_cache_settings
 
 
 def test_a_revoked_key_stops_creating_cards_within_the_cache_bound(
     tmp_path, db_url, engine, actors
 ) -> None:
-    settings = Settings(
-        env="development",
-        data_dir=tmp_path / "data2",
-        database_url=db_url,
-        secret_key="x" * 40,
-        auth_cache_seconds=0.5,
-    )
+    settings = short_cache_settings(tmp_path, db_url)
     documents = (f"RK{n:07d}" for n in itertools.count(1))
     with TestClient(create_app(settings, engine), raise_server_exceptions=False) as client:
 

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from service.accounts.models import User
-from service.core.config import Settings
 from service.main import create_app
 from service.proofs import statuslist
 from tests.factories import card_payload
+from tests.harness import short_cache_settings
 
 
 def _bits(body: str) -> bytes:
@@ -73,13 +73,7 @@ def test_verification_says_as_of_when_the_status_was_known(client, actors) -> No
 def test_a_disabled_account_stops_verifying_within_the_cache_bound(
     tmp_path, db_url, engine, actors
 ) -> None:
-    settings = Settings(
-        env="development",
-        data_dir=tmp_path / "data2",
-        database_url=db_url,
-        secret_key="x" * 40,
-        auth_cache_seconds=0.5,
-    )
+    settings = short_cache_settings(tmp_path, db_url)
     with TestClient(create_app(settings, engine), raise_server_exceptions=False) as client:
         card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
         payload = client.get(
