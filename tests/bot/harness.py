@@ -3,9 +3,6 @@ fixtures that use them are in conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +19,7 @@ from bot.config import BotSettings
 from tests.bot.client import Chat
 from tests.bot.fake_telegram import TOKEN, FakeTelegram
 from tests.e2e.server import Server
+from tests.harness import cli_env, onboard_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,17 +83,8 @@ class Service:
 
 
 def _cli(data_dir: Path, *args: str, stdin: str | None = None) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
-    env["ONBOARD_DATA_DIR"] = str(data_dir)
-    done = subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=True,
-    )
+    done = onboard_cli(*args, env=cli_env(ONBOARD_DATA_DIR=str(data_dir)), stdin=stdin)
+    done.check_returncode()
     return done.stdout.strip()
 
 

@@ -9,7 +9,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from bench.archive import write_csv
 from tests import factories
 from tests.e2e.server import serve
+from tests.harness import cli_env, onboard_cli
 from tests.security.harness import Live
 
 
@@ -27,22 +27,12 @@ def _mode(path: Path) -> int:
 
 
 def _cli_env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
-    env["ONBOARD_DATA_DIR"] = str(data_dir)
-    if database_url:
-        env["ONBOARD_DATABASE_URL"] = database_url
-    return env
+    extra = {"ONBOARD_DATABASE_URL": database_url} if database_url else {}
+    return cli_env(ONBOARD_DATA_DIR=str(data_dir), **extra)
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return onboard_cli(*args, env=env)
 
 
 def test_the_data_directory_is_0700_and_every_file_in_it_0600(live: Live) -> None:

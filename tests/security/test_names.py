@@ -5,32 +5,22 @@ each part in one script, and their Latin form keeps every letter or is refused."
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bench.archive import write_csv
 from tests import factories
+from tests.harness import cli_env, onboard_cli
 from tests.security.harness import Live
 
 CYRILLIC_A = "\u0430"
 
 
 def _cli(live: Live, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
-    env.update(ONBOARD_DATA_DIR=str(live.data_dir), ONBOARD_DATABASE_URL=live.database_url)
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = cli_env(ONBOARD_DATA_DIR=str(live.data_dir), ONBOARD_DATABASE_URL=live.database_url)
+    return onboard_cli(*args, env=env, stdin=stdin)
 
 
 def _user(username: str) -> dict[str, str]:

@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx  # noqa: F401  (the service's client library is installed)
 import pytest
 
+from tests import harness
+from tests.harness import onboard_cli
+
 
 def _onboard(
     args: list[str], env: dict[str, str], stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return onboard_cli(*args, env=env, stdin=stdin)
 
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
-    env["ONBOARD_DATA_DIR"] = str(tmp_path)
-    return env
+    return harness.cli_env(ONBOARD_DATA_DIR=str(tmp_path))
 
 
 def test_api_key_create_prints_only_the_key(cli_env: dict[str, str]) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import text
@@ -14,6 +12,7 @@ from sqlalchemy import text
 from bench.archive import write_csv
 from service.archive import importer
 from tests.factories import card_payload, consented_bot
+from tests.harness import cli_env, onboard_cli
 
 
 def _count(engine, table: str) -> int:  # type: ignore[no-untyped-def]
@@ -24,16 +23,8 @@ def _count(engine, table: str) -> int:  # type: ignore[no-untyped-def]
 def test_ten_thousand_rows_fifty_bad_and_rerun(engine, tmp_path: Path, settings, db_url) -> None:
     path = tmp_path / "archive.csv"
     bad_lines = write_csv(path, 10_000, bad=50)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
-    env.update(ONBOARD_DATA_DIR=str(settings.data_dir), ONBOARD_DATABASE_URL=db_url)
-    run = subprocess.run(
-        [sys.executable, "-m", "service.cli", "import", "cards", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    env = cli_env(ONBOARD_DATA_DIR=str(settings.data_dir), ONBOARD_DATABASE_URL=db_url)
+    run = onboard_cli("import", "cards", str(path), env=env, timeout=300)
     assert run.returncode == 1, run.stderr  # 1: some rows were bad
     assert "10000 rows: 9950 imported, 0 imported before, 50 bad" in run.stdout
     assert "100%" in run.stderr and "Traceback" not in run.stderr
@@ -131,14 +122,7 @@ def test_unreadable_files_exit_2_with_a_reason(tmp_path: Path, settings, db_url)
     for name, reason in expected.items():
         if name in cases:
             (tmp_path / name).write_bytes(cases[name])
-        run = subprocess.run(
-            [sys.executable, "-m", "service.cli", "import", "cards", str(tmp_path / name)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        run = onboard_cli("import", "cards", str(tmp_path / name), env=env)
         assert run.returncode == 2, (name, run.stderr)
         assert reason in run.stderr and "Traceback" not in run.stderr, (name, run.stderr)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -16,20 +14,13 @@ import yaml
 
 from service.core.config import get_settings
 from service.course import content, render
+from tests.harness import cli_env, onboard_cli
 
 REAL = get_settings().content_dir / content.COURSE_DIR_NAME
 
 
 def _onboard(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return onboard_cli(*args, env=cli_env())
 
 
 def test_real_content_passes_the_check() -> None:

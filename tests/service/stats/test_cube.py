@@ -21,6 +21,7 @@ from service.core.db import transaction
 from service.course import content
 from service.stats import cube, rollup
 from tests.factories import attempt, card_payload, right_answers
+from tests.harness import cli_env, onboard_cli
 
 REGIONS = ("RU-MOW", "RU-SVE", "RU-TA")
 CITIZENSHIPS = ("UZB", "TJK", "KGZ")
@@ -223,18 +224,11 @@ def test_api_answers_do_not_change_with_a_fold(client, actors, engine, fixed_clo
 
 def test_cli_fold_and_rebuild(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """`onboard stats fold` builds the roll-ups the first time; `onboard stats rebuild` again."""
-    import os
-    import subprocess
-    import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
-    env["ONBOARD_DATA_DIR"] = str(tmp_path)
+    env = cli_env(ONBOARD_DATA_DIR=str(tmp_path))
 
     def onboard(*args: str) -> str:
-        r = subprocess.run(
-            [sys.executable, "-m", "service.cli", *args],
-            env=env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+        r = onboard_cli(*args, env=env)
         assert r.returncode == 0, r.stderr
         return r.stderr
 
