@@ -29,6 +29,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from bench import targets
 from bench.archive import write_csv
 from bench.common import WrkResult, card_body, free_port, wait_ready, wrk
 from service.archive import importer
@@ -543,6 +544,10 @@ def run() -> None:
             f"{b.rps:>11,.0f} {b.p99_ms / max(a.p99_ms, 0.001):>9.2f} {b.rps / health_rps:>8.3f}"
             + (f"  ({b.non_2xx} non-2xx)" if b.non_2xx else "")
         )
+    verdicts = targets.judge(
+        small, big, targets.ImportRun(built.rows, built.import_rate, built.seconds)
+    )
+    print(f"\n  The issue's targets, judged on this run:\n{targets.table(verdicts)}")
     print(f"\n  whole run: {(time.monotonic() - started) / 60:.1f} min")
 
 
