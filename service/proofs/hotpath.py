@@ -24,13 +24,10 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.accounts.access import Action, Rule
 from service.api.deps import remembered_caller, trust_of
 from service.core.errors import OnboardError
 from service.proofs import routes
 from service.proofs.models import VerifyIn
-
-_RULE = Rule(action=Action.proofs_verify)
 
 
 class VerifyHotPath:
@@ -52,7 +49,7 @@ class VerifyHotPath:
         request = Request(scope, receive)
         principal = None
         if _json_with_length(request.headers):
-            principal = await remembered_caller(request, _RULE)
+            principal = await remembered_caller(request, routes.VERIFY_RULE)
         if principal is None:
             await self.app(scope, receive, send)
             return

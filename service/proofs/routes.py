@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from service.accounts.access import Action, Owner, Principal
+from service.accounts.access import Action, Owner, Principal, Rule
 from service.api.deps import (
     Authorize,
     DecodeGateDep,
@@ -153,8 +153,10 @@ async def print_card(card_id: uuid.UUID, issuer: IssuerDep, uow: IssueWork) -> R
     )
 
 
-# The rule of verification, also read by the hot path in front of the router (proofs.hotpath).
-VerifyWork = Annotated[UnitOfWork, Authorize(Action.proofs_verify)]
+# Verification's rule, also enforced by the hot path in front of the router (proofs.hotpath).
+_VERIFY = Authorize(Action.proofs_verify)
+VerifyWork = Annotated[UnitOfWork, _VERIFY]
+VERIFY_RULE: Rule = _VERIFY.dependency.rule
 VERIFY_PATH = "/api/v1/verify"
 
 

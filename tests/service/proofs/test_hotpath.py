@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
@@ -108,6 +109,24 @@ def test_every_request_is_answered_as_the_route_answers_it(
     assert statuses["not JSON"] == statuses["unknown field"] == 422
 
 
+def test_answers_of_the_hot_path_are_counted_under_the_route(
+    client, actors, callers, proof
+) -> None:  # type: ignore[no-untyped-def]
+    """The access log and /metrics name the route of an answer given before the router."""
+    _remember_callers(client, callers, proof)
+
+    def answered() -> int:
+        text = client.get("/metrics", headers=actors["admin"]).text
+        line = 'method="POST",route="/api/v1/verify",status="200"'
+        return sum(int(row.rsplit(" ", 1)[1]) for row in text.splitlines() if line in row)
+
+    before = answered()
+    good = json.dumps({"payload": proof["payload"]}).encode()
+    headers = {**callers["officer"], "Content-Type": "application/json"}
+    assert _answer(client, headers, good)[0] == 200
+    assert answered() == before + 1
+
+
 def test_the_hot_path_answers_a_remembered_caller_and_hands_on_the_rest(
     app, client, callers, proof
 ) -> None:  # type: ignore[no-untyped-def]
@@ -139,8 +158,6 @@ def test_the_hot_path_answers_a_remembered_caller_and_hands_on_the_rest(
 
 
 def _call(hot: VerifyHotPath, app: Any, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
-    import anyio
-
     raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
     raw.append((b"content-length", str(len(body)).encode()))
     scope = {
