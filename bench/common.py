@@ -22,6 +22,10 @@ import httpx
 WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 WRK_CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 
+# BENCH_SERVICE_DIR serves another checkout (to measure the version before a change, with
+# this bench); BENCH_DATABASE_URL serves an existing (empty) database instead of SQLite.
+SERVICE_DIR = os.environ.get("BENCH_SERVICE_DIR") or None
+
 
 @dataclass
 class WrkResult:
@@ -41,6 +45,7 @@ def free_port() -> int:
 def onboard(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "service.cli", *args],
+        cwd=SERVICE_DIR,
         env=env,
         input=stdin,
         capture_output=True,
@@ -98,29 +103,42 @@ def wait_ready(
         time.sleep(pause)
 
 
+@dataclass
+class Server:
+    url: str
+    env: dict[str, str]  # for CLI commands against the same data
+    data: Path
+    pid: int  # the server's main process (its workers are its children)
+
+
 @contextmanager
 def served(workers: int = 1) -> Iterator[tuple[str, dict[str, str], Path]]:
     """A fresh data dir and `onboard serve` on a free port; yields (url, env, data_dir)."""
+    with server(workers) as s:
+        yield s.url, s.env, s.data
+
+
+@contextmanager
+def server(workers: int = 1) -> Iterator[Server]:
+    """``served``, also naming the server's process."""
     data = Path(tempfile.mkdtemp(prefix="onboard-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARD_")}
     env["ONBOARD_DATA_DIR"] = str(data)
     env["ONBOARD_LOG_LEVEL"] = "WARNING"
     # The figures are for the endpoints themselves; the limiter would answer 429 at this load.
     env["ONBOARD_RATE_LIMIT_ENABLED"] = "false"
-    onboard(["db", "upgrade"], env)
+    if os.environ.get("BENCH_DATABASE_URL"):
+        env["ONBOARD_DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    subprocess.run(
+        [sys.executable, "-m", "service.cli", "db", "upgrade"],
+        cwd=SERVICE_DIR, env=env, capture_output=True, check=True, timeout=120,
+    )  # fmt: skip
     port = free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)]
+        + ["--workers", str(workers)],
+        cwd=SERVICE_DIR,
         env=env,
         stdout=log,
         stderr=log,
@@ -128,12 +146,37 @@ def served(workers: int = 1) -> Iterator[tuple[str, dict[str, str], Path]]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, proc, data / "server.log", seconds=60, timeout=1, pause=0.1)
-        yield url, env, data
+        yield Server(url, env, data, proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU (user + system, all threads) used so far by a process and its descendants, from
+    /proc: the figure the machine's load does not move."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            children.setdefault(int(_stat(stat)[1]), []).append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        each = todo.pop()
+        todo += children.get(each, [])
+        try:
+            fields = _stat(Path(f"/proc/{each}/stat"))
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(path: Path) -> list[str]:
+    return path.read_text().rsplit(")", 1)[1].split()
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}

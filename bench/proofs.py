@@ -4,8 +4,10 @@ POST /api/v1/verify against /healthz with two server workers."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +15,16 @@ import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bench.common import officer_and_card, row, served, wrk
+from bench.common import (
+    SERVICE_DIR,
+    WRK_SECONDS,
+    WrkResult,
+    cpu_seconds,
+    officer_and_card,
+    row,
+    server,
+    wrk,
+)
 from service.proofs import qr, token
 from service.proofs.keys import KeyStore
 
@@ -89,7 +100,8 @@ wrk.body = '%BODY%'
 
 def http() -> None:
     print("\nVerification over HTTP (two server workers, wrk 16 connections)")
-    with served(workers=2) as (url, env, data):
+    with server(workers=2) as srv:
+        url, env, data = srv.url, srv.env, srv.data
         password = "bench officer password"
         key, card = officer_and_card(url, env, password)
         with httpx.Client(base_url=url, timeout=30) as client:
@@ -117,23 +129,39 @@ def http() -> None:
             _VERIFY_LUA.replace("%TOKEN%", tok).replace("%BODY%", json.dumps({"payload": payload}))
         )
         wrk(url + "/healthz", seconds=2)
-        health = wrk(url + "/healthz")
-        verify = wrk(url + "/api/v1/verify", script=script)
+        health, health_cpu = _with_cpu(srv.pid, lambda: wrk(url + "/healthz"))
+        wrk(url + "/api/v1/verify", script=script, seconds=2)
+        verify, verify_cpu = _with_cpu(srv.pid, lambda: wrk(url + "/api/v1/verify", script=script))
     if verify.non_2xx:
         raise SystemExit(f"{verify.non_2xx} verifications failed")
     row(
         "GET /healthz",
         f"{health.rps:,.0f} req/s",
-        f"p50 {health.p50_ms:.1f} ms, p99 {health.p99_ms:.1f} ms",
+        f"p50 {health.p50_ms:.1f} ms, p99 {health.p99_ms:.1f} ms, CPU {health_cpu:.0f} µs/req",
     )
     row(
         "POST /api/v1/verify (with scan record)",
         f"{verify.rps:,.0f} req/s",
-        f"p50 {verify.p50_ms:.1f} ms, p99 {verify.p99_ms:.1f} ms",
+        f"p50 {verify.p50_ms:.1f} ms, p99 {verify.p99_ms:.1f} ms, CPU {verify_cpu:.0f} µs/req",
     )
     row("verify / healthz", f"{verify.rps / health.rps:.3f}", "target >= 0.30")
+    row("CPU per request, healthz / verify", f"{health_cpu / verify_cpu:.3f}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"  (server: {SERVICE_DIR or 'this checkout'}; load average {load})")
+
+
+def _with_cpu(pid: int, run: Callable[[], WrkResult]) -> tuple[WrkResult, float]:
+    """A wrk run and the server's CPU (both workers, all threads) per request, in µs."""
+    before = cpu_seconds(pid)
+    result = run()
+    used = cpu_seconds(pid) - before
+    return result, 1e6 * used / max(result.rps * WRK_SECONDS, 1.0)
 
 
 def run() -> None:
     crypto()
     http()
+
+
+if __name__ == "__main__":
+    http() if os.environ.get("BENCH_PROOFS_ONLY") == "http" else run()

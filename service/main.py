@@ -45,6 +45,7 @@ from service.course.routes import router as course_router
 from service.privacy.routes import router as privacy_router
 from service.proofs import gauges as proofs_gauges
 from service.proofs.decode import DecodeGate
+from service.proofs.hotpath import VerifyHotPath
 from service.proofs.keys import KeyStore
 from service.proofs.live import LiveCards
 from service.proofs.models import MAX_OFFLINE_BATCH
@@ -245,6 +246,8 @@ def _metrics_route(app: FastAPI, settings: Settings) -> None:
 
 def _middleware(app: FastAPI, settings: Settings) -> None:
     engine: Engine = app.state.engine
+    # Innermost, where the router is: inside the limits, the request id and the headers.
+    app.add_middleware(VerifyHotPath)
     if settings.rate_limit_enabled:
         app.add_middleware(
             RateLimit,

@@ -90,7 +90,11 @@ class Trust:
 
 
 async def get_trust(request: Request) -> Trust:
-    state = request.app.state
+    return trust_of(request.app.state)
+
+
+def trust_of(state: Any) -> Trust:
+    """The trust objects an app was wired with (``service.main``), from its state."""
     return Trust(settings=state.settings, keys=state.keys, live=state.live, scans=state.scans)
 
 
@@ -237,11 +241,8 @@ class UnitOfWork:
     async def _cached_principal(self) -> Principal:
         request, credentials = self.request, self.credentials
         cache = request.app.state.principals
-        if credentials.api_key:
-            key = "k:" + credentials.api_key
-        elif credentials.bearer:
-            key = "t:" + credentials.bearer
-        else:
+        key = _cache_key(credentials)
+        if key is None:
             raise NotAuthenticated("send a bearer token or an X-API-Key header")
         found = cache.get(key)
         if found is None:
@@ -288,6 +289,32 @@ class UnitOfWork:
     def _run_anonymous(self, work: Callable[[Session], T]) -> T:
         with transaction(self._engine()) as session:
             return work(session)
+
+
+def _cache_key(credentials: Credentials) -> str | None:
+    """The caller cache's key for these credentials (an API key wins, as in ``authenticate``)."""
+    if credentials.api_key:
+        return "k:" + credentials.api_key
+    if credentials.bearer:
+        return "t:" + credentials.bearer
+    return None
+
+
+async def remembered_caller(request: Request, rule: Rule) -> Principal | None:
+    """The caller from the short-lived cache, when its credentials are there and its role or
+    scopes allow ``rule`` (an action on no particular object); otherwise None, and the
+    route itself authenticates, refuses or answers the error. The credentials are read by
+    the same schemes as ``Authorize``'s; a request in which the bot acts for a Telegram
+    user is left to the route. For the verification hot path (``proofs.hotpath``)."""
+    if rule.action is None or rule.owner is not Owner.none:
+        raise RuntimeError("remembered_caller() serves rules that name no object")
+    if await _acting_user(request) is not None:
+        return None
+    key = _cache_key(Credentials(bearer=await _bearer(request), api_key=await _api_key(request)))
+    found = request.app.state.principals.get(key) if key is not None else None
+    if found is None or not found.can(rule.action):
+        return None
+    return found
 
 
 # A security scheme rather than a header parameter: it belongs with the credentials (the
