@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    Executable,
     Table,
     and_,
     bindparam,
@@ -31,6 +30,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import class_mapper
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, SQLModel, col, select
 
 from service.cards import events, numbers
@@ -176,9 +177,16 @@ class _Compiled:
 @functools.lru_cache(maxsize=32)
 def _compiled_issue(new_person: bool, dialect: Dialect) -> _Compiled:
     compiled = _issue_statement(new_person).compile(dialect=dialect)
-    if compiled.positiontup or compiled.post_compile_params or compiled.escaped_bind_names:
-        raise RuntimeError("the creation statement must compile to named parameters")
-    processors = tuple(compiled._bind_processors.items())  # noqa: SLF001 - what SQLAlchemy runs
+    found = compiled._bind_processors.items() if isinstance(compiled, SQLCompiler) else ()  # noqa: SLF001
+    processors = tuple((name, p) for name, p in found if callable(p))
+    if (
+        not isinstance(compiled, SQLCompiler)
+        or len(processors) != len(found)
+        or compiled.positiontup
+        or compiled.post_compile_params
+        or compiled.escaped_bind_names
+    ):
+        raise RuntimeError("the creation statement must compile to named, plain parameters")
     return _Compiled(sql=compiled.string, defaults=dict(compiled.params), processors=processors)
 
 
@@ -189,7 +197,7 @@ def _typed(table: Table, prefix: str, names: list[str]) -> list[Any]:
 
 
 @functools.cache
-def _issue_statement(new_person: bool) -> Executable:
+def _issue_statement(new_person: bool) -> Select[Any]:
     """Built once: ``WITH p AS (INSERT person), c AS (INSERT card SELECT ... FROM p),
     e AS (INSERT card_event SELECT ... FROM c), o AS (INSERT outbox_event SELECT ... FROM c)
     SELECT serial FROM c``; each INSERT writes nothing when the one before it wrote nothing."""
