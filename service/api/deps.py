@@ -362,6 +362,18 @@ def Authorize(action: Action | None, owner: Owner = Owner.none) -> Any:  # noqa:
     return Depends(unit_of_work)
 
 
+async def unit_of_work(request: Request, authorize: Any) -> UnitOfWork:
+    """What the dependency ``authorize`` (made by ``Authorize``) gives for ``request``,
+    without FastAPI's resolver: its credential schemes called as FastAPI calls them. For a
+    hot route that reads a plain request itself (``service.cards.routes``)."""
+    return await authorize.dependency(  # type: ignore[no-any-return]
+        request=request,
+        bearer=await _bearer(request),
+        api_key=await _api_key(request),
+        acting_telegram_user=await _acting_user(request),
+    )
+
+
 def Public() -> Any:  # noqa: N802
     """A route anyone may call without credentials (health, trust data, sign-in, pages)."""
     return Authorize(None)

@@ -9,12 +9,13 @@ same worker never sees the old status.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import weakref
 from collections.abc import Callable
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlmodel import Session
 
 log = logging.getLogger("onboard.changes")
@@ -29,7 +30,13 @@ _listeners: dict[str, list[weakref.WeakMethod[Callable[..., None]]]] = {}
 
 
 def _key(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return _url_key(engine.url)
+
+
+@functools.lru_cache(maxsize=64)
+def _url_key(url: URL) -> str:
+    """Rendered once per URL (an immutable value): it was a few microseconds a commit."""
+    return url.render_as_string(hide_password=True)
 
 
 def mark(session: Session, created: Created | None = None) -> None:
