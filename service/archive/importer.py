@@ -82,15 +82,17 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 )
             names = [h or None for h in header]
             width = len(names)
+            strip, named = str.strip, None not in names  # else a nameless column is left out
             for values in reader:
                 if not values:
                     continue  # a blank line, as csv.DictReader skips it
                 if len(values) < width:
                     values += [""] * (width - len(values))
-                yield (
-                    reader.line_num,
-                    {k: v.strip() for k, v in zip(names, values, strict=False) if k},
-                )
+                if named:
+                    yield reader.line_num, dict(zip(header, map(strip, values), strict=False))
+                else:
+                    row = {k: strip(v) for k, v in zip(names, values, strict=False) if k}
+                    yield reader.line_num, row
         # Past this point nothing can be read reliably: stop with the place, not a traceback.
         # Batches before it are written; after the file is fixed a re-run adds only the rest.
         except UnicodeDecodeError:
