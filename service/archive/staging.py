@@ -68,8 +68,10 @@ _C = ", ".join(_CARD)
 # holder (under the id it brought); a row with first_line takes the holder that line
 # registers. The rows take the serials drawn for them (``serials``) in the file's order; a
 # paper card is dated noon in Moscow of its paper day (importer.paper_date); its
-# "created" event carries the paper record's dates (absent when not on the card).
-# Column names come from the constants above, not from input.
+# "created" event carries the paper record's dates (absent when not on the card), its JSON
+# put together as text (to_json quotes the archive id), measured at half the server's time of
+# json_build_object and json_strip_nulls. Column names come from the constants above, not
+# from input.
 _MERGE = text(
     "WITH people AS ("  # noqa: S608
     f"INSERT INTO person (id, {_H}, language, created_at, erased_at) "
@@ -89,10 +91,11 @@ _MERGE = text(
     ":now, :actor FROM rows), "
     "events AS ("
     "INSERT INTO card_event (card_id, kind, actor, at, reason, data) "
-    "SELECT card_id, 'created', :actor, :now, NULL, json_strip_nulls(json_build_object("
-    "'source', 'paper archive', 'archive_id', archive_id, "
-    "'entered_on', to_char(entered_on, 'YYYY-MM-DD'), "
-    "'exited_on', to_char(exited_on, 'YYYY-MM-DD'))) FROM rows) "
+    'SELECT card_id, \'created\', :actor, :now, NULL, CAST(\'{"source": "paper archive", '
+    '"archive_id": \' || to_json(archive_id)::text '
+    "|| coalesce(', \"entered_on\": \"' || to_char(entered_on, 'YYYY-MM-DD') || '\"', '') "
+    "|| coalesce(', \"exited_on\": \"' || to_char(exited_on, 'YYYY-MM-DD') || '\"', '') "
+    "|| '}' AS json) FROM rows) "
     "INSERT INTO archive_import (archive_id, card_id, source, imported_at) "
     "SELECT archive_id, card_id, :source, :now FROM rows"
 )

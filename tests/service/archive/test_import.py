@@ -328,3 +328,26 @@ def test_serials_follow_the_file_across_batches(engine, tmp_path: Path) -> None:
         ).scalars()
         assert list(order) == ["S pre"] + [f"S {i:02d}" for i in range(40) if i != 24]
     assert _count(engine, "person") == 39
+
+
+def test_the_created_event_quotes_the_archive_id(engine, tmp_path: Path) -> None:
+    """The event's JSON is put together by the server (PostgreSQL): an archive id with quotes
+    and a backslash comes back as it was, beside the paper record's dates."""
+    path = tmp_path / "quoted.csv"
+    _one_file(path, [{"archive_id": 'Q "1" \\ x'}, {"archive_id": "Q 2", "exited_on": ""}])
+    assert importer.import_file(engine=engine, path=path).imported == 2
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT a.archive_id, e.data FROM card_event e "
+                "JOIN archive_import a ON a.card_id = e.card_id ORDER BY a.archive_id"
+            )
+        ).all()
+    data = {a: d if isinstance(d, dict) else json.loads(d) for a, d in found}
+    assert data == {
+        'Q "1" \\ x': {
+            "source": "paper archive", "archive_id": 'Q "1" \\ x',
+            "entered_on": "2021-03-02", "exited_on": "2021-05-20",
+        },
+        "Q 2": {"source": "paper archive", "archive_id": "Q 2", "entered_on": "2021-03-02"},
+    }  # fmt: skip
