@@ -66,10 +66,12 @@ _H = ", ".join(HOLDER_COLUMNS)
 _C = ", ".join(_CARD)
 # One statement writes the batch. A row with neither person_id nor first_line registers its
 # holder (under the id it brought); a row with first_line takes the holder that line
-# registers. Serials follow the file's order (the inserts read "rows" in the order it was
-# made); a paper card is dated noon in Moscow of its paper day (importer.paper_date); its
-# "created" event carries the paper record's dates (absent when not on the card).
-# Column names come from the constants above, not from input.
+# registers. The rows take the serials drawn for them (``serials``) in the file's order; a
+# paper card is dated noon in Moscow of its paper day (importer.paper_date); its
+# "created" event carries the paper record's dates (absent when not on the card), its JSON
+# put together as text (to_json quotes the archive id), measured at half the server's time of
+# json_build_object and json_strip_nulls. Column names come from the constants above, not
+# from input.
 _MERGE = text(
     "WITH people AS ("  # noqa: S608
     f"INSERT INTO person (id, {_H}, language, created_at, erased_at) "
@@ -77,8 +79,8 @@ _MERGE = text(
     "WHERE person_id IS NULL AND first_line IS NULL ORDER BY line), "
     "rows AS MATERIALIZED ("
     "SELECT s.*, coalesce(s.person_id, f.new_person, s.new_person) AS holder, "
-    "nextval('card_serial_seq') AS serial FROM import_staging s "
-    "LEFT JOIN import_staging f ON f.line = s.first_line ORDER BY s.line), "
+    "(CAST(:serials AS bigint[]))[row_number() OVER (ORDER BY s.line)] AS serial "
+    "FROM import_staging s LEFT JOIN import_staging f ON f.line = s.first_line ORDER BY s.line), "
     "cards AS ("
     f"INSERT INTO card (id, number, serial, person_id, status, {_C}, stay_until, "
     "telegram_user_id, revoked_reason, created_at, updated_at, created_by) "
@@ -89,10 +91,11 @@ _MERGE = text(
     ":now, :actor FROM rows), "
     "events AS ("
     "INSERT INTO card_event (card_id, kind, actor, at, reason, data) "
-    "SELECT card_id, 'created', :actor, :now, NULL, json_strip_nulls(json_build_object("
-    "'source', 'paper archive', 'archive_id', archive_id, "
-    "'entered_on', to_char(entered_on, 'YYYY-MM-DD'), "
-    "'exited_on', to_char(exited_on, 'YYYY-MM-DD'))) FROM rows) "
+    'SELECT card_id, \'created\', :actor, :now, NULL, CAST(\'{"source": "paper archive", '
+    '"archive_id": \' || to_json(archive_id)::text '
+    "|| coalesce(', \"entered_on\": \"' || to_char(entered_on, 'YYYY-MM-DD') || '\"', '') "
+    "|| coalesce(', \"exited_on\": \"' || to_char(exited_on, 'YYYY-MM-DD') || '\"', '') "
+    "|| '}' AS json) FROM rows) "
     "INSERT INTO archive_import (archive_id, card_id, source, imported_at) "
     "SELECT archive_id, card_id, :source, :now FROM rows"
 )
@@ -141,7 +144,24 @@ def link(
         session.execute(_LINK, {"lines": lines, "people": people, "firsts": firsts})
 
 
-def merge(session: Session, *, now: datetime, actor: str, source: str) -> int:
-    """Write the staged rows as holders, cards, events and archive records; how many cards."""
-    written = session.execute(_MERGE, {"now": now, "actor": actor, "source": source})
+# Card serials for the staged rows, ascending: drawn in a statement of their own so that the
+# batches written at once draw theirs in the file's order (importer._Turn).
+_SERIALS = text(
+    "SELECT array_agg(s ORDER BY s) FROM "
+    "(SELECT nextval('card_serial_seq') AS s FROM generate_series(1, :n)) AS q"
+)
+
+
+def serials(session: Session, n: int) -> list[int]:
+    """``n`` new card serials, ascending."""
+    if n <= 0:
+        return []
+    return list(session.execute(_SERIALS, {"n": n}).scalar_one())
+
+
+def merge(session: Session, *, now: datetime, actor: str, source: str, serials: list[int]) -> int:
+    """Write the staged rows as holders, cards, events and archive records, the rows taking
+    ``serials`` in line order; how many cards."""
+    params = {"now": now, "actor": actor, "source": source, "serials": serials}
+    written = session.execute(_MERGE, params)
     return int(written.rowcount)  # type: ignore[attr-defined]

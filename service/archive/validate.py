@@ -30,6 +30,7 @@ OPTIONAL = frozenset({
 # Values that rarely repeat: checking them is cheaper than remembering them.
 _UNIQUE = frozenset({"archive_id", "document_number", "visa_number"})
 _CACHE_LIMIT = 200_000  # distinct values remembered per column before starting afresh
+_UNSEEN = object()
 
 _HOLDER = ("surname", "given_names", "surname_latin", "given_names_latin", "date_of_birth",
            "sex", "citizenship")  # fmt: skip
@@ -62,6 +63,8 @@ class RowValidator:
         self._check = {c: _adapter(c) for c in COLUMNS}
         self._seen: dict[str, dict[str, Any]] = {c: {} for c in COLUMNS if c not in _UNIQUE}
         self._latin: dict[str, str | None] = {}
+        # Per column: optional, its remembered values (None: not remembered), its check.
+        self._plan = [(c, c in OPTIONAL, self._seen.get(c), self._check[c]) for c in COLUMNS]
 
     def __call__(self, raw: dict[str, str]) -> dict[str, Any]:
         """The row's values (enums as their stored text), or ``ValidationError`` as the whole
@@ -73,23 +76,26 @@ class RowValidator:
         # The model's own verdict and message; it also accepts what it accepts.
         return flatten(parse_model(raw))
 
-    def _value(self, column: str, text: str) -> Any:
-        if column in OPTIONAL and not text:
-            return None
-        seen = self._seen.get(column)
-        if seen is None:
-            return _plain(self._check[column](text))
-        try:
-            return seen[text]
-        except KeyError:
-            value = _plain(self._check[column](text))
-            if len(seen) >= _CACHE_LIMIT:
-                seen.clear()
-            seen[text] = value
-            return value
+    def _first(self, column: str, text: str) -> Any:
+        """A value not seen before in ``column``: checked, then remembered."""
+        value = _plain(self._check[column](text))
+        seen = self._seen[column]
+        if len(seen) >= _CACHE_LIMIT:
+            seen.clear()
+        seen[text] = value
+        return value
 
     def _fast(self, raw: dict[str, str]) -> dict[str, Any]:
-        row = {c: self._value(c, raw[c]) for c in COLUMNS}
+        row: dict[str, Any] = {}
+        for column, optional, seen, check in self._plan:
+            text = raw[column]
+            if optional and not text:
+                row[column] = None
+            elif seen is None:
+                row[column] = _plain(check(text))
+            else:
+                value = seen.get(text, _UNSEEN)
+                row[column] = self._first(column, text) if value is _UNSEEN else value
         for name in ("surname", "given_names"):
             if row[name + "_latin"] is None and row[name] is not None:
                 row[name + "_latin"] = self._derived(row[name], name)

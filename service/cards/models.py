@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic import Field as PField
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from service.core import clock, i18n
@@ -48,6 +48,12 @@ class Status(StrEnum):
     expired = "expired"  # derived: active or pending with stay_until in the past
     closed = "closed"
     revoked = "revoked"
+
+
+# The open statuses as SQL constants: the partial index on stay_until covers these rows, and a
+# query uses it only when its own condition names them as constants, not as parameters.
+OPEN_CLAUSE = "status IN ('pending_entry', 'active')"
+_HAS_TELEGRAM = "telegram_user_id IS NOT NULL"
 
 
 class EventKind(StrEnum):
@@ -91,7 +97,17 @@ class Card(SQLModel, table=True):
     __table_args__ = (
         Index("ix_card_person_status", "person_id", "status"),
         Index("ix_card_created_at", "created_at"),
-    )
+        # Partial (migration 0022): only the rows a query can ask for; an archive card is in
+        # neither (closed, no Telegram user).
+        Index(
+            "ix_card_stay_until", "stay_until",
+            postgresql_where=text(OPEN_CLAUSE), sqlite_where=text(OPEN_CLAUSE),
+        ),
+        Index(
+            "ix_card_telegram_user_id", "telegram_user_id",
+            postgresql_where=text(_HAS_TELEGRAM), sqlite_where=text(_HAS_TELEGRAM),
+        ),
+    )  # fmt: skip
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     number: str = Field(max_length=16, unique=True, index=True)
@@ -103,13 +119,13 @@ class Card(SQLModel, table=True):
     visa_number: str | None = Field(default=None, max_length=32)
     planned_from: date
     planned_until: date
-    stay_until: date = Field(index=True)
+    stay_until: date
     host_kind: str | None = Field(default=None, max_length=16)
     host_name: str | None = Field(default=None, max_length=200)
     host_address: str | None = Field(default=None, max_length=300)
     region: str = Field(max_length=8, index=True)
     occupation: str | None = Field(default=None, max_length=120)
-    telegram_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, index=True))
+    telegram_user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     entered_on: date | None = None
     entry_point: str | None = Field(default=None, max_length=100)
     exited_on: date | None = None

@@ -22,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal_column,
     text,
     update,
 )
@@ -590,12 +591,20 @@ def list_cards(
 
 
 def _status_clause(status: Status) -> ColumnElement[bool]:
+    """The open statuses as constants, not parameters: only then may PostgreSQL use the
+    partial index on stay_until (``OPEN_CLAUSE``) in a plan it prepares once."""
     today = clock.today()
     if status == Status.expired:
-        return and_(col(Card.status).in_(_OPEN), col(Card.stay_until) < today)
+        return and_(
+            col(Card.status).in_([_constant(s) for s in _OPEN]), col(Card.stay_until) < today
+        )
     if status.value in _OPEN:
-        return and_(col(Card.status) == status.value, col(Card.stay_until) >= today)
+        return and_(col(Card.status) == _constant(status.value), col(Card.stay_until) >= today)
     return col(Card.status) == status.value
+
+
+def _constant(status: str) -> ColumnElement[str]:
+    return literal_column(f"'{Status(status).value}'")  # a Status value: no quote inside
 
 
 def _encode_cursor(card_id: uuid.UUID) -> str:

@@ -302,3 +302,52 @@ def test_holders_registered_before_the_import(client, actors, engine, tmp_path: 
     assert sorted(tuple(h) for h in holders) == sorted(
         [(document["document_number"], 2), ("FD0000001", 2)]
     )
+
+
+def test_serials_follow_the_file_across_batches(engine, tmp_path: Path) -> None:
+    """Batches written at once (two on PostgreSQL) still give the cards serials in the file's
+    order, and a batch sharing a document with the batch before is decided after it: a
+    holder registered earlier gets one open card, the second is refused."""
+    earlier = tmp_path / "earlier.csv"
+    _one_file(earlier, [{"archive_id": "S pre", "document_number": "FS0000001"}])  # closed
+    assert importer.import_file(engine=engine, path=earlier).imported == 1
+    rows: list[dict[str, str]] = [{} for _ in range(40)]
+    for i in (21, 24):  # lines 23 and 26: the ends of two neighbouring batches of 4
+        rows[i] = {"document_number": "FS0000001", "entered_on": "", "exited_on": ""}
+    path = tmp_path / "order.csv"
+    _one_file(path, [{"archive_id": f"S {i:02d}", **r} for i, r in enumerate(rows)])
+    result = importer.import_file(engine=engine, path=path, batch_size=4)
+    assert result.imported == 39
+    assert _outcome(result) == [(26, "the holder already has an open card")]
+    with engine.connect() as conn:
+        order = conn.execute(
+            text(
+                "SELECT a.archive_id FROM card c JOIN archive_import a ON a.card_id = c.id "
+                "ORDER BY c.serial"
+            )
+        ).scalars()
+        assert list(order) == ["S pre"] + [f"S {i:02d}" for i in range(40) if i != 24]
+    assert _count(engine, "person") == 39
+
+
+def test_the_created_event_quotes_the_archive_id(engine, tmp_path: Path) -> None:
+    """The event's JSON is put together by the server (PostgreSQL): an archive id with quotes
+    and a backslash comes back as it was, beside the paper record's dates."""
+    path = tmp_path / "quoted.csv"
+    _one_file(path, [{"archive_id": 'Q "1" \\ x'}, {"archive_id": "Q 2", "exited_on": ""}])
+    assert importer.import_file(engine=engine, path=path).imported == 2
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT a.archive_id, e.data FROM card_event e "
+                "JOIN archive_import a ON a.card_id = e.card_id ORDER BY a.archive_id"
+            )
+        ).all()
+    data = {a: d if isinstance(d, dict) else json.loads(d) for a, d in found}
+    assert data == {
+        'Q "1" \\ x': {
+            "source": "paper archive", "archive_id": 'Q "1" \\ x',
+            "entered_on": "2021-03-02", "exited_on": "2021-05-20",
+        },
+        "Q 2": {"source": "paper archive", "archive_id": "Q 2", "entered_on": "2021-03-02"},
+    }  # fmt: skip

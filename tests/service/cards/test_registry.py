@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from sqlmodel import func, select
 
 from service.cards import numbers
@@ -115,6 +117,13 @@ def test_card_number_check_symbol_catches_single_errors_and_swaps() -> None:
                 swaps += 1
                 caught += numbers.normalize(n[:i] + n[i + 1] + n[i] + n[i + 2 :]) is None
     assert caught / swaps > 0.99
+
+
+def test_card_numbers_from_the_pair_tables_are_the_symbol_by_symbol_ones() -> None:
+    rnd = random.Random(5)
+    for bits in [0, 2**45 - 1, *(rnd.getrandbits(45) for _ in range(20_000))]:
+        body = "".join(numbers.ALPHABET[(bits >> (5 * i)) & 31] for i in range(9))
+        assert numbers._from_bits(bits) == body + numbers._check_symbol(body)
 
 
 def test_typing_confusable_letters_is_forgiven() -> None:
