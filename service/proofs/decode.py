@@ -41,7 +41,7 @@ def read_qr(data: bytes, *, max_pixels: int = MAX_PIXELS) -> str | None:
             gray = image.convert("L")
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             raise BadRequest("the image is damaged or cut short") from None
-    for result in zxingcpp.read_barcodes(gray):
+    for result in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode):
         if result.format == zxingcpp.BarcodeFormat.QRCode and result.text:
             return str(result.text)
     return None

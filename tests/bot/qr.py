@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 
-import zxingcpp
 from PIL import Image
+
+from tests.scan import read_qr
 
 
 def decode_png(data: bytes) -> str:
     assert data.startswith(b"\x89PNG"), "the QR must be sent as a lossless PNG"
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))
+    results = read_qr(Image.open(io.BytesIO(data)))
     assert len(results) == 1, f"expected one QR code, found {len(results)}"
-    return str(results[0].text)
+    return results[0]
