@@ -24,7 +24,7 @@ WRK_CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 
 # BENCH_SERVICE_DIR serves another checkout (to measure the version before a change, with
 # this bench); BENCH_DATABASE_URL serves an existing (empty) database instead of SQLite.
-SERVICE_DIR = os.environ.get("BENCH_SERVICE_DIR") or None
+SERVICE_DIR = Path(os.environ.get("BENCH_SERVICE_DIR") or Path(__file__).resolve().parents[1])
 
 
 @dataclass
@@ -129,10 +129,7 @@ def server(workers: int = 1) -> Iterator[Server]:
     env["ONBOARD_RATE_LIMIT_ENABLED"] = "false"
     if os.environ.get("BENCH_DATABASE_URL"):
         env["ONBOARD_DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
-    subprocess.run(
-        [sys.executable, "-m", "service.cli", "db", "upgrade"],
-        cwd=SERVICE_DIR, env=env, capture_output=True, check=True, timeout=120,
-    )  # fmt: skip
+    onboard(["db", "upgrade"], env)
     port = free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -157,22 +154,35 @@ def server(workers: int = 1) -> Iterator[Server]:
 def cpu_seconds(pid: int) -> float:
     """CPU (user + system, all threads) used so far by a process and its descendants, from
     /proc: the figure the machine's load does not move."""
+    return sum(process_cpu(descendants(pid)).values())
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             children.setdefault(int(_stat(stat)[1]), []).append(int(stat.parent.name))
         except (OSError, ValueError):
             continue
-    total, todo = 0, [pid]
+    found, todo = [], [pid]
     while todo:
-        each = todo.pop()
-        todo += children.get(each, [])
+        found.append(todo.pop())
+        todo += children.get(found[-1], [])
+    return found
+
+
+def process_cpu(pids: list[int]) -> dict[int, float]:
+    """utime + stime in seconds of each process still running (all its threads)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
         try:
-            fields = _stat(Path(f"/proc/{each}/stat"))
+            fields = _stat(Path(f"/proc/{pid}/stat"))
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
 
 
 def _stat(path: Path) -> list[str]:

@@ -147,7 +147,7 @@ def http() -> None:
     row("verify / healthz", f"{verify.rps / health.rps:.3f}", "target >= 0.30")
     row("CPU per request, healthz / verify", f"{health_cpu / verify_cpu:.3f}")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"  (server: {SERVICE_DIR or 'this checkout'}; load average {load})")
+    print(f"  (server: {SERVICE_DIR}; load average {load})")
 
 
 def _with_cpu(pid: int, run: Callable[[], WrkResult]) -> tuple[WrkResult, float]:

@@ -34,7 +34,17 @@ from sqlalchemy.engine import Engine
 
 from bench import targets
 from bench.archive import write_csv
-from bench.common import WrkResult, card_body, free_port, wait_ready, wrk
+from bench.common import (
+    SERVICE_DIR,
+    WrkResult,
+    card_body,
+    descendants,
+    free_port,
+    onboard,
+    process_cpu,
+    wait_ready,
+    wrk,
+)
 from service.archive import importer
 from service.archive.models import COLUMNS
 from service.core.db import make_engine, transaction
@@ -48,7 +58,6 @@ SMALL = 10_000
 ROUNDS = int(os.environ.get("BENCH_SCALE_ROUNDS", "3"))
 WARM_SECONDS = 5
 DB_PREFIX = os.environ.get("BENCH_SCALE_DB", "onboard_bench_scale")
-SERVICE_DIR = Path(os.environ.get("BENCH_SERVICE_DIR", Path(__file__).resolve().parents[1]))
 _REGIONS = ["RU-MOW", "RU-SPE", "RU-MOS", "RU-TA", "RU-SVE", "RU-NVS", "RU-KDA", "RU-BA"]
 _CITIZENSHIP = ["UZB", "TJK", "KGZ", "KAZ", "ARM", "AZE"]
 _OCCUPATIONS = ["builder", "driver", "cook", "cleaner", "welder", "courier", ""]
@@ -161,13 +170,6 @@ def serve(url: str, workers: int = 2) -> Iterator[tuple[str, dict[str, str], int
         log.close()
 
 
-def _cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        cwd=SERVICE_DIR, env=env, input=stdin, capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-
-
 def _lua(path: Path, method: str, headers: dict[str, str], body: str | None = None) -> Path:
     lines = [f'wrk.method = "{method}"']
     lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
@@ -205,34 +207,6 @@ class CpuPerRequest:
     backends_ms: float
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        found.append(todo.pop())
-        todo += children.get(found[-1], [])
-    return found
-
-
-def _cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """utime + stime of each process still running (all its threads)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / tick
-    return out
-
-
 def _backends(url: str) -> list[int]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
@@ -257,7 +231,7 @@ def measure_creation(url: str, seconds: int = 5) -> tuple[WrkResult, WrkResult, 
     a creation costs: a 2 s warm-up of creations first (the pools fill), then /proc read
     around the measured run."""
     with serve(url) as (base, env, pid), tempfile.TemporaryDirectory() as d:
-        key = _cli(["api-keys", "create", "scale", "--scope", "cards:write"], env)
+        key = onboard(["api-keys", "create", "scale", "--scope", "cards:write"], env)
         create = Path(d) / "c.lua"
         create.write_text(
             _CREATE_LUA.replace("%KEY%", key).replace(
@@ -269,10 +243,10 @@ def measure_creation(url: str, seconds: int = 5) -> tuple[WrkResult, WrkResult, 
         warm = Path(d) / "w.lua"
         warm.write_text(create.read_text().replace('"R%02d', '"W%02d'))
         wrk(base + "/api/v1/cards", script=warm, seconds=2, connections=16)
-        api, backends = _descendants(pid), _backends(url)
-        api_0, pg_0 = _cpu_seconds(api), _cpu_seconds(backends)
+        api, backends = descendants(pid), _backends(url)
+        api_0, pg_0 = process_cpu(api), process_cpu(backends)
         cards = wrk(base + "/api/v1/cards", script=create, seconds=seconds, connections=16)
-        api_1, pg_1 = _cpu_seconds(api), _cpu_seconds(list({*backends, *_backends(url)}))
+        api_1, pg_1 = process_cpu(api), process_cpu(list({*backends, *_backends(url)}))
     done = max(cards.rps * seconds, 1.0)
     cpu = CpuPerRequest(
         api_ms=1000 * _cpu_used(api_0, api_1) / done,
@@ -287,9 +261,9 @@ Run = tuple[str, str, Path | None, int]  # name, path, wrk script, connections
 def _runs(base: str, env: dict[str, str], tmp: Path) -> list[Run]:
     """The measured requests against one served database (keys, an officer, a card and its
     proof made first)."""
-    key = _cli(["api-keys", "create", "scale", "--scope", "cards:write"], env)
-    stats_key = _cli(["api-keys", "create", "scale-stats", "--scope", "stats:read"], env)
-    _cli(["users", "create", "officer1", "--role", "officer", "--password-stdin"], env,
+    key = onboard(["api-keys", "create", "scale", "--scope", "cards:write"], env)
+    stats_key = onboard(["api-keys", "create", "scale-stats", "--scope", "stats:read"], env)
+    onboard(["users", "create", "officer1", "--role", "officer", "--password-stdin"], env,
          stdin="scale officer password\n")  # fmt: skip
     with httpx.Client(base_url=base, timeout=60) as http:
         card = http.post(
@@ -471,7 +445,7 @@ def measure_analytics(url: str, seconds: int = 5) -> dict[str, WrkResult]:
     same run as the floor."""
     out: dict[str, WrkResult] = {}
     with serve(url) as (base, env, _pid), tempfile.TemporaryDirectory() as d:
-        key = _cli(["api-keys", "create", "scale-stats", "--scope", "stats:read"], env)
+        key = onboard(["api-keys", "create", "scale-stats", "--scope", "stats:read"], env)
         script = _lua(Path(d) / "s.lua", "GET", {"X-API-Key": key})
         with httpx.Client(base_url=base, timeout=120) as http:
             for path in ANALYTICS:  # warm up, and check every answer is a 200
@@ -542,10 +516,10 @@ def run_import() -> None:
         _varied_csv(path, ROWS)
         load = os.getloadavg()
         me = os.getpid()
-        own = _cpu_seconds([me])[me]
+        own = process_cpu([me])[me]
         result = importer.import_file(engine=engine, path=path)
-        own = _cpu_seconds([me])[me] - own
-        server = sum(_cpu_seconds(_backends(url)).values())  # the import's pooled backends
+        own = process_cpu([me])[me] - own
+        server = sum(process_cpu(_backends(url)).values())  # the import's pooled backends
         floor = copy_floor(engine, path)
     engine.dispose()
     rate = result.rows / result.seconds
