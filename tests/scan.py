@@ -8,6 +8,11 @@ import zxingcpp
 from PIL import Image
 
 
+def qr_only() -> zxingcpp.BarcodeFormats:
+    """Made per call: nanobind reports a module-level instance as leaked at exit."""
+    return zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
+
 def read_qr(image: Image.Image) -> list[str]:
     """The text of every QR code in ``image``."""
-    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=qr_only())]

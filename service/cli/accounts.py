@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from service.accounts import service as accounts
 from service.accounts.models import ApiKey, Role, Scope, User
-from service.cli.common import Commands, session
+from service.cli.common import Commands, OperandParser, session
 from service.core.errors import OnboardError
 
 # Revoking a key stops its webhooks: that module registers the follow-up when imported.
@@ -38,7 +38,7 @@ def register(commands: Commands) -> None:
 
     keys = commands.add_parser(
         "api-keys", help="API keys for integrators and the bot"
-    ).add_subparsers()
+    ).add_subparsers(parser_class=OperandParser)
     kc = keys.add_parser("create", help="create a key; prints only the key")
     kc.add_argument("name")
     kc.add_argument("--scope", action="append", required=True, choices=[s.value for s in Scope])

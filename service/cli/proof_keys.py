@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from service.cli.common import Commands
+from service.cli.common import Commands, OperandParser
 from service.core import clock
 from service.core.config import get_settings
 from service.core.errors import OnboardError
@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 
 def register(commands: Commands) -> None:
-    pk = commands.add_parser("keys", help="proof-signing keys").add_subparsers()
+    pk = commands.add_parser("keys", help="proof-signing keys").add_subparsers(
+        parser_class=OperandParser
+    )
     pk.add_parser("list", help="list keys and their states").set_defaults(func=_list)
     pk.add_parser("rotate", help="new active key; the old one keeps verifying").set_defaults(
         func=_rotate

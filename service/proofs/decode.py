@@ -41,7 +41,10 @@ def read_qr(data: bytes, *, max_pixels: int = MAX_PIXELS) -> str | None:
             gray = image.convert("L")
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             raise BadRequest("the image is damaged or cut short") from None
-    for result in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode):
+    # QR codes only: asked for every format, zxing once also read a proof as a Codabar "B65D".
+    # (Made per call: nanobind reports a module-level instance as leaked at exit.)
+    qr_only = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    for result in zxingcpp.read_barcodes(gray, formats=qr_only):
         if result.format == zxingcpp.BarcodeFormat.QRCode and result.text:
             return str(result.text)
     return None

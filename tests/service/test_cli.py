@@ -68,3 +68,29 @@ def test_production_refuses_placeholder_secret(cli_env: dict[str, str]) -> None:
     env = cli_env | {"ONBOARD_ENV": "production", "ONBOARD_SECRET_KEY": "changeme"}
     r = _onboard(["db", "upgrade"], env)
     assert r.returncode == 2 and "placeholder" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_key_id_that_starts_with_a_dash_is_taken_as_it_is_printed(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    # Key ids are base64url: one in 64 starts with '-', which argparse took for an option
+    # (a CI run failed on `onboard keys retire -6uoWv`). Rotate until one does (bounded).
+    from service.proofs.keys import KeyStore
+
+    store = KeyStore(tmp_path / "proof-keys")
+    dashed = next(
+        (k.kid for k in (store.rotate() for _ in range(1_000)) if k.kid.startswith("-")), None
+    )
+    assert dashed is not None, "no key id starting with '-' in 1,000 rotations"
+    store.rotate()  # the dashed key is no longer the active one
+    at = "2031-01-01T00:00:00+00:00"
+    scheduled = _onboard(["keys", "retire", dashed, "--at", at], cli_env)
+    assert scheduled.returncode == 0, scheduled.stderr
+    assert f"{dashed}\tretires after 2031-01-01" in scheduled.stderr
+    retired = _onboard(["keys", "retire", "--", dashed], cli_env)  # the POSIX spelling works too
+    assert retired.returncode == 0, retired.stderr
+    assert f"{dashed}\tretired" in _onboard(["keys", "list"], cli_env).stdout
+    unknown = _onboard(["keys", "retire", "-nosuchkey"], cli_env)
+    assert unknown.returncode == 1 and "no proof key '-nosuchkey'" in unknown.stderr
+    usage = _onboard(["keys", "retire", "--at"], cli_env)
+    assert usage.returncode == 2 and "expected one argument" in usage.stderr
