@@ -1,6 +1,8 @@
 """Security headers on every response: a strict Content-Security-Policy (no inline script or
 style: pages load their code from /static), no framing, no MIME sniffing, no Referer, and
-HSTS in production."""
+HSTS in production. API answers are not stored by any cache (``Cache-Control: no-store``:
+they carry cards, verdicts with the holder's name, tokens) unless the route says otherwise,
+as the status list does."""
 
 from __future__ import annotations
 
@@ -40,16 +42,19 @@ class SecurityHeaders:
         if hsts:
             headers.append((b"strict-transport-security", HSTS.encode()))
         self.headers = headers
+        self.api_headers = [*headers, (b"cache-control", b"no-store")]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        ours = self.api_headers if scope["path"].startswith("/api/") else self.headers
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in self.headers if n not in present]
+                extra = [(n, v) for n, v in ours if n not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from tests.factories import PASSWORD, card_payload
 from tests.security.harness import Live, start_live
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,6 +65,42 @@ def test_every_page_has_a_strict_policy_and_no_inline_code(live: Live, path: str
 )
 def test_every_other_answer_has_the_headers_too(live: Live, path: str) -> None:
     _assert_strict_headers(httpx.get(live.url + path))
+
+
+def test_api_answers_are_not_stored_by_caches_unless_the_route_says_so(live: Live) -> None:
+    """Cards, verdicts (the holder's name) and tokens: ``no-store``, as RFC 6749 asks of a
+    token answer; the status list and JWKS keep their own public lifetimes."""
+    with httpx.Client(base_url=live.url) as http:
+        token = http.post(
+            "/api/v1/auth/token", data={"username": "officer-user", "password": PASSWORD}
+        )
+        officer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        card = http.post("/api/v1/cards", json=card_payload(), headers=live.actors["admin"]).json()
+        entered = http.post(
+            f"/api/v1/cards/{card['id']}/entry",
+            json={"crossing_point": "SVO"},
+            headers=live.actors["admin"],
+        )
+        assert entered.status_code == 200, entered.text
+        proof = http.get(f"/api/v1/cards/{card['id']}/proof", headers=live.actors["admin"])
+        verdict = http.post(
+            "/api/v1/verify", json={"payload": proof.json()["payload"]}, headers=officer
+        )
+        verdict_again = http.post(  # the fast path, once the caller is remembered
+            "/api/v1/verify", json={"payload": proof.json()["payload"]}, headers=officer
+        )
+        answers = {
+            "token": token,
+            "card": http.get(f"/api/v1/cards/{card['id']}", headers=live.actors["admin"]),
+            "verdict": verdict,
+            "verdict again": verdict_again,
+            "refusal": http.get("/api/v1/cards"),
+        }
+        for name, r in answers.items():
+            assert r.headers.get("cache-control") == "no-store", (name, r.status_code, r.headers)
+        assert verdict_again.json()["verdict"] == "valid"
+        assert http.get("/api/v1/status-list").headers["cache-control"].startswith("public")
+        assert http.get("/.well-known/jwks.json").headers["cache-control"].startswith("public")
 
 
 def test_an_oversized_body_refused_by_the_outer_layer_has_the_headers(live: Live) -> None:
