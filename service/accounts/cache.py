@@ -38,11 +38,15 @@ class PrincipalCache:
             return None
         return principal
 
-    def put(self, key: str, principal: Principal, *, not_after: float | None = None) -> None:
-        """``not_after``: a credential's own expiry (service clock, epoch seconds)."""
+    def put(
+        self, key: str, principal: Principal, *, read_at: float, not_after: float | None = None
+    ) -> None:
+        """``read_at``: ``time.monotonic()`` taken before the account's row was read, so the
+        bound counts from what the database said, not from when the answer arrived.
+        ``not_after``: a credential's own expiry (service clock, epoch seconds)."""
         if self.seconds <= 0:
             return
         with self._lock:
             if len(self._items) >= _MAX:
                 self._items.clear()
-            self._items[key] = (time.monotonic() + self.seconds, not_after, principal)
+            self._items[key] = (read_at + self.seconds, not_after, principal)

@@ -9,6 +9,7 @@ dependencies themselves only read headers and never touch the database.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -246,10 +247,11 @@ class UnitOfWork:
             raise NotAuthenticated("send a bearer token or an X-API-Key header")
         found = cache.get(key)
         if found is None:
+            read_at = time.monotonic()
             found = await run_in_threadpool(self._authenticate)
             # A token is remembered no longer than it lives (checked on every hit).
             not_after = tokens.expiry(credentials.bearer) if credentials.bearer else None
-            cache.put(key, found, not_after=not_after)
+            cache.put(key, found, read_at=read_at, not_after=not_after)
         return found
 
     def _authenticate(self) -> Principal:
