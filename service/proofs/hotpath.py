@@ -29,6 +29,9 @@ from service.core.errors import OnboardError
 from service.proofs import routes
 from service.proofs.models import VerifyIn
 
+# A message of our own in the replayed list: an error that ``receive`` raised (see _messages).
+_RECEIVE_ERROR = "onboard.receive.error"
+
 
 class VerifyHotPath:
     """ASGI middleware: the proof verifications FastAPI's route would answer, answered here."""
@@ -78,7 +81,8 @@ def _verify_route() -> BaseRoute:
 
 def _json_with_length(headers: Headers) -> bool:
     """A body the route reads as JSON (``application/json``, parameters allowed) whose
-    length was declared (so it arrives whole: the request-size cap has checked it)."""
+    length was declared (the request-size cap has checked it; a longer body, framed in
+    chunks as well, meets the cap while read: see ``_messages``)."""
     content_type = headers.get("content-type", "")
     return (
         content_type == "application/json" or content_type.startswith("application/json;")
@@ -86,10 +90,16 @@ def _json_with_length(headers: Headers) -> bool:
 
 
 async def _messages(receive: Receive) -> list[Message]:
-    """The request's messages up to the end of its body (or a disconnect)."""
-    read = []
+    """The request's messages up to the end of its body (or a disconnect). An error raised
+    while reading (the body cap's 413, for a body longer than its declared length) is kept
+    as the last message, so the route meets it where it would have (``_replay``)."""
+    read: list[Message] = []
     while True:
-        message = await receive()
+        try:
+            message = await receive()
+        except Exception as error:  # noqa: BLE001 - the route's to answer
+            read.append({"type": _RECEIVE_ERROR, "error": error})
+            return read
         read.append(message)
         if message["type"] != "http.request" or not message.get("more_body", False):
             return read
@@ -111,12 +121,16 @@ def _payload(read: list[Message]) -> str | None:
 
 
 def _replay(read: list[Message], receive: Receive) -> Receive:
-    """A ``receive`` that gives the messages already read, then the connection's own."""
+    """A ``receive`` that gives the messages already read (raising an error met while
+    reading them, where it was met), then the connection's own."""
     pending = list(read)
 
     async def replay() -> Message:
         if pending:
-            return pending.pop(0)
+            message = pending.pop(0)
+            if message["type"] == _RECEIVE_ERROR:
+                raise message["error"]
+            return message
         return await receive()
 
     return replay
