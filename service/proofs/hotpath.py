@@ -7,12 +7,12 @@ body) about 75 µs, and the ECDSA check itself about 57 µs. This layer answers 
 the route would answer 200 to, with the route's own function (``routes.answer_proof``): a
 body of ``Content-Length`` bytes typed ``application/json`` that is a valid ``VerifyIn`` with
 a payload, from a caller the short-lived cache remembers and whose role or scopes allow
-verification (``deps.remembered_caller``). Every other request (a typed number, a body the
-route would refuse, a caller not in the cache or refused, the bot acting for a user, a body
-sent in chunks) goes on to the route as it came, with the messages already read replayed, so
-the OpenAPI document, the access rule and every error answer stay the route's. It sits inside
-the rate limiter, the request id and access log, the body cap and the security headers, as
-the router does.
+verification (``deps.remembered_caller``, asked before the body is read and again after).
+Every other request (a typed number, a body the route would refuse, a caller not in the
+cache or refused, the bot acting for a user, a body sent in chunks) goes on to the route as
+it came, with the messages already read replayed, so the OpenAPI document, the access rule
+and every error answer stay the route's. It sits inside the rate limiter, the request id and
+access log, the body cap and the security headers, as the router does.
 """
 
 from __future__ import annotations
@@ -58,7 +58,11 @@ class VerifyHotPath:
             return
         read = await _messages(receive)
         payload = _payload(read)
-        if payload is None:
+        if payload is not None:
+            # Asked again now that the body is in, as the route asks after reading it: a body
+            # sent slowly does not stretch the bound on a disabled account or a token's expiry.
+            principal = await remembered_caller(request, routes.VERIFY_RULE)
+        if payload is None or principal is None:
             await self.app(scope, _replay(read, receive), send)
             return
         try:
