@@ -7,12 +7,12 @@ body) about 75 µs, and the ECDSA check itself about 57 µs. This layer answers 
 the route would answer 200 to, with the route's own function (``routes.answer_proof``): a
 body of ``Content-Length`` bytes typed ``application/json`` that is a valid ``VerifyIn`` with
 a payload, from a caller the short-lived cache remembers and whose role or scopes allow
-verification (``deps.remembered_caller``). Every other request (a typed number, a body the
-route would refuse, a caller not in the cache or refused, the bot acting for a user, a body
-sent in chunks) goes on to the route as it came, with the messages already read replayed, so
-the OpenAPI document, the access rule and every error answer stay the route's. It sits inside
-the rate limiter, the request id and access log, the body cap and the security headers, as
-the router does.
+verification (``deps.remembered_caller``, asked before the body is read and again after).
+Every other request (a typed number, a body the route would refuse, a caller not in the
+cache or refused, the bot acting for a user, a body sent in chunks) goes on to the route as
+it came, with the messages already read replayed, so the OpenAPI document, the access rule
+and every error answer stay the route's. It sits inside the rate limiter, the request id and
+access log, the body cap and the security headers, as the router does.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from service.api.deps import remembered_caller, trust_of
 from service.core.errors import OnboardError
 from service.proofs import routes
 from service.proofs.models import VerifyIn
+
+# A message of our own in the replayed list: an error that ``receive`` raised (see _messages).
+_RECEIVE_ERROR = "onboard.receive.error"
 
 
 class VerifyHotPath:
@@ -55,7 +58,11 @@ class VerifyHotPath:
             return
         read = await _messages(receive)
         payload = _payload(read)
-        if payload is None:
+        if payload is not None:
+            # Asked again now that the body is in, as the route asks after reading it: a body
+            # sent slowly does not stretch the bound on a disabled account or a token's expiry.
+            principal = await remembered_caller(request, routes.VERIFY_RULE)
+        if payload is None or principal is None:
             await self.app(scope, _replay(read, receive), send)
             return
         try:
@@ -78,7 +85,8 @@ def _verify_route() -> BaseRoute:
 
 def _json_with_length(headers: Headers) -> bool:
     """A body the route reads as JSON (``application/json``, parameters allowed) whose
-    length was declared (so it arrives whole: the request-size cap has checked it)."""
+    length was declared (the request-size cap has checked it; a longer body, framed in
+    chunks as well, meets the cap while read: see ``_messages``)."""
     content_type = headers.get("content-type", "")
     return (
         content_type == "application/json" or content_type.startswith("application/json;")
@@ -86,10 +94,16 @@ def _json_with_length(headers: Headers) -> bool:
 
 
 async def _messages(receive: Receive) -> list[Message]:
-    """The request's messages up to the end of its body (or a disconnect)."""
-    read = []
+    """The request's messages up to the end of its body (or a disconnect). An error raised
+    while reading (the body cap's 413, for a body longer than its declared length) is kept
+    as the last message, so the route meets it where it would have (``_replay``)."""
+    read: list[Message] = []
     while True:
-        message = await receive()
+        try:
+            message = await receive()
+        except Exception as error:  # noqa: BLE001 - the route's to answer
+            read.append({"type": _RECEIVE_ERROR, "error": error})
+            return read
         read.append(message)
         if message["type"] != "http.request" or not message.get("more_body", False):
             return read
@@ -111,12 +125,16 @@ def _payload(read: list[Message]) -> str | None:
 
 
 def _replay(read: list[Message], receive: Receive) -> Receive:
-    """A ``receive`` that gives the messages already read, then the connection's own."""
+    """A ``receive`` that gives the messages already read (raising an error met while
+    reading them, where it was met), then the connection's own."""
     pending = list(read)
 
     async def replay() -> Message:
         if pending:
-            return pending.pop(0)
+            message = pending.pop(0)
+            if message["type"] == _RECEIVE_ERROR:
+                raise message["error"]
+            return message
         return await receive()
 
     return replay

@@ -182,3 +182,23 @@ def _call(hot: VerifyHotPath, app: Any, headers: dict[str, str], body: bytes) ->
     anyio.run(hot, scope, receive, send)
     text = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return sent[0]["status"], json.loads(text) if text else None
+
+
+def test_a_body_longer_than_its_declared_length_is_refused_as_the_route_refuses_it(
+    client, route_only, callers, proof
+) -> None:  # type: ignore[no-untyped-def]
+    """A body framed in chunks that also declares a short Content-Length (uvicorn's h11
+    server accepts both headers) passes the declared-length check and meets the body cap
+    while being read: the 413 is the route's (its title in the caller's language)."""
+    for each in (client, route_only):
+        _remember_callers(each, callers, proof)
+    body = json.dumps({"payload": proof["payload"], "pad": "a" * 70_000}).encode()
+    headers = {
+        **callers["officer"],
+        "Content-Type": "application/json",
+        "Content-Length": "10",
+        "Accept-Language": "ru",
+    }
+    expected = _answer(route_only, headers, body)
+    assert expected[0] == 413 and expected[1]["title"] != "Request body too large", expected
+    assert _answer(client, headers, body) == expected
