@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -135,3 +136,28 @@ def test_unknown_route_and_method_are_problems(client, actors) -> None:
 def test_bad_path_id_is_422(client, actors) -> None:
     r = client.get("/api/v1/cards/not-a-uuid", headers=actors["admin"])
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "card_id"
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("entry", {"crossing_point": "SVO \ud800"}, "crossing_point"),
+        ("extend", {"stay_until": "2030-01-01", "basis": "\udc00"}, "basis"),
+        ("revoke", {"reason": "fraud \ud83d"}, "reason"),
+    ],
+)
+def test_a_lone_surrogate_in_a_lifecycle_text_is_422(client, actors, action, body, field) -> None:
+    """JSON "\\ud800" is no character (neither database stores it): refused, nothing changed."""
+    created = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"])
+    assert created.status_code == 201, created.text
+    card = created.json()
+    r = client.post(
+        f"/api/v1/cards/{card['id']}/{action}",
+        content=json.dumps(body).encode(),  # "\ud800" escaped, as a client would send it
+        headers={**actors["admin"], "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == PROBLEM
+    assert field in [e["field"] for e in r.json()["errors"]]
+    after = client.get(f"/api/v1/cards/{card['id']}", headers=actors["admin"]).json()
+    assert after == card

@@ -73,6 +73,10 @@ def test_a_bot_creation_is_answered_alike(client, actors) -> None:
         (card_payload(**{"holder.document.number": "12"}), "cards:write", 422),
         (card_payload(**{"planned_stay.from": "1900-01-01"}), "cards:write", 422),
         (card_payload(unexpected=1), "cards:write", 422),
+        # A lone surrogate (JSON "\ud800") is no text either database can store.
+        (card_payload(**{"host.name": "ООО \ud800"}), "cards:write", 422),
+        (card_payload(**{"host.address": "\udfff"}), "cards:write", 422),
+        (card_payload(occupation="builder \ud83d"), "cards:write", 422),
         ([1, 2], "cards:write", 422),
         (b'{"holder": ', "cards:write", 422),
         (b"", "cards:write", 422),
