@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from service.core import clock
+from service.core.bodies import Input
 from service.core.ids import uuid7
 from service.core.types import UTCDateTime
 
@@ -95,9 +96,9 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256
 
 
-class UserCreate(SQLModel):
+class UserCreate(Input):
     username: Username
-    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+    password: str = PField(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
     role: Role
 
 
@@ -109,9 +110,9 @@ class UserPublic(SQLModel):
     created_at: datetime
 
 
-class ApiKeyCreate(SQLModel):
-    name: str = Field(min_length=1, max_length=100)
-    scopes: list[Scope] = Field(min_length=1, max_length=len(Scope))
+class ApiKeyCreate(Input):
+    name: str = PField(min_length=1, max_length=100)
+    scopes: list[Scope] = PField(min_length=1, max_length=len(Scope))
 
 
 class ApiKeyPublic(SQLModel):

@@ -178,16 +178,12 @@ _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’ʻʼ.-][^\W\d_]+)*\.?$")
 _LATIN_RE = re.compile(r"^[A-Z]+(?:[ -][A-Z]+)*$")
 _DOC_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{5,20}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-# A lone surrogate (JSON "\ud800") is no character: neither database can store it (500).
-_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _SPACES_RE = re.compile(r"\s+")
 
 
 def _clean_text(value: str) -> str:
     if _CONTROL_RE.search(value):
         raise ValueError("must not contain control characters")
-    if _SURROGATE_RE.search(value):
-        raise ValueError("must be Unicode text (a lone surrogate is not a character)")
     value = _SPACES_RE.sub(" ", value.strip())
     if not value:
         raise ValueError("must not be blank")

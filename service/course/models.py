@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.core import clock
+from service.core.bodies import Input
 from service.core.types import UTCDateTime
 
 # ---------------------------------------------------------------------------- tables
@@ -178,7 +179,7 @@ class GuideContent(Served):
 # --------------------------------------------------------------------- attempts, progress
 
 
-class AttemptIn(BaseModel):
+class AttemptIn(Input):
     answers: list[StrictInt] = PField(
         max_length=50,
         description="For each question, in the order served, the zero-based index of the "
@@ -194,7 +195,7 @@ class QuestionResult(BaseModel):
     explanation: str
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(Input):
     chosen: StrictInt = PField(ge=0, le=49, description="The chosen option (0-based)")
 
 
