@@ -125,7 +125,8 @@ class LiveCards:
     def _load_locked(self) -> None:
         started = clock.now()
         with Session(self._engine) as session:
-            last = session.execute(select(func.max(col(CardEvent.id)))).scalar()
+            last = int(session.execute(select(func.max(col(CardEvent.id)))).scalar() or 0)
+            held = self._missing_below(session, last)
             top = session.execute(select(func.max(col(Card.serial)))).scalar()
             self._reset(int(top or 0) + 1)
             rows = session.execute(
@@ -139,11 +140,25 @@ class LiveCards:
             )
             for serial, card_id, number, status, stay in rows:
                 self._put(int(serial), card_id, number, status, stay)
-        self._last_id = int(last or 0)
-        self._gaps.clear()
+        self._last_id = last
+        # Kept: an event still held when this load began may be older than a known gap.
+        now = time.monotonic()
+        for missing in held:
+            self._gaps.setdefault(missing, now)
         self.version += 1
         self.as_of = started
         self.loaded_at = time.monotonic()
+
+    @staticmethod
+    def _missing_below(session: Session, last: int) -> list[int]:
+        """The ids below the highest event that are not (yet) committed: on PostgreSQL a
+        transaction can hold one while a later id commits. The cards read next do not show
+        its change, and the feed resumes after ``last``: they are gaps, asked for again."""
+        low = max(last - 1000, 0)
+        rows = session.execute(
+            select(col(CardEvent.id)).where(col(CardEvent.id) > low, col(CardEvent.id) <= last)
+        ).scalars()
+        return sorted(set(range(low + 1, last + 1)) - {int(i) for i in rows})
 
     def close(self) -> None:
         if self._subscribed:
