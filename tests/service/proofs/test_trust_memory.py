@@ -48,6 +48,17 @@ def test_status_list_is_cached_with_etag_and_follows_a_revocation(client, actors
     assert statuslist.get_status(_bits(after.text), card["serial"]) == statuslist.REVOKED
 
 
+def test_if_none_match_takes_lists_weak_tags_and_a_star(client) -> None:
+    etag = client.get("/api/v1/status-list").headers["etag"]
+    for header in (etag, f'"other", W/{etag}', f"W/{etag}", "*", f' "x" ,{etag} '):
+        r = client.get("/api/v1/status-list", headers={"If-None-Match": header})
+        assert r.status_code == 304 and r.content == b"", header
+        assert r.headers["etag"] == etag
+    for header in ('"other"', etag.strip('"'), "", 'W/"other"'):
+        r = client.get("/api/v1/status-list", headers={"If-None-Match": header})
+        assert r.status_code == 200 and r.headers["etag"] == etag, header
+
+
 def test_verification_says_as_of_when_the_status_was_known(client, actors) -> None:
     card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
     payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["cards:read"]).json()[
