@@ -66,3 +66,39 @@ def test_an_event_committed_after_a_later_id_is_applied(
         assert live.card(first["serial"]).status == "revoked"  # type: ignore[union-attr]
     finally:
         live.close()
+
+
+def test_a_large_held_transaction_is_applied_after_a_later_commit(
+    client, actors, engine: Engine, db_url: str
+) -> None:
+    """An archive import batch (5,000 cards, one transaction; two batches are written at once
+    on PostgreSQL) holds thousands of event ids while a later id commits: every one of them
+    is a gap, not only the first thousand."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer: events commit in id order")
+    first, second = _two_cards(client, actors)
+    live = LiveCards(engine)
+    live.load()
+    held = Session(engine)
+    try:
+        held.add_all(
+            CardEvent(card_id=uuid.UUID(second["id"]), kind="note", actor="test")
+            for _ in range(1500)
+        )
+        held.flush()
+        card = held.get(Card, uuid.UUID(first["id"]))
+        assert card is not None
+        card.status = "revoked"
+        held.add(card)
+        held.add(CardEvent(card_id=card.id, kind="revoke", actor="test", reason="forged"))
+        held.flush()
+        _commit_later_event(engine, second["id"])
+        live.sync()
+        held.commit()
+    finally:
+        held.close()
+    live.sync()
+    try:
+        assert live.card(first["serial"]).status == "revoked"  # type: ignore[union-attr]
+    finally:
+        live.close()
