@@ -142,7 +142,9 @@ class LiveCards:
             last = int(session.execute(select(func.max(col(CardEvent.id)))).scalar() or 0)
             held = self._missing_below(session, last)
             top = session.execute(select(func.max(col(Card.serial)))).scalar()
-            self._reset(int(top or 0) + 1)
+            # Read into new arrays: requests keep reading these until the swap below.
+            staged = LiveCards(self._source)
+            staged._reset(max(int(top or 0) + 1, self._size))
             rows = session.execute(
                 select(
                     col(Card.serial),
@@ -153,7 +155,8 @@ class LiveCards:
                 ).execution_options(yield_per=10_000)
             )
             for serial, card_id, number, status, stay in rows:
-                self._put(int(serial), card_id, number, status, stay)
+                staged._put(int(serial), card_id, number, status, stay)
+        self._swap(staged)
         self._last_id = last
         # Kept: an event still held when this load began may be older than a known gap.
         now = time.monotonic()
@@ -267,6 +270,13 @@ class LiveCards:
             self._gaps = {k: t for k, t in self._gaps.items() if t >= cutoff}
 
     # -- the arrays --------------------------------------------------------------------
+
+    def _swap(self, other: LiveCards) -> None:
+        """Take ``other``'s arrays (a full reload), the size last: a reader checks a serial
+        against the size, then indexes arrays at least that long (serials only grow)."""
+        self._ids, self._numbers, self._status = other._ids, other._numbers, other._status
+        self._stay, self._bits = other._stay, other._bits
+        self._size = other._size
 
     def _reset(self, size: int) -> None:
         self._ids = bytearray(16 * size)

@@ -6,12 +6,15 @@ still apply event N when it commits, within a poll, not at the next full reload.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from service.cards.models import Card, CardEvent
+from service.proofs import statuslist
 from service.proofs.live import LiveCards
 from tests.factories import card_payload
 
@@ -102,3 +105,32 @@ def test_a_large_held_transaction_is_applied_after_a_later_commit(
         assert live.card(first["serial"]).status == "revoked"  # type: ignore[union-attr]
     finally:
         live.close()
+
+
+def test_a_full_reload_never_shows_a_card_missing_or_a_revocation_undone(
+    client, actors, engine: Engine
+) -> None:
+    """The periodic full reload reads every card (seconds for a million) while requests are
+    answered from the same memory: they see the cards as before until it is done."""
+    card = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"]).json()
+    r = client.post(
+        f"/api/v1/cards/{card['id']}/revoke", json={"reason": "forged"}, headers=actors["admin"]
+    )
+    assert r.status_code == 200, r.text
+    live = LiveCards(engine)
+    live.load()
+    seen: list[tuple[object, object]] = []
+
+    def look_while_reading(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "card.stay_until" in statement and "card_event" not in statement:
+            found = live.card(card["serial"])  # what a request answered meanwhile sees
+            bits = statuslist.get_status(live.bits(), card["serial"])
+            seen.append((found.status if found else None, bits))
+
+    event.listen(engine, "before_cursor_execute", look_while_reading)
+    try:
+        live.load()
+    finally:
+        event.remove(engine, "before_cursor_execute", look_while_reading)
+        live.close()
+    assert seen == [("revoked", statuslist.REVOKED)]
