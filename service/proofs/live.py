@@ -60,7 +60,21 @@ _NUMBER = 10  # characters of a stored card number (9 symbols and a check symbol
 _EPOCH = date(1970, 1, 1)
 _PAGE = 20_000  # events per query when catching up
 _GAP_SECONDS = 60.0
+# Ids a held transaction can take before a later one commits: an archive import batch writes
+# 5,000 events in one transaction, two batches at once on PostgreSQL (archive.importer).
+_GAP_SPAN = 20_000
 _OPEN = (Status.pending_entry.value, Status.active.value)
+
+
+def _runs(ids: dict[int, float]) -> list[tuple[int, int]]:
+    """The ids as runs of consecutive ids, (first, last) each, in order."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(ids):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
 
 
 @dataclass(frozen=True)
@@ -125,9 +139,12 @@ class LiveCards:
     def _load_locked(self) -> None:
         started = clock.now()
         with Session(self._engine) as session:
-            last = session.execute(select(func.max(col(CardEvent.id)))).scalar()
+            last = int(session.execute(select(func.max(col(CardEvent.id)))).scalar() or 0)
+            held = self._missing_below(session, last)
             top = session.execute(select(func.max(col(Card.serial)))).scalar()
-            self._reset(int(top or 0) + 1)
+            # Read into new arrays: requests keep reading these until the swap below.
+            staged = LiveCards(self._source)
+            staged._reset(max(int(top or 0) + 1, self._size))
             rows = session.execute(
                 select(
                     col(Card.serial),
@@ -138,12 +155,27 @@ class LiveCards:
                 ).execution_options(yield_per=10_000)
             )
             for serial, card_id, number, status, stay in rows:
-                self._put(int(serial), card_id, number, status, stay)
-        self._last_id = int(last or 0)
-        self._gaps.clear()
+                staged._put(int(serial), card_id, number, status, stay)
+        self._swap(staged)
+        self._last_id = last
+        # Kept: an event still held when this load began may be older than a known gap.
+        now = time.monotonic()
+        for missing in held:
+            self._gaps.setdefault(missing, now)
         self.version += 1
         self.as_of = started
         self.loaded_at = time.monotonic()
+
+    @staticmethod
+    def _missing_below(session: Session, last: int) -> list[int]:
+        """The ids below the highest event that are not (yet) committed: on PostgreSQL a
+        transaction can hold one while a later id commits. The cards read next do not show
+        its change, and the feed resumes after ``last``: they are gaps, asked for again."""
+        low = max(last - _GAP_SPAN, 0)
+        rows = session.execute(
+            select(col(CardEvent.id)).where(col(CardEvent.id) > low, col(CardEvent.id) <= last)
+        ).scalars()
+        return sorted(set(range(low + 1, last + 1)) - {int(i) for i in rows})
 
     def close(self) -> None:
         if self._subscribed:
@@ -209,9 +241,15 @@ class LiveCards:
         e, c = et.c, ct.c
         where = e.id > bindparam("last")
         params: dict[str, Any] = {"last": self._last_id}
-        if self._gaps:
+        # Runs of consecutive gaps (a held batch) as a range each, lone ids in one list.
+        runs = _runs(self._gaps)
+        alone = [low for low, high in runs if low == high]
+        if alone:
             where = or_(where, e.id.in_(bindparam("gaps", expanding=True)))
-            params["gaps"] = list(self._gaps)
+            params["gaps"] = alone
+        for n, (low, high) in enumerate(r for r in runs if r[0] != r[1]):
+            where = or_(where, e.id.between(bindparam(f"lo{n}"), bindparam(f"hi{n}")))
+            params[f"lo{n}"], params[f"hi{n}"] = low, high
         stmt = (
             select(e.id, c.serial, c.id, c.number, c.status, c.stay_until)
             .select_from(et.join(ct, c.id == e.card_id))
@@ -223,7 +261,7 @@ class LiveCards:
 
     def _note_gaps(self, event_id: int) -> None:
         now = time.monotonic()
-        for missing in range(self._last_id + 1, min(event_id, self._last_id + 1001)):
+        for missing in range(self._last_id + 1, min(event_id, self._last_id + _GAP_SPAN + 1)):
             self._gaps.setdefault(missing, now)
 
     def _forget_old_gaps(self) -> None:
@@ -232,6 +270,13 @@ class LiveCards:
             self._gaps = {k: t for k, t in self._gaps.items() if t >= cutoff}
 
     # -- the arrays --------------------------------------------------------------------
+
+    def _swap(self, other: LiveCards) -> None:
+        """Take ``other``'s arrays (a full reload), the size last: a reader checks a serial
+        against the size, then indexes arrays at least that long (serials only grow)."""
+        self._ids, self._numbers, self._status = other._ids, other._numbers, other._status
+        self._stay, self._bits = other._stay, other._bits
+        self._size = other._size
 
     def _reset(self, size: int) -> None:
         self._ids = bytearray(16 * size)

@@ -334,7 +334,8 @@ async def status_list(request: Request, trust: TrustDep) -> Response:
         "ETag": signed.etag,
         "X-Onboard-Instance": INSTANCE,
     }
-    if signed.etag in _etags(request.headers.get("if-none-match")):
+    tags = _etags(request.headers.get("if-none-match"))
+    if signed.etag in tags or "*" in tags:  # "*": any current list (RFC 9110, 13.1.2)
         return Response(status_code=304, headers=headers)
     return Response(signed.body, media_type="application/statuslist+jwt", headers=headers)
 

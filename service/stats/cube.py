@@ -428,10 +428,14 @@ def changed(session: Session, low: Marks, high: Marks | None, today: date) -> se
     return out
 
 
-def state(session: Session, *, for_update: bool = False) -> StatsRollupState | None:
+def state(
+    session: Session, *, for_update: bool = False, share: bool = False
+) -> StatsRollupState | None:
+    """``share``: a reader's lock (PostgreSQL) held to the end of its transaction: a fold
+    in progress is waited for, and none commits until the reader is done."""
     stmt = select(StatsRollupState).where(col(StatsRollupState.id) == 1)
-    if for_update:
-        stmt = stmt.with_for_update()
+    if for_update or share:
+        stmt = stmt.with_for_update(read=not for_update)
     return session.execute(stmt).scalars().first()
 
 
@@ -489,8 +493,11 @@ def rebuild(*, session: Session, policy: Policy) -> int:
 
 def pending(session: Session, policy: Policy | None, today: date) -> Delta | None:
     """What the changes since the last fold add to the tables, or None when the tables
-    cannot answer (never folded, or folded under another policy version)."""
-    current = state(session)
+    cannot answer (never folded, or folded under another policy version). The caller
+    then reads the tables in the same transaction: the state row is locked for share so
+    that no fold commits in between (PostgreSQL reads each statement in its own snapshot:
+    a fold committed between the two reads would be counted in both)."""
+    current = state(session, share=True)
     if current is None or (policy is not None and current.policy != policy_version(policy)):
         return None
     ids = changed(session, _marks_of(current), None, today)

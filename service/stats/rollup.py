@@ -122,20 +122,33 @@ def _add(session: Session, dimension: str, cells: Iterable[tuple[date, str, int]
         session.execute(_UPSERT, params)
 
 
-def rolled_up(
+def rolled_up_with_mark(
     *, session: Session, dimension: str, start: date | None, end: date | None
-) -> dict[str, int]:
-    """Cards per key in the roll-up's days within [start, end]."""
-    sql = "SELECT key, SUM(cards) FROM card_stats_daily WHERE dimension = :dim"
+) -> tuple[datetime | None, dict[str, int]]:
+    """The watermark, and the cards per key in the roll-up's days within [start, end], read
+    in one statement, so in one snapshot: read apart, on PostgreSQL, a fold committing in
+    between puts its cards in the roll-up read while the live count still starts at the
+    older watermark (counted twice)."""
+    on = "d.dimension = :dim"
     params: dict[str, Any] = {"dim": dimension}
     if start is not None:
-        sql += " AND day >= :start"
+        on += " AND d.day >= :start"
         params["start"] = start
     if end is not None:
-        sql += " AND day <= :end"
+        on += " AND d.day <= :end"
         params["end"] = end
-    rows = session.execute(text(sql + " GROUP BY key"), params).all()
-    return {str(k): int(n) for k, n in rows}
+    sql = (
+        "SELECT s.folded_through, d.key, SUM(d.cards) FROM card_stats_state s "  # noqa: S608
+        f"LEFT JOIN card_stats_daily d ON {on} WHERE s.id = 1 GROUP BY s.folded_through, d.key"
+    )
+    stmt = text(sql).columns(
+        CardStatsState.__table__.c.folded_through,  # type: ignore[attr-defined]
+        literal_column("key"),
+        literal_column("cards"),
+    )
+    rows = session.execute(stmt, params).all()
+    mark = rows[0][0] if rows else None
+    return mark, {str(k): int(n) for _, k, n in rows if k is not None}
 
 
 def add_backdated(*, session: Session, card_ids: list[Any] | Select[Any]) -> None:

@@ -64,11 +64,8 @@ def card_stats(
 
     The days up to the roll-up's watermark come from ``card_stats_daily``; the cards created
     after it are counted live (see rollup.py). The sum is the same as counting every card."""
-    mark = rollup.watermark(session)
     last = end if end is not None and end < date.max else None
-    counts: dict[str, int] = {}
-    if mark is not None:
-        counts = rollup.rolled_up(session=session, dimension=by, start=start, end=last)
+    mark, counts = rollup.rolled_up_with_mark(session=session, dimension=by, start=start, end=last)
     for key, n in _live_counts(session, by, mark, start, last).items():
         counts[key] = counts.get(key, 0) + n
     rows = [(k, n) for k, n in counts.items() if n > 0]

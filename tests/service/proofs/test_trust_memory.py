@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -46,6 +46,17 @@ def test_status_list_is_cached_with_etag_and_follows_a_revocation(client, actors
     after = client.get("/api/v1/status-list", headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.headers["etag"] != etag
     assert statuslist.get_status(_bits(after.text), card["serial"]) == statuslist.REVOKED
+
+
+def test_if_none_match_takes_lists_weak_tags_and_a_star(client) -> None:
+    etag = client.get("/api/v1/status-list").headers["etag"]
+    for header in (etag, f'"other", W/{etag}', f"W/{etag}", "*", f' "x" ,{etag} '):
+        r = client.get("/api/v1/status-list", headers={"If-None-Match": header})
+        assert r.status_code == 304 and r.content == b"", header
+        assert r.headers["etag"] == etag
+    for header in ('"other"', etag.strip('"'), "", 'W/"other"'):
+        r = client.get("/api/v1/status-list", headers={"If-None-Match": header})
+        assert r.status_code == 200 and r.headers["etag"] == etag, header
 
 
 def test_verification_says_as_of_when_the_status_was_known(client, actors) -> None:
@@ -112,3 +123,34 @@ def test_a_remembered_token_still_expires(client, actors, fixed_clock) -> None:
     fixed_clock.advance(minutes=16)  # access tokens live 15 minutes
     late = client.post("/api/v1/verify", json={"payload": payload}, headers=officer)
     assert late.status_code == 401, late.text
+
+
+def test_a_stay_ends_at_midnight_in_moscow_without_an_event(client, actors, fixed_clock) -> None:
+    fixed_clock.current = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
+    until = date(2026, 6, 11)
+    body = card_payload(**{"planned_stay.until": until.isoformat()})
+    card = client.post("/api/v1/cards", json=body, headers=actors["admin"]).json()
+    r = client.post(
+        f"/api/v1/cards/{card['id']}/entry", json={"crossing_point": "SVO"}, headers=actors["admin"]
+    )
+    assert r.status_code == 200, r.text
+    payload = client.get(f"/api/v1/cards/{card['id']}/proof", headers=actors["cards:read"]).json()[
+        "payload"
+    ]
+
+    def verdicts() -> tuple[str, str, str]:
+        by_proof = client.post(
+            "/api/v1/verify", json={"payload": payload}, headers=actors["officer"]
+        ).json()
+        by_number = client.post(
+            "/api/v1/verify", json={"number": card["number"]}, headers=actors["officer"]
+        ).json()
+        return by_proof["verdict"], by_proof["card"]["status_now"], by_number["verdict"]
+
+    fixed_clock.current = datetime(2026, 6, 11, 20, 59, 59, tzinfo=UTC)  # 23:59:59 in Moscow
+    assert verdicts() == ("valid", "active", "valid")
+    fixed_clock.current = datetime(2026, 6, 11, 21, 0, 1, tzinfo=UTC)  # 00:00:01 on the 12th
+    assert verdicts() == ("expired", "expired", "expired")
+    listed = client.get("/api/v1/status-list")
+    # Expiry is in the proof's own dates, not in the list (statuslist.py): still 0.
+    assert statuslist.get_status(_bits(listed.text), card["serial"]) == statuslist.VALID
