@@ -30,7 +30,7 @@ from service.api.metrics import Metrics
 from service.checklist.policy import Policy
 from service.core import clock, i18n
 from service.core.config import Settings
-from service.core.db import read_only, transaction
+from service.core.db import one_snapshot, read_only, transaction
 from service.core.errors import NotAuthenticated, field_error
 from service.core.security import tokens
 from service.course.content import Course
@@ -184,16 +184,26 @@ class UnitOfWork:
         *,
         reads_only: bool = False,
         remembered_caller: bool = False,
+        snapshot: bool = False,
     ) -> T:
         """``reads_only``: a POST that writes nothing (verification) takes no write lock.
         ``remembered_caller``: the caller from the short-lived cache (``accounts.cache``,
-        with its bound) instead of a lookup in the transaction; for hot write paths."""
+        with its bound) instead of a lookup in the transaction; for hot write paths.
+        ``snapshot``: the work only reads, and sees one moment throughout (``one_snapshot``)."""
         caller = await self._cached_principal() if remembered_caller else None
-        return await run_in_threadpool(self._run, work, reads_only, caller)
+        mode = "snapshot" if snapshot else "read" if reads_only else None
+        return await run_in_threadpool(self._run, work, mode, caller)
 
     @overload
     async def call(
-        self, service: Callable[..., R], /, *, shape: None = None, actor: bool = False, **kw: Any
+        self,
+        service: Callable[..., R],
+        /,
+        *,
+        shape: None = None,
+        actor: bool = False,
+        snapshot: bool = False,
+        **kw: Any,
     ) -> R: ...
 
     @overload
@@ -204,6 +214,7 @@ class UnitOfWork:
         *,
         shape: Callable[[R], T],
         actor: bool = False,
+        snapshot: bool = False,
         **kw: Any,
     ) -> T: ...
 
@@ -214,11 +225,12 @@ class UnitOfWork:
         *,
         shape: Callable[[Any], Any] | None = None,
         actor: bool = False,
+        snapshot: bool = False,
         **kw: Any,
     ) -> Any:
         """Run one service function as the route's work: ``service(session=..., **kw)``,
         with ``actor=`` the caller's audit name when ``actor``, its result passed through
-        ``shape`` (the answer's model) inside the transaction."""
+        ``shape`` (the answer's model) inside the transaction (``snapshot``: see ``run``)."""
 
         def work(session: Session, principal: Principal) -> Any:
             if actor:
@@ -226,7 +238,7 @@ class UnitOfWork:
             result = service(session=session, **kw)
             return shape(result) if shape is not None else result
 
-        return await self.run(work)
+        return await self.run(work, snapshot=snapshot)
 
     async def principal(self) -> Principal:
         """The caller, from the short-lived cache (``accounts.cache``) without a thread hop
@@ -261,19 +273,21 @@ class UnitOfWork:
     async def run_anonymous(self, work: Callable[[Session], T]) -> T:
         return await run_in_threadpool(self._run_anonymous, work)
 
-    def _engine(self, reads_only: bool = False):  # type: ignore[no-untyped-def]
+    def _engine(self, mode: str | None = None):  # type: ignore[no-untyped-def]
         engine = self.request.app.state.engine
-        if reads_only or self.request.method in _READ_METHODS:
+        if mode == "snapshot":
+            return one_snapshot(engine)
+        if mode == "read" or self.request.method in _READ_METHODS:
             return read_only(engine)
         return engine
 
     def _run(
         self,
         work: Callable[[Session, Principal], T],
-        reads_only: bool = False,
+        mode: str | None = None,
         caller: Principal | None = None,
     ) -> T:
-        with transaction(self._engine(reads_only)) as session:
+        with transaction(self._engine(mode)) as session:
             principal = caller or authenticate(
                 session=session, request=self.request, credentials=self.credentials
             )

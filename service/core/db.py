@@ -97,6 +97,18 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(onboard_read_only=True)
 
 
+def one_snapshot(engine: Engine) -> Engine:
+    """A reading transaction that sees the database as of one moment throughout, for an
+    answer put together from several statements (a roll-up and the changes since its
+    watermark): REPEATABLE READ on PostgreSQL, where each statement of a READ COMMITTED
+    transaction sees what committed before it, so a fold in between would count twice. A
+    replica serves it too (a lock, FOR SHARE, would be refused there). SQLite's reading
+    transaction (BEGIN, WAL) is one snapshot already."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(onboard_read_only=True, isolation_level="REPEATABLE READ")
+    return read_only(engine)
+
+
 @lru_cache
 def get_engine() -> Engine:
     return make_engine(get_settings().resolved_database_url)

@@ -428,14 +428,10 @@ def changed(session: Session, low: Marks, high: Marks | None, today: date) -> se
     return out
 
 
-def state(
-    session: Session, *, for_update: bool = False, share: bool = False
-) -> StatsRollupState | None:
-    """``share``: a reader's lock (PostgreSQL) held to the end of its transaction: a fold
-    in progress is waited for, and none commits until the reader is done."""
+def state(session: Session, *, for_update: bool = False) -> StatsRollupState | None:
     stmt = select(StatsRollupState).where(col(StatsRollupState.id) == 1)
-    if for_update or share:
-        stmt = stmt.with_for_update(read=not for_update)
+    if for_update:
+        stmt = stmt.with_for_update()
     return session.execute(stmt).scalars().first()
 
 
@@ -494,10 +490,10 @@ def rebuild(*, session: Session, policy: Policy) -> int:
 def pending(session: Session, policy: Policy | None, today: date) -> Delta | None:
     """What the changes since the last fold add to the tables, or None when the tables
     cannot answer (never folded, or folded under another policy version). The caller
-    then reads the tables in the same transaction: the state row is locked for share so
-    that no fold commits in between (PostgreSQL reads each statement in its own snapshot:
-    a fold committed between the two reads would be counted in both)."""
-    current = state(session, share=True)
+    then reads the tables in the same transaction, which must see one snapshot
+    (``db.one_snapshot``; PostgreSQL's READ COMMITTED reads each statement as of its own
+    start: a fold committed between the two reads would be counted in both)."""
+    current = state(session)
     if current is None or (policy is not None and current.policy != policy_version(policy)):
         return None
     ids = changed(session, _marks_of(current), None, today)

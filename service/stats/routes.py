@@ -74,6 +74,7 @@ async def _answer(uow: UnitOfWork, settings: Settings, count: Callable[..., T], 
     """Run a statistics function in the unit of work with the disclosure settings."""
     return await uow.call(
         count,
+        snapshot=True,  # a roll-up and the changes since its watermark, read as of one moment
         min_cell=settings.stats_min_cell,
         round_base=settings.stats_round_base,
         **kwargs,

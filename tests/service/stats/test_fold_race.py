@@ -7,13 +7,17 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from service.core import clock
-from service.core.db import transaction
+from service.core.db import make_engine, one_snapshot, transaction
 from service.stats import rollup
-from service.stats.service import MOSCOW
+from service.stats.labels import Lang
+from service.stats.outcomes import OutcomesBy, outcomes
+from service.stats.service import MOSCOW, card_stats, monthly_stats
 from tests.factories import card_payload
 
 
@@ -96,3 +100,42 @@ def test_a_fold_during_a_monthly_query_counts_no_card_twice(
     assert r.status_code == 200, r.text
     cells = {m["month"]: m["issued"] for g in r.json()["groups"] for m in g["months"]}
     assert cells[month] == 10  # 12, rounded; not 24
+
+
+def test_a_read_only_replica_can_answer_every_statistics_query(  # type: ignore[no-untyped-def]
+    app, client, actors, engine: Engine, fixed_clock
+) -> None:
+    """The queries see one snapshot without taking a lock (a replica refuses FOR SHARE):
+    run as a hot standby runs them, every transaction read-only."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a replica is a PostgreSQL standby")
+    for _ in range(12):
+        made = client.post("/api/v1/cards", json=card_payload(), headers=actors["admin"])
+        assert made.status_code == 201, made.text
+    with transaction(engine) as session:
+        rollup.fold(session=session)
+    replica = make_engine(engine.url.render_as_string(hide_password=False))
+
+    @event.listens_for(replica, "connect")
+    def _read_only(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET default_transaction_read_only = on")
+        dbapi_connection.commit()
+
+    today = clock.today()
+    disclosure = {"min_cell": 1, "round_base": 1, "lang": Lang.en}
+    try:
+        with transaction(one_snapshot(replica)) as session:
+            # The replica is one indeed:
+            with pytest.raises(DBAPIError, match="read-only transaction"), session.begin_nested():
+                session.execute(text("CREATE TEMP TABLE probe (id int)"))
+            cards = card_stats(session=session, by="region", start=None, end=None,
+                               **disclosure)  # fmt: skip
+            monthly = monthly_stats(session=session, by="region", start=today,
+                                    end=today, **disclosure)  # fmt: skip
+            outcomes(session=session, policy=app.state.policy, by=OutcomesBy.course,
+                     **disclosure)  # fmt: skip
+    finally:
+        replica.dispose()
+    assert sum(i.count for i in cards.items) == 12
+    assert monthly.groups
