@@ -103,11 +103,19 @@ def _records(reader: Any, header: list[str]) -> Iterator[tuple[int, dict[str, st
             continue  # a blank line, as csv.DictReader skips it
         if len(values) < width:
             values += [""] * (width - len(values))
+        elif len(values) > width and any(map(strip, values[width:])):
+            # A comma left unquoted inside a field: the values no longer match the columns.
+            raw = dict(zip(header, map(strip, values), strict=False))
+            raw[_EXTRA] = f"the row has {len(values)} values, the header {width} columns"
+            yield reader.line_num, raw
+            continue
         if named:  # the dict built in C: a fifth of a row's reading time
             yield reader.line_num, dict(zip(header, map(strip, values), strict=False))
         else:
             yield reader.line_num, {k: strip(v) for k, v in zip(names, values, strict=False) if k}
 
+
+_EXTRA = " extra"  # a record with more values than columns: why it is bad (no column so named)
 
 Row = dict[str, Any]  # a validated row: column → value (see validate.RowValidator)
 
@@ -225,6 +233,9 @@ def _valid_rows(path: Path, result: ImportResult) -> Iterator[tuple[int, Row]]:
             # lines after it were read as one field. Say so, or those rows vanish unseen.
             reason = f"a field runs from line {first} to line {line}; a quote left open?"
             result.bad.append((first, raw.get("archive_id", ""), reason))
+            continue
+        if _EXTRA in raw:
+            result.bad.append((line, raw["archive_id"], raw[_EXTRA]))
             continue
         try:
             row = validate(raw)

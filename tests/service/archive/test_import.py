@@ -351,3 +351,18 @@ def test_the_created_event_quotes_the_archive_id(engine, tmp_path: Path) -> None
         },
         "Q 2": {"source": "paper archive", "archive_id": "Q 2", "entered_on": "2021-03-02"},
     }  # fmt: skip
+
+
+def test_a_row_with_more_values_than_columns_is_a_bad_row(engine, tmp_path: Path) -> None:
+    """A comma left unquoted inside a field gives the row a value too many: the values after
+    the header's last column were dropped without a word and the row imported (both
+    databases). It is a bad row now; an empty value past the end (a trailing comma) is not."""
+    path = tmp_path / "extra.csv"
+    write_csv(path, 3)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",Sheremetyevo"  # the exit point "Moscow SVO, Sheremetyevo" left unquoted
+    lines[3] += ","
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = importer.import_file(engine=engine, path=path)
+    assert result.bad == [(3, "4612 0000001", "the row has 24 values, the header 23 columns")]
+    assert result.imported == 2 and _count(engine, "card") == 2
