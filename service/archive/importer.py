@@ -77,10 +77,12 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             header = [h.strip() for h in next(reader, [])]
             missing = [c for c in COLUMNS if c not in header]
             unknown = [c for c in header if c and c not in COLUMNS]
-            if missing or unknown:
+            # A column named twice: which one holds the values? (a dict keeps the last)
+            repeated = sorted(c for c, n in Counter(header).items() if c and n > 1)
+            if missing or unknown or repeated:
                 raise ImportFileError(
-                    f"{path}: columns missing {missing or 'none'}, unknown {unknown or 'none'}; "
-                    "see docs/import.md"
+                    f"{path}: columns missing {missing or 'none'}, unknown {unknown or 'none'}"
+                    f", repeated {repeated or 'none'}; see docs/import.md"
                 )
             yield from _records(reader, header)
         # Past this point nothing can be read reliably: stop with the place, not a traceback.

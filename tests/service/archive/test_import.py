@@ -366,3 +366,21 @@ def test_a_row_with_more_values_than_columns_is_a_bad_row(engine, tmp_path: Path
     result = importer.import_file(engine=engine, path=path)
     assert result.bad == [(3, "4612 0000001", "the row has 24 values, the header 23 columns")]
     assert result.imported == 2 and _count(engine, "card") == 2
+
+
+def test_a_column_named_twice_in_the_header_is_refused(engine, tmp_path: Path) -> None:
+    """Two columns of one name (``region`` pasted twice): the first column's values were
+    dropped without a word and every row imported with the second's. The file is refused."""
+    import pytest
+
+    path = tmp_path / "twice.csv"
+    write_csv(path, 2)
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    for row in rows:
+        row.insert(0, "region" if row is rows[0] else "RU-SPE")
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(importer.ImportFileError, match=r"repeated \['region'\]"):
+        importer.import_file(engine=engine, path=path)
+    assert _count(engine, "card") == 0
