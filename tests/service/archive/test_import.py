@@ -384,3 +384,50 @@ def test_a_column_named_twice_in_the_header_is_refused(engine, tmp_path: Path) -
     with pytest.raises(importer.ImportFileError, match=r"repeated \['region'\]"):
         importer.import_file(engine=engine, path=path)
     assert _count(engine, "card") == 0
+
+
+def test_an_open_card_issued_while_the_import_runs_is_seen(engine, tmp_path: Path) -> None:
+    """PostgreSQL: a registered holder with no open card; the API issues them one (holder row
+    locked, not yet committed) while a file brings another open card of theirs. The import
+    read "no open card" without waiting for that lock, and the holder ended with two open
+    cards. It now locks the registered holders it found and looks again: the row is refused.
+    (SQLite: the writers are serialised, nothing to race.)"""
+    import threading
+    import time
+
+    from service.cards import service as cards
+    from service.cards.models import CardCreate, RevokeIn
+    from service.core.db import transaction
+    from tests.factories import card_payload
+
+    data = CardCreate.model_validate(card_payload(**{"holder.document.number": "FL0000001"}))
+    with transaction(engine) as session:
+        first, _ = cards.issue_card(session=session, data=data, actor="test")
+    with transaction(engine) as session:
+        cards.revoke_card(
+            session=session, card_id=first.id, data=RevokeIn(reason="issued by mistake"),
+            actor="test",
+        )  # fmt: skip
+    h = data.holder
+    path = tmp_path / "race.csv"
+    _one_file(path, [{
+        "archive_id": "L 1", "surname": h.surname, "given_names": h.given_names or "",
+        "date_of_birth": h.date_of_birth.isoformat(), "sex": h.sex.value,
+        "citizenship": h.citizenship, "document_type": h.document.type.value,
+        "document_number": h.document.number, "exited_on": "", "planned_until": "2099-01-01",
+    }])  # fmt: skip
+    outcome: dict[str, importer.ImportResult] = {}
+    thread = threading.Thread(
+        target=lambda: outcome.update(result=importer.import_file(engine=engine, path=path))
+    )
+    with transaction(engine) as session:
+        cards.issue_card(session=session, data=data, actor="test")  # the holder locked
+        thread.start()
+        time.sleep(1.0 if engine.dialect.name == "postgresql" else 0)
+    thread.join(30)
+    assert _outcome(outcome["result"]) == [(2, "the holder already has an open card")]
+    with engine.connect() as conn:
+        open_cards = conn.execute(
+            text("SELECT count(*) FROM card WHERE status IN ('pending_entry', 'active')")
+        ).scalar_one()
+    assert open_cards == 1
