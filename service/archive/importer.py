@@ -75,6 +75,12 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         reader = csv.reader(fh)
         try:
             header = [h.strip() for h in next(reader, [])]
+            if not set(header) & set(COLUMNS):
+                # No header row: the first line is a record, personal data not to be echoed.
+                raise ImportFileError(
+                    f"{path}: line 1 names no column of the layout (no header row?); "
+                    "see docs/import.md"
+                )
             missing = [c for c in COLUMNS if c not in header]
             unknown = [c for c in header if c and c not in COLUMNS]
             # A column named twice: which one holds the values? (a dict keeps the last)

@@ -431,3 +431,18 @@ def test_an_open_card_issued_while_the_import_runs_is_seen(engine, tmp_path: Pat
             text("SELECT count(*) FROM card WHERE status IN ('pending_entry', 'active')")
         ).scalar_one()
     assert open_cards == 1
+
+
+def test_a_file_without_its_header_row_names_no_personal_data(tmp_path: Path, settings, db_url):  # type: ignore[no-untyped-def]
+    """A file exported without its header: its first record was read as the header and
+    printed back as "unknown columns" (a holder's name, birth date and passport number on
+    stderr, into the operator's logs). Exit 2, and only the layout's own names are printed."""
+    path = tmp_path / "noheader.csv"
+    write_csv(path, 3)
+    path.write_text("".join(path.read_text(encoding="utf-8").splitlines(True)[1:]))
+    env = cli_env(ONBOARD_DATA_DIR=str(settings.data_dir), ONBOARD_DATABASE_URL=db_url)
+    run = onboard_cli("import", "cards", str(path), env=env)
+    assert run.returncode == 2, run.stderr
+    assert "no column of the layout" in run.stderr and "Traceback" not in run.stderr
+    for personal in ("Каримов", "Шухрат", "1990-05-01", "FA0000000", "4612 0000000"):
+        assert personal not in run.stderr + run.stdout, personal
