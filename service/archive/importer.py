@@ -75,12 +75,20 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         reader = csv.reader(fh)
         try:
             header = [h.strip() for h in next(reader, [])]
+            if not set(header) & set(COLUMNS):
+                # No header row: the first line is a record, personal data not to be echoed.
+                raise ImportFileError(
+                    f"{path}: line 1 names no column of the layout (no header row?); "
+                    "see docs/import.md"
+                )
             missing = [c for c in COLUMNS if c not in header]
             unknown = [c for c in header if c and c not in COLUMNS]
-            if missing or unknown:
+            # A column named twice: which one holds the values? (a dict keeps the last)
+            repeated = sorted(c for c, n in Counter(header).items() if c and n > 1)
+            if missing or unknown or repeated:
                 raise ImportFileError(
-                    f"{path}: columns missing {missing or 'none'}, unknown {unknown or 'none'}; "
-                    "see docs/import.md"
+                    f"{path}: columns missing {missing or 'none'}, unknown {unknown or 'none'}"
+                    f", repeated {repeated or 'none'}; see docs/import.md"
                 )
             yield from _records(reader, header)
         # Past this point nothing can be read reliably: stop with the place, not a traceback.
@@ -103,11 +111,19 @@ def _records(reader: Any, header: list[str]) -> Iterator[tuple[int, dict[str, st
             continue  # a blank line, as csv.DictReader skips it
         if len(values) < width:
             values += [""] * (width - len(values))
+        elif len(values) > width and any(map(strip, values[width:])):
+            # A comma left unquoted inside a field: the values no longer match the columns.
+            raw = dict(zip(header, map(strip, values), strict=False))
+            raw[_EXTRA] = f"the row has {len(values)} values, the header {width} columns"
+            yield reader.line_num, raw
+            continue
         if named:  # the dict built in C: a fifth of a row's reading time
             yield reader.line_num, dict(zip(header, map(strip, values), strict=False))
         else:
             yield reader.line_num, {k: strip(v) for k, v in zip(names, values, strict=False) if k}
 
+
+_EXTRA = " extra"  # a record with more values than columns: why it is bad (no column so named)
 
 Row = dict[str, Any]  # a validated row: column → value (see validate.RowValidator)
 
@@ -225,6 +241,9 @@ def _valid_rows(path: Path, result: ImportResult) -> Iterator[tuple[int, Row]]:
             # lines after it were read as one field. Say so, or those rows vanish unseen.
             reason = f"a field runs from line {first} to line {line}; a quote left open?"
             result.bad.append((first, raw.get("archive_id", ""), reason))
+            continue
+        if _EXTRA in raw:
+            result.bad.append((line, raw["archive_id"], raw[_EXTRA]))
             continue
         try:
             row = validate(raw)

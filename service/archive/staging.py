@@ -52,6 +52,17 @@ _REGISTERED = text(
     "WHERE p.citizenship = s.citizenship AND p.document_type = s.document_type "
     "AND p.document_number = s.document_number LIMIT 1) p"
 )
+# The registered holders found are locked, as the registry's card creation locks its holder
+# (cards.service), and their open cards looked up again: a card issued meanwhile (its
+# holder locked, not yet committed) is seen once it commits, never a second open card. The
+# lock is taken only when a document is registered: a new holder costs nothing more.
+_LOCK_HOLDERS = text(
+    "SELECT id FROM person WHERE id = ANY(CAST(:ids AS uuid[])) ORDER BY id FOR UPDATE"
+)
+_HOLDING_OPEN = text(
+    "SELECT DISTINCT person_id FROM card WHERE person_id = ANY(CAST(:ids AS uuid[])) "
+    "AND status IN ('pending_entry', 'active')"
+)
 _REFUSE = text("DELETE FROM import_staging WHERE line = ANY(CAST(:lines AS int[]))")
 _LINK = text(
     "UPDATE import_staging s SET person_id = k.person_id, first_line = k.first_line "
@@ -126,6 +137,12 @@ def registered(session: Session) -> dict[int, dict[str, Any]]:
     found = {}
     for person in map(dict, session.execute(_REGISTERED).mappings()):
         found[person.pop("line")] = person
+    if found:
+        ids = list({person["id"] for person in found.values()})
+        session.execute(_LOCK_HOLDERS, {"ids": ids})
+        holding = set(session.execute(_HOLDING_OPEN, {"ids": ids}).scalars())
+        for person in found.values():
+            person["has_open"] = person["id"] in holding
     return found
 
 

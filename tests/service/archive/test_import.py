@@ -351,3 +351,98 @@ def test_the_created_event_quotes_the_archive_id(engine, tmp_path: Path) -> None
         },
         "Q 2": {"source": "paper archive", "archive_id": "Q 2", "entered_on": "2021-03-02"},
     }  # fmt: skip
+
+
+def test_a_row_with_more_values_than_columns_is_a_bad_row(engine, tmp_path: Path) -> None:
+    """A comma left unquoted inside a field gives the row a value too many: the values after
+    the header's last column were dropped without a word and the row imported (both
+    databases). It is a bad row now; an empty value past the end (a trailing comma) is not."""
+    path = tmp_path / "extra.csv"
+    write_csv(path, 3)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",Sheremetyevo"  # the exit point "Moscow SVO, Sheremetyevo" left unquoted
+    lines[3] += ","
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = importer.import_file(engine=engine, path=path)
+    assert result.bad == [(3, "4612 0000001", "the row has 24 values, the header 23 columns")]
+    assert result.imported == 2 and _count(engine, "card") == 2
+
+
+def test_a_column_named_twice_in_the_header_is_refused(engine, tmp_path: Path) -> None:
+    """Two columns of one name (``region`` pasted twice): the first column's values were
+    dropped without a word and every row imported with the second's. The file is refused."""
+    import pytest
+
+    path = tmp_path / "twice.csv"
+    write_csv(path, 2)
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    for row in rows:
+        row.insert(0, "region" if row is rows[0] else "RU-SPE")
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(importer.ImportFileError, match=r"repeated \['region'\]"):
+        importer.import_file(engine=engine, path=path)
+    assert _count(engine, "card") == 0
+
+
+def test_an_open_card_issued_while_the_import_runs_is_seen(engine, tmp_path: Path) -> None:
+    """PostgreSQL: a registered holder with no open card; the API issues them one (holder row
+    locked, not yet committed) while a file brings another open card of theirs. The import
+    read "no open card" without waiting for that lock, and the holder ended with two open
+    cards. It now locks the registered holders it found and looks again: the row is refused.
+    (SQLite: the writers are serialised, nothing to race.)"""
+    import threading
+    import time
+
+    from service.cards import service as cards
+    from service.cards.models import CardCreate, RevokeIn
+    from service.core.db import transaction
+    from tests.factories import card_payload
+
+    data = CardCreate.model_validate(card_payload(**{"holder.document.number": "FL0000001"}))
+    with transaction(engine) as session:
+        first, _ = cards.issue_card(session=session, data=data, actor="test")
+    with transaction(engine) as session:
+        cards.revoke_card(
+            session=session, card_id=first.id, data=RevokeIn(reason="issued by mistake"),
+            actor="test",
+        )  # fmt: skip
+    h = data.holder
+    path = tmp_path / "race.csv"
+    _one_file(path, [{
+        "archive_id": "L 1", "surname": h.surname, "given_names": h.given_names or "",
+        "date_of_birth": h.date_of_birth.isoformat(), "sex": h.sex.value,
+        "citizenship": h.citizenship, "document_type": h.document.type.value,
+        "document_number": h.document.number, "exited_on": "", "planned_until": "2099-01-01",
+    }])  # fmt: skip
+    outcome: dict[str, importer.ImportResult] = {}
+    thread = threading.Thread(
+        target=lambda: outcome.update(result=importer.import_file(engine=engine, path=path))
+    )
+    with transaction(engine) as session:
+        cards.issue_card(session=session, data=data, actor="test")  # the holder locked
+        thread.start()
+        time.sleep(1.0 if engine.dialect.name == "postgresql" else 0)
+    thread.join(30)
+    assert _outcome(outcome["result"]) == [(2, "the holder already has an open card")]
+    with engine.connect() as conn:
+        open_cards = conn.execute(
+            text("SELECT count(*) FROM card WHERE status IN ('pending_entry', 'active')")
+        ).scalar_one()
+    assert open_cards == 1
+
+
+def test_a_file_without_its_header_row_names_no_personal_data(tmp_path: Path, settings, db_url):  # type: ignore[no-untyped-def]
+    """A file exported without its header: its first record was read as the header and
+    printed back as "unknown columns" (a holder's name, birth date and passport number on
+    stderr, into the operator's logs). Exit 2, and only the layout's own names are printed."""
+    path = tmp_path / "noheader.csv"
+    write_csv(path, 3)
+    path.write_text("".join(path.read_text(encoding="utf-8").splitlines(True)[1:]))
+    env = cli_env(ONBOARD_DATA_DIR=str(settings.data_dir), ONBOARD_DATABASE_URL=db_url)
+    run = onboard_cli("import", "cards", str(path), env=env)
+    assert run.returncode == 2, run.stderr
+    assert "no column of the layout" in run.stderr and "Traceback" not in run.stderr
+    for personal in ("Каримов", "Шухрат", "1990-05-01", "FA0000000", "4612 0000000"):
+        assert personal not in run.stderr + run.stdout, personal
