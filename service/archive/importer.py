@@ -43,6 +43,7 @@ from service.cards.service import (
     OPEN_STATUSES,
     card_row,
     document_key,
+    holds_open,
     person_row,
     reserve_serials,
     same_holder,
@@ -418,8 +419,10 @@ def _registered(
 def _with_open_card(session: Session, holder_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     if not holder_ids:
         return set()
-    stmt = select(Card.person_id).where(
-        col(Card.person_id).in_(holder_ids), col(Card.status).in_(OPEN_STATUSES)
+    stmt = select(Card.person_id).where(  # open as cards.service.holds_open counts it
+        col(Card.person_id).in_(holder_ids),
+        col(Card.status).in_(OPEN_STATUSES),
+        col(Card.stay_until) >= clock.today(),
     )
     return set(session.exec(stmt).all())
 
@@ -436,6 +439,7 @@ def _holder_rules(
     an earlier row registered): the rows accepted, each with its holder; the others go into
     ``result.bad`` with the reason."""
     accepted = []
+    today = clock.today()
     for line, row in todo:
         key = document_key(row)
         person = people.get(key)
@@ -444,7 +448,7 @@ def _holder_rules(
             continue
         if person is None:
             person = people[key] = new_person(line, row)
-        if _status(row).value in OPEN_STATUSES:
+        if holds_open(_status(row).value, row["planned_until"], today):
             if person["id"] in open_holders:
                 result.bad.append((line, row["archive_id"], "the holder already has an open card"))
                 continue

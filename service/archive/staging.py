@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 from service.archive.models import COLUMNS, ArchiveImport
 from service.cards import numbers
 from service.cards.service import HOLDER_COLUMNS
+from service.core import clock
 from service.core.ids import uuid7_hex
 
 _DATES = frozenset({"date_of_birth", "planned_from", "planned_until", "entered_on", "exited_on"})
@@ -44,11 +45,13 @@ _DONE = text(
     "DELETE FROM import_staging s WHERE (SELECT true FROM archive_import a "
     "WHERE a.archive_id = s.archive_id) RETURNING s.line"
 )
-# The rows whose document is registered: the person, and whether they hold an open card.
+# The rows whose document is registered: the person, and whether they hold an open card (as
+# the registry counts one, cards.service.holds_open: an open status and a stay not ended).
 _REGISTERED = text(
     "SELECT s.line, p.* FROM import_staging s CROSS JOIN LATERAL (SELECT p.id, p.surname, "
     "p.given_names, p.date_of_birth, p.sex, EXISTS (SELECT FROM card c WHERE c.person_id = p.id "
-    "AND c.status IN ('pending_entry', 'active')) AS has_open FROM person p "
+    "AND c.status IN ('pending_entry', 'active') AND c.stay_until >= :today) AS has_open "
+    "FROM person p "
     "WHERE p.citizenship = s.citizenship AND p.document_type = s.document_type "
     "AND p.document_number = s.document_number LIMIT 1) p"
 )
@@ -61,7 +64,7 @@ _LOCK_HOLDERS = text(
 )
 _HOLDING_OPEN = text(
     "SELECT DISTINCT person_id FROM card WHERE person_id = ANY(CAST(:ids AS uuid[])) "
-    "AND status IN ('pending_entry', 'active')"
+    "AND status IN ('pending_entry', 'active') AND stay_until >= :today"
 )
 _REFUSE = text("DELETE FROM import_staging WHERE line = ANY(CAST(:lines AS int[]))")
 _LINK = text(
@@ -133,14 +136,15 @@ def load(session: Session, batch: list[tuple[int, dict[str, Any]]]) -> set[int]:
 
 def registered(session: Session) -> dict[int, dict[str, Any]]:
     """Line → the registered person with that row's document (``has_open``: a card of
-    theirs is pending entry or active)."""
+    theirs is pending entry or active, its stay not ended)."""
     found = {}
-    for person in map(dict, session.execute(_REGISTERED).mappings()):
+    today = clock.today()
+    for person in map(dict, session.execute(_REGISTERED, {"today": today}).mappings()):
         found[person.pop("line")] = person
     if found:
         ids = list({person["id"] for person in found.values()})
         session.execute(_LOCK_HOLDERS, {"ids": ids})
-        holding = set(session.execute(_HOLDING_OPEN, {"ids": ids}).scalars())
+        holding = set(session.execute(_HOLDING_OPEN, {"ids": ids, "today": today}).scalars())
         for person in found.values():
             person["has_open"] = person["id"] in holding
     return found

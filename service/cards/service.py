@@ -317,6 +317,14 @@ def _keep_language(session: Session, person: Person, language: str) -> None:
 # The holder rules and row builders, shared by the registry and the archive import.
 
 OPEN_STATUSES = _OPEN
+
+
+def holds_open(status: str, stay_until: date, today: date) -> bool:
+    """Whether a card blocks its holder's next one (``_OPEN_CARD``): pending entry or active,
+    and its stay not ended (an expired card does not, however old its missing exit stamp)."""
+    return status in _OPEN and stay_until >= today
+
+
 HOLDER_COLUMNS = (
     "surname", "given_names", "surname_latin", "given_names_latin", "date_of_birth", "sex",
     "citizenship", "document_type", "document_number",

@@ -160,20 +160,21 @@ def test_holder_rules_within_a_batch_and_across_batches(engine, tmp_path: Path) 
     _holder_rows(path, [
         {},  # closed card: registers the holder
         {"surname": "КАРИМОВ", "exited_on": "", "planned_until": "2099-01-01"},  # open
-        {"entered_on": "", "exited_on": ""},  # a second open card
+        {"entered_on": "", "exited_on": "", "planned_until": "2099-01-01"},  # a second open card
+        {"entered_on": "", "exited_on": ""},  # pending, but its stay has ended: not open
         {"date_of_birth": "1991-05-01"},  # someone else with this document
     ])  # fmt: skip
     for batch_size in (1000, 1):
         result = importer.import_file(engine=engine, path=path, batch_size=batch_size)
         if batch_size == 1:  # the re-run, a row a batch: nothing new, the same bad rows
-            assert result.imported == 0 and result.already_imported == 2
+            assert result.imported == 0 and result.already_imported == 3
         else:
-            assert result.imported == 2
+            assert result.imported == 3
         assert [(line, reason) for line, _, reason in result.bad] == [
             (4, "the holder already has an open card"),
-            (5, "document is registered to another holder"),
+            (6, "document is registered to another holder"),
         ]
-    assert _count(engine, "person") == 1 and _count(engine, "card") == 2
+    assert _count(engine, "person") == 1 and _count(engine, "card") == 3
     with engine.connect() as conn:
         events = conn.execute(
             text(
@@ -184,11 +185,13 @@ def test_holder_rules_within_a_batch_and_across_batches(engine, tmp_path: Path) 
     assert [sorted(d) for d in data] == [
         ["archive_id", "entered_on", "exited_on", "source"],
         ["archive_id", "entered_on", "source"],
+        ["archive_id", "source"],
     ]
     assert data[0]["exited_on"] == "2021-05-20" and data[1]["source"] == "paper archive"
 
     later = tmp_path / "later.csv"
-    _holder_rows(later, [{"archive_id": "LATER 1", "entered_on": "", "exited_on": ""}])
+    pending = {"entered_on": "", "exited_on": "", "planned_until": "2099-01-01"}
+    _holder_rows(later, [{"archive_id": "LATER 1", **pending}])
     result = importer.import_file(engine=engine, path=later, batch_size=1)
     assert [reason for _, _, reason in result.bad] == ["the holder already has an open card"]
 
@@ -214,7 +217,7 @@ def test_holders_repeated_within_and_across_batches(engine, tmp_path: Path) -> N
     3 and 1 rows: the same rows refused with the same reasons, one person per document, and
     a re-run that adds nothing and reports the same."""
     opened = {"exited_on": "", "planned_until": "2099-01-01"}
-    pending = {"entered_on": "", "exited_on": ""}
+    pending = {"entered_on": "", "exited_on": "", "planned_until": "2099-01-01"}
     for size in (1000, 3, 1):
         a, b = {"document_number": f"FA{size:07d}"}, {"document_number": f"FB{size:07d}"}
         rows = [
@@ -272,7 +275,8 @@ def test_holders_registered_before_the_import(client, actors, engine, tmp_path: 
     path = tmp_path / "registered.csv"
     _one_file(path, [
         {**document, "archive_id": "R 1"},  # closed: joins the holder
-        {**document, "archive_id": "R 2", "entered_on": "", "exited_on": ""},  # open
+        {**document, "archive_id": "R 2", "entered_on": "", "exited_on": "",
+         "planned_until": "2099-01-01"},  # open
         {**document, "archive_id": "R 3", "sex": "F"},  # another holder
         {"archive_id": "R 4", "document_number": "FD0000001"},  # registers D
     ])  # fmt: skip
@@ -313,7 +317,8 @@ def test_serials_follow_the_file_across_batches(engine, tmp_path: Path) -> None:
     assert importer.import_file(engine=engine, path=earlier).imported == 1
     rows: list[dict[str, str]] = [{} for _ in range(40)]
     for i in (21, 24):  # lines 23 and 26: the ends of two neighbouring batches of 4
-        rows[i] = {"document_number": "FS0000001", "entered_on": "", "exited_on": ""}
+        rows[i] = {"document_number": "FS0000001", "entered_on": "", "exited_on": "",
+                   "planned_until": "2099-01-01"}  # fmt: skip
     path = tmp_path / "order.csv"
     _one_file(path, [{"archive_id": f"S {i:02d}", **r} for i, r in enumerate(rows)])
     result = importer.import_file(engine=engine, path=path, batch_size=4)
@@ -446,3 +451,22 @@ def test_a_file_without_its_header_row_names_no_personal_data(tmp_path: Path, se
     assert "no column of the layout" in run.stderr and "Traceback" not in run.stderr
     for personal in ("Каримов", "Шухрат", "1990-05-01", "FA0000000", "4612 0000000"):
         assert personal not in run.stderr + run.stdout, personal
+
+
+def test_an_expired_card_blocks_no_later_card(engine, tmp_path: Path) -> None:
+    """An open status whose stay has ended (a paper card with no exit stamp) is expired, as
+    the registry counts it (cards.service.holds_open): the holder's next card is taken, in
+    the same file and from a later one."""
+    document = {"document_number": "FE0000001"}
+    expired = {**document, "exited_on": ""}  # entered in 2021, never stamped out
+    opened = {**document, "exited_on": "", "planned_until": "2099-01-01"}
+    first = tmp_path / "first.csv"
+    _one_file(first, [{"archive_id": "E 1", **expired}, {"archive_id": "E 2", **expired}])
+    result = importer.import_file(engine=engine, path=first)
+    assert (result.imported, _outcome(result)) == (2, [])
+    later = tmp_path / "later.csv"
+    _one_file(later, [{"archive_id": "E 3", **opened}, {"archive_id": "E 4", **opened}])
+    result = importer.import_file(engine=engine, path=later)
+    assert result.imported == 1
+    assert _outcome(result) == [(3, "the holder already has an open card")]
+    assert _count(engine, "person") == 1 and _count(engine, "card") == 3
