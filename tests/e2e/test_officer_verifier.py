@@ -91,3 +91,24 @@ def test_a_status_list_not_signed_by_a_published_key_is_refused(page: Page) -> N
         run(page, [VECTORS["vectors"][0]["payload"]], status=forged)
     with pytest.raises(Exception, match="not signed by a published key"):
         run(page, [VECTORS["vectors"][0]["payload"]], jwks={"keys": []})
+
+
+def test_a_clock_set_back_before_the_fetch_cannot_confirm(page: Page) -> None:
+    """The phone's clock reads earlier than when the trust data was fetched (set back, or a
+    flat battery reset it): how old the data really is cannot be known, so a good signature
+    is not confirmed, while a revocation the list knows is still reported."""
+    by_name = {v["name"]: v for v in VECTORS["vectors"]}
+    fetched = CLOCK_MS + 30 * 60 * 1000
+    results = run(
+        page,
+        [by_name["valid"]["payload"], by_name["revoked card"]["payload"]],
+        fetched_at=fetched,
+        clock=CLOCK_MS + 60 * 1000,
+    )
+    assert [(r["verdict"], r["confirmed"]) for r in results] == [
+        ("valid", False),
+        ("revoked", True),
+    ]
+    # A clock a few seconds behind the fetch (within the 60 s leeway) still confirms.
+    [ok] = run(page, [by_name["valid"]["payload"]], fetched_at=fetched, clock=fetched - 30_000)
+    assert ok["confirmed"] is True

@@ -3,7 +3,7 @@
 // on the device and uploaded (POST /api/v1/scans) when the network returns.
 "use strict";
 
-import { loadTrust, verifyProof, trustGoodUntil, TrustDataError } from "./verify.js";
+import { loadTrust, verifyProof, trustStale, TrustDataError } from "./verify.js";
 import * as store from "./store.js";
 import { makeDetector, decodeBlob as wasmDecodeBlob } from "./scan.js";
 
@@ -124,7 +124,7 @@ function trustText() {
 }
 function trustState() {
   if (!trust) return "none";
-  return Date.now() > trustGoodUntil(trust) ? "stale" : "fresh";
+  return trustStale(trust, Date.now()) ? "stale" : "fresh";
 }
 function renderStatus() {
   const net = $("net");

@@ -105,6 +105,13 @@ export function trustGoodUntil(trust) {
   return Math.min(trust.listExp * 1000, trust.fetchedAt + trust.validHours * 3600 * 1000);
 }
 
+/** True when the trust data cannot vouch for a card at nowMs: past trustGoodUntil, or the
+ * device's clock reads earlier than when it fetched the data (set back, or reset): how old
+ * the data really is cannot be known then. */
+export function trustStale(trust, nowMs) {
+  return nowMs > trustGoodUntil(trust) || nowMs < trust.fetchedAt - LEEWAY_SECONDS * 1000;
+}
+
 export function getStatus(bits, index) {
   const bit = index * 2;
   if (index < 0 || (bit >> 3) >= bits.length) return null;
@@ -150,7 +157,7 @@ function moscowDays(nowMs) {
 
 function result(verdict, reason, facts, trust, nowMs) {
   // A good signature whose card the trust data cannot vouch for any more: never green.
-  const stale = nowMs > trustGoodUntil(trust);
+  const stale = trustStale(trust, nowMs);
   const confirmed = !(stale && (verdict === "valid" || verdict === "pending_entry"));
   return { verdict, reason, facts, confirmed, trustAgeSeconds: Math.max(0, Math.round((nowMs - trust.fetchedAt) / 1000)) };
 }
