@@ -457,3 +457,39 @@ def test_installable_and_self_contained(env: Env) -> None:
     assert "/officer/app/vendor/zxing-wasm/zxing_reader.wasm" in assets
     for url in assets:
         assert env.http.get(url).status_code == 200, url
+
+
+def test_a_queued_check_is_uploaded_as_the_officer_who_made_it(env: Env, officer: Watched) -> None:
+    """Officer 1's offline check waits on the phone while someone else signs in on it: it is
+    uploaded when officer 1 signs in again, recorded as officer 1's, never as the other's."""
+    page, context = officer.page, officer.context
+    card = active_card(env.http, env.admin)
+    sign_in(env, page, "officer1")
+    # Officer 1's token ends while offline: the check waits for officer 1 to sign in again.
+    page.evaluate(
+        """() => {
+          const s = JSON.parse(localStorage.getItem("officer-session"));
+          s.expiresAt = Date.now() - 1000;
+          localStorage.setItem("officer-session", JSON.stringify(s));
+        }"""
+    )
+    context.set_offline(True)
+    page.reload()
+    env.show(env.proof(card))
+    scan(page)
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "valid", timeout=20_000)
+    expect(page.locator("#queue-state")).to_have_text("Checks waiting to upload: 1")
+    context.set_offline(False)
+    page.click("#logout")
+    sign_in(env, page, "border1")
+    page.wait_for_timeout(1500)
+    expect(page.locator("#queue-state")).to_have_text("Checks waiting to upload: 1")
+    other = bearer(env.http, "border1", env.passwords["border1"])
+    scans = env.http.get("/api/v1/scans", headers=other).json()["items"]
+    assert [s for s in scans if s["card_number"] == card["number"]] == []
+    page.click("#logout")
+    sign_in(env, page, "officer1")
+    expect(page.locator("#queue-state")).to_have_text("Offline checks uploaded: 1")
+    own = bearer(env.http, "officer1", env.passwords["officer1"])
+    scans = env.http.get("/api/v1/scans", headers=own).json()["items"]
+    assert [s["offline"] for s in scans if s["card_number"] == card["number"]] == [True]

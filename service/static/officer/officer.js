@@ -217,8 +217,9 @@ async function signIn(event) {
   if (!r.ok) { $("login-error").textContent = t("wrongLogin"); return; }
   const tok = await r.json();
   session = { token: tok.access_token, expiresAt: Date.now() + (tok.expires_in - 30) * 1000, username: $("username").value };
-  const me = await api("/api/v1/auth/me");
-  session.role = (await me.json()).role;
+  const me = await (await api("/api/v1/auth/me")).json();
+  session.role = me.role;
+  session.userId = me.id;
   saveSession();
   $("password").value = "";
   delete $("login").dataset.open;
@@ -328,6 +329,8 @@ function verdictShown() {
 
 async function queueCheck(local, checkedAt) {
   const item = { client_id: crypto.randomUUID(), verdict: local.verdict, checked_at: checkedAt.toISOString(), revocation_confirmed: local.confirmed };
+  // Whose check it is (the account's id, kept on the device only): uploaded by that officer.
+  if (session && session.userId) item.officer = session.userId;
   // A forged or unreadable proof names no card anyone can trust: logged without one.
   if (local.facts) { item.card_serial = local.facts.serial; item.card_number = local.facts.number.replace("-", ""); }
   await store.enqueue(item);
@@ -346,10 +349,13 @@ async function uploadQueue() {
   uploading = true;
   let sent = 0;
   try {
-    let items = await store.queued();
+    // Only the signed-in officer's checks (and those queued before checks had an owner).
+    const mine = async () => (await store.queued()).filter((i) => !i.officer || i.officer === session.userId);
+    let items = await mine();
     while (items.length) {
       const batch = items.slice(0, 500);
-      const r = await api("/api/v1/scans", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ items: batch }) });
+      const body = batch.map(({ officer, ...item }) => item);
+      const r = await api("/api/v1/scans", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ items: body }) });
       if (r.status === 422) {
         // Items the service will never take (e.g. older than it keeps): drop them, send the rest.
         const bad = new Set(((await r.json()).errors || []).map((e) => Number((/^items\.(\d+)/.exec(e.field) || [])[1])).filter((n) => !Number.isNaN(n)));
@@ -359,7 +365,7 @@ async function uploadQueue() {
         await store.dequeue(batch.map((i) => i.client_id));
         sent += batch.length;
       } else break;
-      items = await store.queued();
+      items = await mine();
     }
   } catch (e) { /* offline again: the queue stays */ }
   uploading = false;
