@@ -493,3 +493,35 @@ def test_a_queued_check_is_uploaded_as_the_officer_who_made_it(env: Env, officer
     own = bearer(env.http, "officer1", env.passwords["officer1"])
     scans = env.http.get("/api/v1/scans", headers=own).json()["items"]
     assert [s["offline"] for s in scans if s["card_number"] == card["number"]] == [True]
+
+
+def test_a_check_from_a_fast_clock_waits_instead_of_being_dropped(
+    env: Env, officer: Watched
+) -> None:
+    """A phone whose clock ran more than the service's 5 minutes ahead queued a check "in
+    the future": the service refuses it for now; the rest of the queue is uploaded and that
+    check stays queued (it is taken once the service's clock passes it), never dropped."""
+    page, context = officer.page, officer.context
+    sign_in(env, page, "officer1")
+    context.set_offline(True)
+    page.evaluate(
+        """async () => {
+          const store = await import("/officer/app/store.js");
+          const me = JSON.parse(localStorage.getItem("officer-session")).userId;
+          const at = (ms) => new Date(Date.now() + ms).toISOString();
+          for (const [id, ms] of [["fastclock1", 3600e3], ["rightclock1", -60e3]]) {
+            await store.enqueue({ client_id: id + crypto.randomUUID().slice(0, 8),
+              verdict: "invalid", checked_at: at(ms), revocation_confirmed: true, officer: me });
+          }
+        }"""
+    )
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(2000)
+    page.reload()
+    expect(page.locator("#queue-state")).to_have_text("Checks waiting to upload: 1")
+    left = page.evaluate(
+        """async () => (await (await import("/officer/app/store.js")).queued())
+             .map((i) => i.client_id.slice(0, 10))"""
+    )
+    assert left == ["fastclock1"]

@@ -350,7 +350,10 @@ async function uploadQueue() {
   let sent = 0;
   try {
     // Only the signed-in officer's checks (and those queued before checks had an owner).
-    const mine = async () => (await store.queued()).filter((i) => !i.officer || i.officer === session.userId);
+    // Checks the service refuses as "in the future" (this phone's clock ran ahead) are held
+    // back from this upload and kept: the service takes them once its clock passes them.
+    const held = new Set();
+    const mine = async () => (await store.queued()).filter((i) => (!i.officer || i.officer === session.userId) && !held.has(i.client_id));
     let items = await mine();
     while (items.length) {
       const batch = items.slice(0, 500);
@@ -358,8 +361,12 @@ async function uploadQueue() {
       const r = await api("/api/v1/scans", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ items: body }) });
       if (r.status === 422) {
         // Items the service will never take (e.g. older than it keeps): drop them, send the rest.
-        const bad = new Set(((await r.json()).errors || []).map((e) => Number((/^items\.(\d+)/.exec(e.field) || [])[1])).filter((n) => !Number.isNaN(n)));
+        const errors = (await r.json()).errors || [];
+        const index = (e) => Number((/^items\.(\d+)/.exec(e.field) || [])[1]);
+        const bad = new Set(errors.map(index).filter((n) => !Number.isNaN(n)));
         if (!bad.size) break;
+        const later = new Set(errors.filter((e) => e.reason === "is in the future").map(index));
+        for (const n of later) { bad.delete(n); if (batch[n]) held.add(batch[n].client_id); }
         await store.dequeue(batch.filter((_, i) => bad.has(i)).map((i) => i.client_id));
       } else if (r.ok) {
         await store.dequeue(batch.map((i) => i.client_id));
