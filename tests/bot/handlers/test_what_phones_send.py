@@ -1,0 +1,47 @@
+"""What real users type, through the bot against the real service and a fake Telegram that
+refuses what Telegram refuses (tests/bot/telegram_rules.py): markup characters, the longest
+answers, emoji and right-to-left text must reach the user, never a refused message."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.flows import register
+from tests.bot.harness import BotUnderTest, Service
+from tests.bot.telegram_rules import parse_html, refusal
+
+pytestmark = pytest.mark.anyio
+
+HOST = "<b>Roga & Kopyta <i>*_[x](y)_* &amp; 🏗️"
+ADDRESS = ("ул. <Ленина> & Co, д. 1 — שלום עליכם 🏠 " * 10)[:300]
+OCCUPATION = ("<b сварщик & монтажник" + "_*[" * 40)[:120]
+
+
+def test_the_fake_refuses_what_telegram_refuses() -> None:
+    assert refusal("sendMessage", {"text": "a <b", "parse_mode": "HTML"}) is not None
+    assert refusal("sendMessage", {"text": "R & K", "parse_mode": "HTML"}) is not None
+    assert refusal("sendMessage", {"text": "x" * 4097}) == "message is too long"
+    assert refusal("sendDocument", {"caption": "x" * 1025}) == "message caption is too long"
+    markup = {"inline_keyboard": [[{"text": "a", "callback_data": "d" * 65}]]}
+    assert refusal("sendMessage", {"text": "a", "reply_markup": markup}) is not None
+    assert parse_html("<b>R &amp; K &lt;i&gt;</b>") == "R & K <i>"
+
+
+async def test_markup_characters_and_the_longest_answers_reach_the_user(
+    tg: BotUnderTest, service: Service
+):
+    chat = tg.chat("en")
+    answers = {
+        "host_name": ("say", HOST),
+        "host_address": ("say", ADDRESS),
+        "occupation": ("say", OCCUPATION),
+    }
+    await register(chat, **answers)
+    assert tg.fake.refused == []
+    shown = [parse_html(m.body) for m in chat.messages]
+    assert any(HOST in text and ADDRESS in text and OCCUPATION in text for text in shown)
+    assert "Your migration card is registered." in chat.text()
+    await chat.say("/card")
+    await chat.say("/checklist")
+    assert tg.fake.refused == []
+    assert all(c.params.get("parse_mode") == "HTML" for c in tg.fake.calls_of("sendMessage"))
