@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.flows import register
+from tests.bot.flows import fill_until, register
 from tests.bot.harness import BotUnderTest, Service
 from tests.bot.telegram_rules import parse_html, refusal
 
@@ -45,3 +45,44 @@ async def test_markup_characters_and_the_longest_answers_reach_the_user(
     await chat.say("/checklist")
     assert tg.fake.refused == []
     assert all(c.params.get("parse_mode") == "HTML" for c in tg.fake.calls_of("sendMessage"))
+
+
+STICKER = {
+    "file_id": "s1",
+    "file_unique_id": "s1",
+    "type": "regular",
+    "width": 512,
+    "height": 512,
+    "is_animated": False,
+    "is_video": False,
+}
+
+
+async def test_what_the_form_cannot_take_gets_its_question_again(tg: BotUnderTest):
+    """At "for whom" and at the confirmation the answer is a button: a sticker, a location
+    or a typed "yes" is told so, with the pending question again (not the main menu)."""
+    chat = tg.chat("en")
+    await chat.say("/register")
+    await chat.press("I agree")
+    await chat.say(None, sticker=STICKER)
+    assert "Please choose one of the buttons." in chat.text()
+    assert "Me" in " ".join(chat.buttons())
+    await chat.press("Me")
+    await fill_until(chat)
+    for typed, extra in (("yes", {}), (None, {"location": {"latitude": 55.7, "longitude": 37.6}})):
+        await chat.say(typed, **extra)
+        assert "Please choose one of the buttons." in chat.text()
+        assert "✅ Confirm" in chat.buttons()
+        assert (await tg.fsm(chat))[0] == "Registration:confirm"
+    await chat.press("Confirm")
+    assert "Your migration card is registered." in chat.text()
+
+
+async def test_an_unknown_command_in_the_form_gets_the_question_again(tg: BotUnderTest):
+    chat = tg.chat("en")
+    await chat.say("/register")
+    await chat.press("I agree")
+    await chat.press("Me")
+    await chat.say("/whatever")
+    assert "I did not understand" in chat.text() and "Your surname" in chat.last.body
+    assert (await tg.fsm(chat))[0] == "Registration:surname"
