@@ -86,3 +86,18 @@ async def test_an_unknown_command_in_the_form_gets_the_question_again(tg: BotUnd
     await chat.say("/whatever")
     assert "I did not understand" in chat.text() and "Your surname" in chat.last.body
     assert (await tg.fsm(chat))[0] == "Registration:surname"
+
+
+async def test_names_as_phones_encode_them(tg: BotUnderTest, service: Service):
+    """A letter with its mark as two code points ("й" as и + U+0306, as pasted text and some
+    keyboards give it) is a letter; direction marks that RTL keyboards add are invisible."""
+    chat = tg.chat("en")
+    await register(
+        chat,
+        surname=("say", "\u200fКаримов\u200e"),
+        given_names=("say", "Серге\u0438\u0306"),
+    )
+    assert "Your migration card is registered." in chat.text()
+    response = service.api("GET", "/api/v1/cards", params={"telegram_user_id": chat.user_id})
+    [card] = response.json()["items"]
+    assert (card["holder"]["surname"], card["holder"]["given_names"]) == ("Каримов", "Сергей")
