@@ -142,6 +142,7 @@ _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’ʻʼ.-][^\W\d_]+)*\.?$")
 _LATIN_RE = re.compile(r"^[A-Z]+(?:[ -][A-Z]+)*$")
 _DOC_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{5,20}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_INVISIBLE_RE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def is_latin(value: str) -> bool:
@@ -152,6 +153,9 @@ def is_latin(value: str) -> bool:
 def _text(value: str, limit: int) -> str:
     if _CONTROL_RE.search(value.replace("\n", " ")):
         raise Invalid("control_characters")
+    # A letter typed or pasted as letter + combining mark is one letter ("й" = и + U+0306);
+    # direction and zero-width marks that RTL keyboards add are invisible: not kept.
+    value = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", value))
     value = " ".join(value.split())
     if not value:
         raise Invalid("blank")

@@ -9,12 +9,14 @@ from contextlib import suppress
 
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, Message, User
+from aiogram.utils.i18n import I18n
 
-from bot import keyboards, texts
+from bot import forms, keyboards, texts
 from bot.api import Profile, ServiceClient
-from bot.handlers import card, menu
-from bot.handlers.common import stale
+from bot.handlers import card, menu, registration
+from bot.handlers.common import Today, stale
 
 log = logging.getLogger("onboard.bot")
 
@@ -28,11 +30,28 @@ def router() -> Router:
 
 
 async def not_understood(
-    message: Message, api: ServiceClient, profile: Profile | None, event_from_user: User
+    message: Message,
+    api: ServiceClient,
+    profile: Profile | None,
+    event_from_user: User,
+    state: FSMContext,
+    i18n: I18n,
+    today: Today,
 ) -> None:
-    """Any message no other handler took; one asking for the QR or the card opens it."""
+    """Any message no other handler took; one asking for the QR or the card opens it. In
+    the card's form (where "for whom" and the confirmation take buttons only), its pending
+    question again, so the form is not left waiting behind the main menu."""
     if menu.wants_card(message.text):
         await card.show_cards(message, event_from_user, api, profile)
+        return
+    current = await state.get_state()
+    if registration.in_registration(current):
+        buttons_only = (registration.WHOM_STATE.state, registration.CONFIRM_STATE.state)
+        hint = texts.not_understood()
+        if current in buttons_only:
+            hint = texts.explain(forms.Invalid("use_buttons"))
+        await message.answer("⚠️ " + hint)
+        await registration.repeat_question(message, state, i18n, today, help_first=False)
         return
     await message.answer(texts.not_understood(), reply_markup=keyboards.main_menu())
 

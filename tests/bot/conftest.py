@@ -72,6 +72,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
+    assert server.refused == [], "the bot sent what Telegram refuses"
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.bot.telegram_rules import refusal
+
 BOT_ID = 777000
 TOKEN = f"{BOT_ID}:TEST-token-for-the-fake-server"
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Onboard", "username": "onboard_test_bot"}
@@ -92,6 +94,7 @@ class FakeTelegram:
         self.chats: dict[int, list[ChatMessage]] = {}
         self.fail_methods: dict[str, int] = {}
         self.blocked: set[int] = set()  # chats whose user blocked the bot (403 on sending)
+        self.refused: list[tuple[str, str]] = []  # what Telegram would refuse, and why
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -175,6 +178,9 @@ class FakeTelegram:
         handler = getattr(self, "_m_" + method, None)
         if handler is None:
             return _error(404, "Not Found: method not found")
+        if (why := refusal(method, params)) is not None:
+            self.refused.append((method, why))
+            return _error(400, "Bad Request: " + why)
         result = await handler(call)
         async with self._changed:
             self._changed.notify_all()
