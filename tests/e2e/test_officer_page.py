@@ -394,12 +394,8 @@ def test_a_304_for_the_status_list_keeps_the_stored_list(env: Env, officer: Watc
     expect(page.locator("#verdict")).to_have_attribute("data-source", "offline")
 
 
-def test_an_ended_session_still_checks_on_the_device(env: Env, officer: Watched) -> None:
-    """The token lives 15 minutes: after that the page says to sign in again, and checks go
-    on with the public trust data, queued until the officer is back."""
-    page, context = officer.page, officer.context
-    card = active_card(env.http, env.admin)
-    sign_in(env, page, "officer1")
+def _end_session(page) -> None:  # type: ignore[no-untyped-def]
+    """The signed-in officer's token as it is 15 minutes later: expired."""
     page.evaluate(
         """() => {
           const s = JSON.parse(localStorage.getItem("officer-session"));
@@ -407,6 +403,15 @@ def test_an_ended_session_still_checks_on_the_device(env: Env, officer: Watched)
           localStorage.setItem("officer-session", JSON.stringify(s));
         }"""
     )
+
+
+def test_an_ended_session_still_checks_on_the_device(env: Env, officer: Watched) -> None:
+    """The token lives 15 minutes: after that the page says to sign in again, and checks go
+    on with the public trust data, queued until the officer is back."""
+    page, context = officer.page, officer.context
+    card = active_card(env.http, env.admin)
+    sign_in(env, page, "officer1")
+    _end_session(page)
     context.set_offline(True)
     page.reload()
     expect(page.locator("#session")).to_contain_text("Session expired: sign in again")
@@ -466,13 +471,7 @@ def test_a_queued_check_is_uploaded_as_the_officer_who_made_it(env: Env, officer
     card = active_card(env.http, env.admin)
     sign_in(env, page, "officer1")
     # Officer 1's token ends while offline: the check waits for officer 1 to sign in again.
-    page.evaluate(
-        """() => {
-          const s = JSON.parse(localStorage.getItem("officer-session"));
-          s.expiresAt = Date.now() - 1000;
-          localStorage.setItem("officer-session", JSON.stringify(s));
-        }"""
-    )
+    _end_session(page)
     context.set_offline(True)
     page.reload()
     env.show(env.proof(card))
